@@ -1,0 +1,56 @@
+# Quick start:  make run   (the assistant on this machine, no Redis or PostgreSQL needed)
+#               make test  (every test, with a freshly trained model when the data changed)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/current.tar.gz
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
+TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py policy_kb/nlu_export.py
+
+.PHONY: run test venv model validate check-kb heldout benchmark clean
+
+run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
+	$(PY) -m bot.local
+
+test: model validate  ## the full test suite (CI runs this)
+	$(PY) -m pytest
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/app.in requirements/constraints.txt
+	rm -rf $(VENV)
+	"$$(scripts/find-python310)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements/app.in -c requirements/constraints.txt
+	touch $@
+
+check-kb: venv  ## validate the knowledge base alone (for staff who edit policy_kb/data)
+	$(PY) -m policy_kb check
+
+nlu/generated/.exported: $(VENV)/.installed $(TRAINING_INPUTS)
+	$(PY) -m policy_kb check
+	$(PY) -m policy_kb export-nlu --out nlu/generated --training-data nlu/data
+	touch $@
+
+model: $(MODEL)
+
+$(MODEL): nlu/generated/.exported
+	$(RASA) train --domain nlu/domain --data nlu/data nlu/generated --config config.yml --out models --fixed-model-name current
+	touch $@
+
+validate: nlu/generated/.exported  ## rasa data validate, warnings are failures
+	$(PY) -m nlu.validate
+
+heldout: model  ## intent accuracy and answer correctness on the held-out questions
+	$(PY) -m tests.heldout.evaluate
+
+benchmark: model  ## latency, throughput, cold start and memory figures (docs/benchmark.md)
+	$(PY) -m scripts.benchmark
+
+clean:
+	rm -rf $(VENV) models nlu/generated .pytest_cache

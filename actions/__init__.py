@@ -1,0 +1,1 @@
+"""Custom actions: every answer is composed here from the knowledge base at answer time."""

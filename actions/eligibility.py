@@ -1,0 +1,94 @@
+"""“我22岁失业能参加见习吗” / “2021届还能享受吗”: eligibility decided by the knowledge base's rules."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.common import answered, latest_entities, latest_text, slot_text
+from actions.facts import parse_age, parse_grad_year
+from actions.knowledge import kb
+from actions.policy import mentioned_topics
+from policy_kb import KnowledgeBase, schema
+from policy_kb.eligibility import Decision, Facts, Verdict, decide
+
+CAMPAIGN = "campaign"
+
+
+class ActionCheckEligibility(Action):
+    """Checks the asker's facts against the rules of the policy asked about (or of the campaign)."""
+
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        knowledge = kb()
+        facts = asker_facts(knowledge, tracker)
+        subject, ref, eligibility, sources = subject_of(knowledge, tracker)
+        decision = decide(eligibility, facts, knowledge.notice.reference_year)
+        dispatcher.utter_message(text=render.eligibility_answer(knowledge, subject, decision, sources))
+        if ref == CAMPAIGN:
+            hint = traineeship_hint(knowledge, facts, decision)
+            if hint:
+                dispatcher.utter_message(text=hint)
+        pending = self.name() if decision.outcome == "need_facts" else None
+        return [*remember(facts), *answered(f"eligibility:{ref}", pending=pending)]
+
+
+def asker_facts(knowledge: KnowledgeBase, tracker: Tracker) -> Facts:
+    """Facts from this message first, then from earlier ones (the age/grad_year slots)."""
+    text = latest_text(tracker)
+    year = knowledge.notice.reference_year
+    age = parse_age([*latest_entities(tracker, "age"), text]) or parse_age(_slot(tracker, "age"))
+    grad_year = parse_grad_year([*latest_entities(tracker, "grad_year"), text], year)
+    return Facts(age=age, grad_year=grad_year or parse_grad_year(_slot(tracker, "grad_year"), year))
+
+
+def _slot(tracker: Tracker, name: str) -> List[str]:
+    value = slot_text(tracker, name)
+    return [value] if value else []
+
+
+def remember(facts: Facts) -> List[EventType]:
+    events: List[EventType] = []
+    if facts.age is not None:
+        events.append(SlotSet("age", f"{facts.age}岁"))
+    if facts.grad_year is not None:
+        events.append(SlotSet("grad_year", f"{facts.grad_year}届"))
+    return events
+
+
+def subject_of(
+    knowledge: KnowledgeBase, tracker: Tracker
+) -> Tuple[str, str, Optional[schema.Eligibility], Sequence[str]]:
+    """The policy named now, else the one talked about last, else the campaign's own targets."""
+    policy = next((t for t in mentioned_topics(knowledge, tracker) if isinstance(t, schema.Policy)), None)
+    if policy is None:
+        policy = _recent_policy(knowledge, tracker)
+    if policy is not None:
+        return policy.name, policy.id, policy.eligibility, policy.sources
+    notice = knowledge.notice
+    return "本次攻坚行动的服务对象", CAMPAIGN, notice.eligibility, notice.sources
+
+
+def _recent_policy(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[schema.Policy]:
+    """The policy the last answer was about, so “那我能享受吗” follows the conversation."""
+    kind, _, key = (slot_text(tracker, "answer_ref") or "").partition(":")
+    if kind in ("policy", "eligibility"):
+        return knowledge.policies.get(key)
+    return None
+
+
+def traineeship_hint(knowledge: KnowledgeBase, facts: Facts, campaign: Decision) -> Optional[str]:
+    """Traineeship reaches further than the campaign (2 years, 16-24); say so when it fits."""
+    traineeship = knowledge.policies.get("traineeship")
+    if traineeship is None or campaign.outcome == "eligible":
+        return None
+    decision = decide(traineeship.eligibility, facts, knowledge.notice.reference_year)
+    met = [r for r in decision.results if r.verdict is Verdict.MET]
+    if not met:
+        return None
+    return f"另外，「就业见习」的范围更宽：依据「{met[0].rule.label}」，{met[0].reason}，可以报名参加。来源：{knowledge.cite(traineeship.sources)}"

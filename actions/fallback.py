@@ -1,0 +1,99 @@
+"""Low-confidence turns: ask which of the top guesses was meant; after two misses in a row, offer
+the help routes and a person."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import REPHRASE, Button, answered, button, text_button
+from actions.faq import selected_faq_key
+from actions.knowledge import kb
+from actions.policy import mentioned_topics
+
+FALLBACK_INTENT = "nlu_fallback"
+MISSES_BEFORE_HELP = 2
+GUESS_TITLES = {
+    "ask_policy": "问某项政策",
+    "list_measures": "看通知的十项措施",
+    "check_eligibility": "问我能不能享受",
+    "ask_help_routes": "找求助途径",
+    "ask_job_channels": "找招聘渠道",
+    "ask_institution": "查服务机构",
+    "complain_rights": "投诉维权",
+    "request_human": "找工作人员",
+    "help": "看看你能做什么",
+}
+
+
+class ActionClarify(Action):
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
+            return offer_help(dispatcher)
+        guesses = guess_buttons(tracker)
+        if not guesses:
+            dispatcher.utter_message(text=REPHRASE)
+            return answered("clarify")
+        dispatcher.utter_message(text="我不太确定你的意思，你是想：", buttons=guesses)
+        return answered("clarify", buttons=guesses)
+
+
+def consecutive_misses(tracker: Tracker) -> int:
+    """How many of the latest user turns in a row the NLU could not place."""
+    misses = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent not in (FALLBACK_INTENT, "out_of_scope"):
+            break
+        misses += 1
+    return misses
+
+
+def guess_buttons(tracker: Tracker) -> List[Button]:
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    buttons: List[Button] = []
+    for item in ranking:
+        name = item.get("name")
+        if len(buttons) == 2 or (item.get("confidence") or 0) < 0.1:
+            break
+        guess = guess_button(tracker, name)
+        if guess and guess not in buttons:
+            buttons.append(guess)
+    if buttons:
+        buttons.append(button("都不是", "help"))
+    return buttons
+
+
+def guess_button(tracker: Tracker, intent: Optional[str]) -> Optional[Button]:
+    if intent == "faq":
+        entry = kb().faq.get(selected_faq_key(tracker) or "")
+        return text_button(entry.question, entry.question) if entry else None
+    if intent not in GUESS_TITLES:
+        return None
+    topics = mentioned_topics(kb(), tracker)
+    if intent in ("ask_policy", "check_eligibility") and topics:
+        title = f"了解「{topics[0].name}」" if intent == "ask_policy" else f"我能否享受「{topics[0].name}」"
+        return button(title, intent, policy=topics[0].name)
+    return button(GUESS_TITLES[intent], intent)
+
+
+def offer_help(dispatcher: CollectingDispatcher) -> List[EventType]:
+    knowledge = kb()
+    hotline = knowledge.routes["hotline_12333"]
+    platform = knowledge.routes["bj_graduate_platform"]
+    text = (
+        "抱歉，我还是没能理解。你可以：\n"
+        f"1. 拨打{hotline.name} {hotline.phone}，请工作人员解答；\n"
+        f"2. 登录{platform.name}：{platform.url}\n"
+        "3. 回复“转人工”，我告诉你怎么联系工作人员；或者看看下面的菜单。"
+    )
+    buttons = [button("转人工", "request_human"), button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes")]
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return answered("help_offer", buttons=buttons)

@@ -1,0 +1,92 @@
+"""Where to ask for help (求助途径), where the jobs are (招聘渠道), rights complaints, a person."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.common import answered, button, latest_text
+from actions.knowledge import kb
+
+
+class ActionAnswerHelpRoutes(Action):
+    """A named route (12333, the platform, the mini-program …) or the list of help routes."""
+
+    def name(self) -> str:
+        return "action_answer_help_routes"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        knowledge = kb()
+        named = knowledge.route_index.find(latest_text(tracker))
+        if named:
+            dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
+            return answered(f"route:{named[0].id}")
+        text = render.routes_list(knowledge, "help", "找工作遇到困难，可以通过这些途径求助：")
+        buttons = [button("查我所在区的服务机构", "ask_institution"), button("政策清单", "ask_policy")]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return answered("routes:list", buttons=buttons)
+
+
+class ActionAnswerJobChannels(Action):
+    """Where the jobs are: public recruitment sites, the platform, job fairs of the campaign."""
+
+    def name(self) -> str:
+        return "action_answer_job_channels"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        knowledge = kb()
+        named = [r for r in knowledge.route_index.find(latest_text(tracker)) if "jobs" in r.categories]
+        if named:
+            dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
+            return answered(f"route:{named[0].id}")
+        fairs = knowledge.measures["m7"]
+        text = render.routes_list(knowledge, "jobs", "找岗位可以看这些招聘渠道：", extra_sources=fairs.sources)
+        text += f"\n另外，{fairs.summary}"
+        buttons = [button("招聘活动详情", "ask_policy", policy=fairs.name), button("就业见习岗位", "ask_policy", policy="就业见习")]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return answered("channels:list", buttons=buttons)
+
+
+class ActionAnswerRights(Action):
+    """Fake recruitment, discrimination, broken contracts: the notice's rights measure and 12333."""
+
+    def name(self) -> str:
+        return "action_answer_rights"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        knowledge = kb()
+        rights = knowledge.measures["m9"]
+        hotline = knowledge.routes["hotline_12333"]
+        text = (
+            "遇到这种情况可以维权，别担心：\n"
+            f"1. 拨打{hotline.name}（电话 {hotline.phone}）投诉、举报；\n"
+            "2. 向所在区人社局反映，保留好招聘信息、聊天记录、合同、付款凭证等证据。\n"
+            f"通知明确：{rights.points[0]}{rights.points[2]}\n"
+            f"{render.sources_line(knowledge, [*rights.sources, *hotline.sources])}"
+        )
+        dispatcher.utter_message(text=text)
+        return answered("rights")
+
+
+class ActionOfferHuman(Action):
+    """How to reach a person: 12333 and the district's public employment service."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        knowledge = kb()
+        hotline = knowledge.routes["hotline_12333"]
+        district = knowledge.routes["district_service"]
+        text = (
+            "需要工作人员帮忙的话：\n"
+            f"1. 拨打{hotline.name}：{hotline.phone}（政策咨询、投诉举报）；\n"
+            f"2. 找{district.name}：{district.summary}\n"
+            f"{render.sources_line(knowledge, [*hotline.sources, *district.sources])}"
+        )
+        buttons = [button("查我所在区的服务机构", "ask_institution", institution_kind="公共就业服务机构")]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return answered("human", buttons=buttons)

@@ -1,0 +1,45 @@
+"""`make run`: the action server and the Rasa server on loopback, and a terminal chat in front.
+
+Rasa's REST channel: http://127.0.0.1:5005/webhooks/rest/webhook (loopback only).
+Ctrl-C (or Ctrl-D in the chat) stops everything this started.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.rasa_client import RasaRestClient
+from bot.stack import ROOT, StackError, running_stack
+from bot.terminal import chat
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.local", description=__doc__)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "current.tar.gz")
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--logs", type=Path, default=ROOT / ".rasa" / "logs")
+    args = parser.parse_args(argv)
+    print(f"Starting the assistant (logs in {args.logs}); the first start takes about a minute…", flush=True)
+    try:
+        with running_stack(args.model, args.rasa_port, args.actions_port, args.logs) as stack:
+            print(f"Rasa REST channel: {stack.rasa_url}/webhooks/rest/webhook  ·  action server: {stack.actions_url}")
+            client = RasaRestClient(stack.rasa_url)
+            try:
+                chat(client)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                client.close()
+    except StackError as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("\nStopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Start and stop the assistant's processes (action server + Rasa server) on loopback.
+
+Used by `make run` (bot.local), the tests and the benchmark, so all three run the same thing.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+class StackError(RuntimeError):
+    """A process did not start; the message carries the tail of its log."""
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    actions_url: str
+    log_dir: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            _terminate(process)
+        self.processes.clear()
+
+
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextmanager
+def running_stack(
+    model: Path,
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    log_dir: Optional[Path] = None,
+    enable_api: bool = False,
+    env: Optional[Dict[str, str]] = None,
+    timeout: float = 180.0,
+) -> Iterator[Stack]:
+    """Both servers up and answering, stopped (with their children) on exit."""
+    for port in (rasa_port, actions_port):
+        if not port_is_free(port):
+            raise StackError(f"port {port} on 127.0.0.1 is already in use (another assistant running?)")
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="assistant-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", log_dir)
+    process_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **(env or {})}
+    try:
+        stack.processes.append(_spawn(
+            [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
+            log_dir / "actions.log", process_env,
+        ))
+        _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
+        endpoints = _endpoints_file(log_dir, actions_port)
+        command = [
+            str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port),
+            "--model", str(model), "--endpoints", str(endpoints),
+            "--credentials", str(ROOT / "credentials.yml"),
+        ] + (["--enable-api"] if enable_api else [])
+        stack.processes.append(_spawn(command, log_dir / "rasa.log", process_env))
+        _wait_ready(stack.processes[-1], f"{stack.rasa_url}/", log_dir / "rasa.log", timeout)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _endpoints_file(log_dir: Path, actions_port: int) -> Path:
+    path = log_dir / "endpoints.yml"
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8")
+    return path
+
+
+def _spawn(command: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{' '.join(map(str, process.args[:4]))} exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise StackError(f"{url} not ready after {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"

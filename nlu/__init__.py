@@ -1,0 +1,1 @@
+"""Rasa training data (domain/, data/, generated/) and the one custom NLU component."""

@@ -1,0 +1,57 @@
+"""Alias index: finds which knowledge-base entry a name, or a sentence, refers to."""
+from __future__ import annotations
+
+from typing import Dict, Generic, Iterable, List, Optional, Tuple, TypeVar
+
+from policy_kb.text import normalize_key
+
+T = TypeVar("T")
+
+
+class AliasIndex(Generic[T]):
+    """Maps every normalised name of an entry to the entry; an alias may name only one entry."""
+
+    def __init__(self) -> None:
+        self._by_key: Dict[str, T] = {}
+        self._owner: Dict[str, str] = {}
+
+    def add(self, owner: str, names: Iterable[str], value: T) -> List[str]:
+        """Adds names for `value`; returns the names another owner already holds."""
+        clashes = []
+        for name in names:
+            key = normalize_key(name)
+            if key in self._owner and self._owner[key] != owner:
+                clashes.append(f"'{name}' already names '{self._owner[key]}'")
+                continue
+            self._by_key[key] = value
+            self._owner[key] = owner
+        return clashes
+
+    def get(self, name: Optional[str]) -> Optional[T]:
+        """The entry named exactly `name`, else the first entry mentioned inside it."""
+        if not name:
+            return None
+        exact = self._by_key.get(normalize_key(name))
+        if exact is not None:
+            return exact
+        found = self.find(name)
+        return found[0] if found else None
+
+    def find(self, text: str) -> List[T]:
+        """Entries mentioned in `text`, in order of appearance; longer names win overlaps."""
+        haystack = normalize_key(text)
+        taken = [False] * len(haystack)
+        hits: List[Tuple[int, T]] = []
+        for key in sorted(self._by_key, key=len, reverse=True):
+            start = haystack.find(key)
+            while start != -1:
+                end = start + len(key)
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * len(key)
+                    hits.append((start, self._by_key[key]))
+                start = haystack.find(key, end)
+        ordered: List[T] = []
+        for _, value in sorted(hits, key=lambda hit: hit[0]):
+            if not any(value is seen for seen in ordered):
+                ordered.append(value)
+        return ordered
