@@ -1,5 +1,5 @@
-"""Low-confidence turns: ask which of the top guesses was meant; after two misses in a row, offer
-the help routes and a person."""
+"""Low-confidence and out-of-scope turns: ask which of the top guesses was meant, or refuse
+politely; after two misses in a row, offer the help routes and a person."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -41,6 +41,20 @@ class ActionClarify(Action):
             return answered("clarify")
         dispatcher.utter_message(text="我不太确定你的意思，你是想：", buttons=guesses)
         return answered("clarify", buttons=guesses)
+
+
+class ActionOutOfScope(Action):
+    """Out of scope: a polite refusal with what the assistant can do; the second miss in a row
+    offers the help routes and a person."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
+            return offer_help(dispatcher)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return answered("out_of_scope")
 
 
 def consecutive_misses(tracker: Tracker) -> int:

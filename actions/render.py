@@ -140,6 +140,7 @@ def eligibility_answer(kb: KnowledgeBase, subject: str, decision: Decision, sour
     elif decision.outcome == "not_eligible":
         lines.append("❌ 按规定你不在范围内：")
         lines += [f"· 「{r.rule.label}」：{r.reason}" for r in decision.results]
+        lines.append("其他就业帮扶可以拨打12333，或联系所在区人社局咨询。")
     elif decision.outcome == "need_facts":
         lines.append(_need_facts_text(decision))
     else:

@@ -18,7 +18,6 @@ from typing import Dict, Iterator, List, Optional
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 
 
 class StackError(RuntimeError):
@@ -71,7 +70,7 @@ def running_stack(
         _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
         endpoints = _endpoints_file(log_dir, actions_port)
         command = [
-            str(VENV_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(rasa_port),
+            sys.executable, "-m", "nlu.serve", "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", str(ROOT / "credentials.yml"),
         ] + (["--enable-api"] if enable_api else [])

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from actions.eligibility import ActionCheckEligibility
+from tests.actions.conftest import make_tracker, run
+
+
+def check(text: str, entities=(), slots=None):
+    return run(ActionCheckEligibility(), make_tracker(text, "check_eligibility", entities, slots))
+
+
+def test_age_decides_traineeship_and_names_the_rule() -> None:
+    result = check("我22岁失业能参加见习吗", [("age", "22岁"), ("policy", "就业见习")])
+    assert "✅ 你符合条件。依据「16-24岁失业青年」：你22岁，在16-24岁范围内" in result.text
+    assert "来源：通知 五（五）" in result.text
+    assert result.slot("answer_ref") == "eligibility:traineeship" and result.slot("age") == "22岁"
+
+
+def test_cohort_follows_the_policy_just_discussed() -> None:
+    result = check("2021届还能享受吗", [("grad_year", "2021届")], {"answer_ref": "policy:traineeship_subsidy"})
+    assert "关于「见习补贴」" in result.text
+    assert "依据「毕业2年内未就业的高校、中专、技校毕业生」：你2021年毕业，到2022年在毕业2年内" in result.text
+
+
+def test_campaign_targets_without_a_policy_and_the_wider_traineeship() -> None:
+    result = check("2021届还能享受吗", [("grad_year", "2021届")])
+    assert "关于「本次攻坚行动的服务对象」" in result.text
+    assert "你是2021届，不是2022届" in result.text and "还需要知道你的年龄" in result.text
+    assert "「就业见习」的范围更宽" in result.text
+    assert result.slot("pending") == "action_check_eligibility"
+
+
+def test_not_eligible_lists_every_rule_and_where_else_to_ask() -> None:
+    result = check("我28岁 2019年毕业 能参加见习吗", [("policy", "见习")])
+    assert "❌" in result.text
+    assert "你2019年毕业，到2022年已超过毕业2年" in result.text and "你28岁，不在16-24岁范围内" in result.text
+    assert "12333" in result.text
+
+
+def test_chinese_numerals_and_facts_in_plain_text() -> None:
+    result = check("我二十三岁，能参加见习不")
+    assert "你23岁" in result.text
+
+
+def test_missing_facts_are_asked_for() -> None:
+    result = check("我能参加见习吗", [("policy", "见习")])
+    assert "还需要知道你的毕业年份（哪一届）或年龄" in result.text
+    assert result.slot("pending") == "action_check_eligibility"
+
+
+def test_facts_given_earlier_are_remembered() -> None:
+    result = check("那见习呢", [("policy", "见习")], {"age": "20岁"})
+    assert "你20岁，在16-24岁范围内" in result.text
+
+
+def test_policy_without_checkable_rules_says_so() -> None:
+    result = check("困难家庭的我能享受吗", [("policy", "困难家庭")])
+    assert "没有可以按年龄或毕业年份判断的条件" in result.text
+    assert "属于本市困难家庭" in result.text

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from actions.fallback import ActionClarify
+from actions.inform import ActionRouteInform
+from tests.actions.conftest import make_tracker, run
+
+POLICY_CHOICES = ['/ask_policy{"policy": "社保补贴"}', '/ask_policy{"policy": "就业见习"}', '/ask_policy{"policy": "见习补贴"}']
+
+
+def test_a_number_picks_from_the_last_list() -> None:
+    result = run(ActionRouteInform(), make_tracker("3", "inform", slots={"last_choices": POLICY_CHOICES}))
+    assert result.slot("answer_ref") == "policy:traineeship_subsidy"
+    assert result.slot("choice") is None
+
+
+def test_a_number_out_of_range_is_not_guessed() -> None:
+    result = run(ActionRouteInform(), make_tracker("9", "inform", slots={"last_choices": POLICY_CHOICES}))
+    assert "换个说法" in result.text
+
+
+def test_a_district_answers_the_pending_directory_question() -> None:
+    slots = {"pending": "action_answer_institution", "institution_kind": "档案管理服务机构", "answer_ref": "institution:ask_district"}
+    result = run(ActionRouteInform(), make_tracker("海淀", "inform", [("district", "海淀")], slots))
+    assert result.slot("answer_ref") == "institution:海淀区:档案管理服务机构"
+
+
+def test_a_numbered_district_answers_the_pending_question() -> None:
+    slots = {"pending": "action_answer_institution", "answer_ref": "institution:ask_district",
+             "last_choices": ['/inform{"district": "东城区"}', '/inform{"district": "西城区"}']}
+    result = run(ActionRouteInform(), make_tracker("第二个", "inform", slots=slots))
+    assert result.slot("answer_ref") == "institution:西城区:all"
+
+
+def test_an_age_answers_the_pending_eligibility_question() -> None:
+    slots = {"pending": "action_check_eligibility", "answer_ref": "eligibility:traineeship"}
+    result = run(ActionRouteInform(), make_tracker("22岁", "inform", [("age", "22岁")], slots))
+    assert "✅" in result.text and result.slot("answer_ref") == "eligibility:traineeship"
+
+
+def test_a_bare_answer_with_nothing_pending_is_read_by_what_it_names() -> None:
+    assert run(ActionRouteInform(), make_tracker("朝阳", "inform", [("district", "朝阳")])).slot("answer_ref") == "institution:朝阳区:all"
+    assert run(ActionRouteInform(), make_tracker("扩岗补贴", "inform")).slot("answer_ref") == "policy:expansion_subsidy"
+
+
+def test_low_confidence_asks_between_the_top_guesses() -> None:
+    tracker = make_tracker("见习那个咋弄", "nlu_fallback", [("policy", "见习")], ranking=[("nlu_fallback", 0.5), ("ask_policy", 0.4), ("check_eligibility", 0.3)])
+    result = run(ActionClarify(), tracker)
+    assert "我不太确定你的意思" in result.text
+    assert [b["title"] for b in result.buttons] == ["了解「就业见习」", "我能否享受「就业见习」", "都不是"]
+
+
+def test_second_miss_in_a_row_offers_help_routes_and_a_person() -> None:
+    earlier = {"event": "user", "text": "嗯嗯", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    tracker = make_tracker("啊这", "nlu_fallback", events=[earlier], ranking=[("nlu_fallback", 0.5)])
+    result = run(ActionClarify(), tracker)
+    assert "12333" in result.text and "http://fuwu.rsj.beijing.gov.cn/bjdkhy/bysjycy/" in result.text
+    assert "转人工" in [b["title"] for b in result.buttons]
