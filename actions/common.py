@@ -26,15 +26,14 @@ def text_button(title: str, text: str) -> Button:
     return {"title": title, "payload": text}
 
 
-def answered(ref: str, pending: Optional[str] = None, buttons: Optional[List[Button]] = None) -> List[EventType]:
-    """The slot events that close an answer: what it answered, what it now waits for, its choices."""
+def answered(
+    tracker: Tracker, ref: str, pending: Optional[str] = None, buttons: Optional[List[Button]] = None
+) -> List[EventType]:
+    """The slot events that close an answer: what it answered, what it now waits for, its choices.
+    Only slots that change are set, so the conversation's history stays small."""
     choices = [b["payload"] for b in buttons] if buttons else None
-    return [
-        SlotSet("answer_ref", ref),
-        SlotSet("pending", pending),
-        SlotSet("last_choices", choices),
-        SlotSet("choice", None),
-    ]
+    wanted = {"answer_ref": ref, "pending": pending, "last_choices": choices, "choice": None}
+    return [SlotSet(name, value) for name, value in wanted.items() if tracker.get_slot(name) != value]
 
 
 def latest_text(tracker: Tracker) -> str:

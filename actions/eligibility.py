@@ -35,7 +35,7 @@ class ActionCheckEligibility(Action):
             if hint:
                 dispatcher.utter_message(text=hint)
         pending = self.name() if decision.outcome == "need_facts" else None
-        return [*remember(facts), *answered(f"eligibility:{ref}", pending=pending)]
+        return [*remember(facts), *answered(tracker, f"eligibility:{ref}", pending=pending)]
 
 
 def asker_facts(knowledge: KnowledgeBase, tracker: Tracker) -> Facts:
@@ -64,8 +64,10 @@ def remember(facts: Facts) -> List[EventType]:
 def subject_of(
     knowledge: KnowledgeBase, tracker: Tracker
 ) -> Tuple[str, str, Optional[schema.Eligibility], Sequence[str]]:
-    """The policy named now, else the one talked about last, else the campaign's own targets."""
-    policy = next((t for t in mentioned_topics(knowledge, tracker) if isinstance(t, schema.Policy)), None)
+    """The policy named now (the last one named: questions end with what they ask about), else the
+    one talked about last, else the campaign's own targets."""
+    named = [t for t in mentioned_topics(knowledge, tracker) if isinstance(t, schema.Policy)]
+    policy = named[-1] if named else None
     if policy is None:
         policy = _recent_policy(knowledge, tracker)
     if policy is not None:

@@ -34,13 +34,13 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
-            return offer_help(dispatcher)
+            return offer_help(dispatcher, tracker)
         guesses = guess_buttons(tracker)
         if not guesses:
             dispatcher.utter_message(text=REPHRASE)
-            return answered("clarify")
+            return answered(tracker, "clarify")
         dispatcher.utter_message(text="我不太确定你的意思，你是想：", buttons=guesses)
-        return answered("clarify", buttons=guesses)
+        return answered(tracker, "clarify", buttons=guesses)
 
 
 class ActionOutOfScope(Action):
@@ -52,9 +52,9 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
-            return offer_help(dispatcher)
+            return offer_help(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
-        return answered("out_of_scope")
+        return answered(tracker, "out_of_scope")
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -98,7 +98,7 @@ def guess_button(tracker: Tracker, intent: Optional[str]) -> Optional[Button]:
     return button(GUESS_TITLES[intent], intent)
 
 
-def offer_help(dispatcher: CollectingDispatcher) -> List[EventType]:
+def offer_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     knowledge = kb()
     hotline = knowledge.routes["hotline_12333"]
     platform = knowledge.routes["bj_graduate_platform"]
@@ -110,4 +110,4 @@ def offer_help(dispatcher: CollectingDispatcher) -> List[EventType]:
     )
     buttons = [button("转人工", "request_human"), button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes")]
     dispatcher.utter_message(text=text, buttons=buttons)
-    return answered("help_offer", buttons=buttons)
+    return answered(tracker, "help_offer", buttons=buttons)

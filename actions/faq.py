@@ -34,6 +34,6 @@ class ActionAnswerFaq(Action):
         key = selected_faq_key(tracker)
         entry = knowledge.faq.get(key or "")
         if entry is None:  # removed from the knowledge base since training: utter_faq follows
-            return [SlotSet("faq_missing", True), *answered(f"faq:{key}")]
+            return [SlotSet("faq_missing", True), *answered(tracker, f"faq:{key}")]
         dispatcher.utter_message(text=f"{entry.answer}\n{render.sources_line(knowledge, entry.sources)}")
-        return [SlotSet("faq_missing", False), *answered(f"faq:{entry.key}")]
+        return [SlotSet("faq_missing", False), *answered(tracker, f"faq:{entry.key}")]

@@ -52,11 +52,11 @@ class ActionRouteInform(Action):
 async def answer(request: Request, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     if request.intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[request.intent])
-        return answered(request.intent or "")
+        return answered(tracker, request.intent or "")
     action = target_action(request, tracker)
     if action is None:
         dispatcher.utter_message(text=REPHRASE)
-        return answered("rephrase", pending=slot_text(tracker, "pending"))
+        return answered(tracker, "rephrase", pending=slot_text(tracker, "pending"))
     return await action().run(dispatcher, tracker, domain)
 
 

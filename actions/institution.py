@@ -28,13 +28,13 @@ class ActionAnswerInstitution(Action):
             buttons = [button(name, "inform", district=name) for name in knowledge.districts]
             what = kinds[0].name if len(kinds) == 1 else "服务机构"
             dispatcher.utter_message(text=f"请问你在哪个区？告诉我区名（或回复序号），我查该区的{what}。", buttons=buttons)
-            return [kind_slot, *answered("institution:ask_district", pending=self.name(), buttons=buttons)]
+            return [kind_slot, *answered(tracker, "institution:ask_district", pending=self.name(), buttons=buttons)]
         text = render.institution_answer(knowledge, district, kinds)
         if district_from_context(knowledge, tracker):
             text = f"（按你之前说的{district}查询，查别的区直接告诉我区名）\n{text}"
         dispatcher.utter_message(text=text)
         kind_ref = kinds[0].name if len(kinds) == 1 else "all"
-        return [kind_slot, SlotSet("district", district), *answered(f"institution:{district}:{kind_ref}")]
+        return [kind_slot, SlotSet("district", district), *answered(tracker, f"institution:{district}:{kind_ref}")]
 
 
 def wanted_district(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[str]:

@@ -14,14 +14,15 @@ from policy_kb import KnowledgeBase, Topic, schema
 
 
 def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
-    """Topics named in the latest message: extracted entities first, then names found in the text."""
+    """Topics named in the latest message, in the order the graduate wrote them; entities the NLU
+    extracted but the text scan missed come last."""
     topics: Dict[str, Topic] = {}
+    for topic in knowledge.topics_in(latest_text(tracker)):
+        topics.setdefault(topic.id, topic)
     for value in latest_entities(tracker, "policy"):
         topic = knowledge.topic(value)
         if topic is not None:
             topics.setdefault(topic.id, topic)
-    for topic in knowledge.topics_in(latest_text(tracker)):
-        topics.setdefault(topic.id, topic)
     return list(topics.values())
 
 
@@ -39,13 +40,13 @@ class ActionAnswerPolicy(Action):
         knowledge = kb()
         topics = mentioned_topics(knowledge, tracker)
         if not topics:
-            return send_policy_list(knowledge, dispatcher)
+            return send_policy_list(knowledge, dispatcher, tracker)
         for topic in topics[:2]:
             send_topic(knowledge, dispatcher, topic)
         buttons = follow_up_buttons(topics[0])
         if buttons:
             dispatcher.utter_message(text="还想了解：", buttons=buttons)
-        return answered(topic_ref(topics[0]), buttons=buttons)
+        return answered(tracker, topic_ref(topics[0]), buttons=buttons)
 
 
 def send_topic(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, topic: Topic) -> None:
@@ -65,10 +66,10 @@ def follow_up_buttons(topic: Topic) -> List[Dict[str, str]]:
     return [button("去哪里办", "ask_institution"), button("其他政策", "ask_policy")]
 
 
-def send_policy_list(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher) -> List[EventType]:
+def send_policy_list(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     buttons = [button(p.name, "ask_policy", policy=p.name) for p in knowledge.policies.values()]
     dispatcher.utter_message(text=render.policy_list(knowledge), buttons=buttons)
-    return answered("policies:list", buttons=buttons)
+    return answered(tracker, "policies:list", buttons=buttons)
 
 
 class ActionListMeasures(Action):
@@ -81,4 +82,4 @@ class ActionListMeasures(Action):
         knowledge = kb()
         buttons = [button(m.name, "ask_policy", policy=m.name) for m in knowledge.measures.values()]
         dispatcher.utter_message(text=render.measure_list(knowledge), buttons=buttons)
-        return answered("measures:list", buttons=buttons)
+        return answered(tracker, "measures:list", buttons=buttons)

@@ -23,11 +23,11 @@ class ActionAnswerHelpRoutes(Action):
         named = knowledge.route_index.find(latest_text(tracker))
         if named:
             dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
-            return answered(f"route:{named[0].id}")
+            return answered(tracker, f"route:{named[0].id}")
         text = render.routes_list(knowledge, "help", "找工作遇到困难，可以通过这些途径求助：")
         buttons = [button("查我所在区的服务机构", "ask_institution"), button("政策清单", "ask_policy")]
         dispatcher.utter_message(text=text, buttons=buttons)
-        return answered("routes:list", buttons=buttons)
+        return answered(tracker, "routes:list", buttons=buttons)
 
 
 class ActionAnswerJobChannels(Action):
@@ -41,13 +41,13 @@ class ActionAnswerJobChannels(Action):
         named = [r for r in knowledge.route_index.find(latest_text(tracker)) if "jobs" in r.categories]
         if named:
             dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
-            return answered(f"route:{named[0].id}")
+            return answered(tracker, f"route:{named[0].id}")
         fairs = knowledge.measures["m7"]
         text = render.routes_list(knowledge, "jobs", "找岗位可以看这些招聘渠道：", extra_sources=fairs.sources)
         text += f"\n另外，{fairs.summary}"
         buttons = [button("招聘活动详情", "ask_policy", policy=fairs.name), button("就业见习岗位", "ask_policy", policy="就业见习")]
         dispatcher.utter_message(text=text, buttons=buttons)
-        return answered("channels:list", buttons=buttons)
+        return answered(tracker, "channels:list", buttons=buttons)
 
 
 class ActionAnswerRights(Action):
@@ -68,7 +68,7 @@ class ActionAnswerRights(Action):
             f"{render.sources_line(knowledge, [*rights.sources, *hotline.sources])}"
         )
         dispatcher.utter_message(text=text)
-        return answered("rights")
+        return answered(tracker, "rights")
 
 
 class ActionOfferHuman(Action):
@@ -89,4 +89,4 @@ class ActionOfferHuman(Action):
         )
         buttons = [button("查我所在区的服务机构", "ask_institution", institution_kind="公共就业服务机构")]
         dispatcher.utter_message(text=text, buttons=buttons)
-        return answered("human", buttons=buttons)
+        return answered(tracker, "human", buttons=buttons)

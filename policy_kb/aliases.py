@@ -38,7 +38,11 @@ class AliasIndex(Generic[T]):
         return found[0] if found else None
 
     def find(self, text: str) -> List[T]:
-        """Entries mentioned in `text`, in order of appearance; longer names win overlaps."""
+        """Entries mentioned in `text`, in order of appearance; longer names win overlaps.
+        With no exact mention, a name typed with one wrong character (扩刚补助) counts."""
+        return self._find_exact(text) or self._find_one_typo(text)
+
+    def _find_exact(self, text: str) -> List[T]:
         haystack = normalize_key(text)
         taken = [False] * len(haystack)
         hits: List[Tuple[int, T]] = []
@@ -50,8 +54,30 @@ class AliasIndex(Generic[T]):
                     taken[start:end] = [True] * len(key)
                     hits.append((start, self._by_key[key]))
                 start = haystack.find(key, end)
-        ordered: List[T] = []
-        for _, value in sorted(hits, key=lambda hit: hit[0]):
-            if not any(value is seen for seen in ordered):
-                ordered.append(value)
-        return ordered
+        return _in_order(hits)
+
+    def _find_one_typo(self, text: str) -> List[T]:
+        """Names of at least TYPO_MIN_LENGTH characters found with exactly one character different."""
+        haystack = normalize_key(text)
+        hits: List[Tuple[int, T]] = []
+        for key, value in self._by_key.items():
+            size = len(key)
+            if size < TYPO_MIN_LENGTH:
+                continue
+            for start in range(len(haystack) - size + 1):
+                window = haystack[start:start + size]
+                if sum(a != b for a, b in zip(window, key)) == 1:
+                    hits.append((start, value))
+                    break
+        return _in_order(hits)
+
+
+TYPO_MIN_LENGTH = 4
+
+
+def _in_order(hits: List[Tuple[int, T]]) -> List[T]:
+    ordered: List[T] = []
+    for _, value in sorted(hits, key=lambda hit: hit[0]):
+        if not any(value is seen for seen in ordered):
+            ordered.append(value)
+    return ordered

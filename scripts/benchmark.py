@@ -102,7 +102,7 @@ def training_seconds() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.benchmark", description=__doc__)
     parser.add_argument("--skip-training", action="store_true", help="do not measure training time")
-    parser.add_argument("--turns", type=int, default=25, help="turns per conversation")
+    parser.add_argument("--turns", type=int, default=10, help="turns per conversation")
     args = parser.parse_args()
     texts = [str(q["text"]) for q in load_questions()]
     train_s = None if args.skip_training else training_seconds()

@@ -18,6 +18,7 @@ SLOTS = ["policy", "district", "institution_kind", "age", "grad_year", "answer_r
 class Result:
     messages: List[Dict[str, Any]]
     events: List[Dict[str, Any]]
+    slots_before: Dict[str, Any]
 
     @property
     def text(self) -> str:
@@ -28,8 +29,9 @@ class Result:
         return [b for m in self.messages for b in (m.get("buttons") or [])]
 
     def slot(self, name: str) -> Any:
+        """The slot's value after the action: its last SlotSet, else what it was before."""
         values = [e["value"] for e in self.events if e.get("event") == "slot" and e.get("name") == name]
-        return values[-1] if values else None
+        return values[-1] if values else self.slots_before.get(name)
 
 
 def make_tracker(
@@ -57,8 +59,9 @@ def make_tracker(
 
 def run(action: Action, tracker: Tracker) -> Result:
     dispatcher = CollectingDispatcher()
+    before = dict(tracker.slots)
     events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return Result(dispatcher.messages, [dict(e) for e in events])
+    return Result(dispatcher.messages, [dict(e) for e in events], before)
 
 
 @pytest.fixture(autouse=True)

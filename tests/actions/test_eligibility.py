@@ -56,3 +56,8 @@ def test_policy_without_checkable_rules_says_so() -> None:
     result = check("困难家庭的我能享受吗", [("policy", "困难家庭")])
     assert "没有可以按年龄或毕业年份判断的条件" in result.text
     assert "属于本市困难家庭" in result.text
+
+
+def test_the_policy_asked_about_is_the_last_one_named() -> None:
+    result = check("我在见习，还没满期单位跟我签了合同，单位还能拿见习补贴吗")
+    assert "关于「见习补贴」" in result.text

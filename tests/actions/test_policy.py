@@ -46,3 +46,13 @@ def test_ten_measures_list() -> None:
     result = run(ActionListMeasures(), make_tracker("通知有哪些措施", "list_measures"))
     assert result.slot("answer_ref") == "measures:list"
     assert len(result.buttons) == 10 and "10. 五（十） 典型宣传" in result.text
+
+
+def test_one_wrong_character_in_a_long_name_still_finds_it() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("扩刚补助每个人给多少", "ask_policy"))
+    assert result.slot("answer_ref") == "policy:expansion_subsidy"
+
+
+def test_generic_words_do_not_hijack_the_policy_list() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("就业创业政策服务清单发我看看", "ask_policy"))
+    assert result.slot("answer_ref") == "policies:list"

@@ -1,0 +1,91 @@
+"""Two speed-ups for Rasa 3.6 that change nothing it computes; `python -m nlu.serve` applies them.
+
+1. Model loading. Rasa rebuilds each model at load time by *training it on one example* through `model.fit`, which
+traces and compiles the whole training graph (about 20 s per component on 2 cores), only to throw
+the result away when the saved weights are loaded. Creating the variables with one eager forward
+pass of the same loss builds the same weights without tracing; the saved weights are then loaded
+as before and prediction is traced once, exactly as Rasa does. Fine-tuning keeps Rasa's own path.
+
+2. Action-server replies. Rasa checks each reply with `jsonschema.validate(reply, schema)`, which
+re-validates the schema itself against the JSON-Schema meta-schema on every call: about 40 % of a
+turn's time under load. The schema never changes, so its validator is built once.
+
+3. Tracker reads. The in-memory tracker store rebuilds every event of a conversation on every
+turn, and finds each event's class by walking all Event subclasses; a name -> class table built
+from the same walk does that lookup at once (unknown names still take Rasa's own path).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, Optional
+
+import tensorflow as tf
+from jsonschema import validators
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
+
+_original_load = RasaModel.load.__func__  # type: ignore[attr-defined]
+
+
+def _load(
+    cls: type,
+    model_file_name: str,
+    model_data_example: RasaModelData,
+    predict_data_example: Optional[RasaModelData] = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> RasaModel:
+    if finetune_mode or predict_data_example is None:
+        return _original_load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
+    model = cls(*args, **kwargs)
+    learning_rate = kwargs.get("config", {}).get("learning_rate", 0.001)
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate))
+    batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
+    model._training = True
+    model.batch_loss(batch_in)  # eager: creates every variable, traces nothing
+    model._training = False
+    model.load_weights(model_file_name).expect_partial()  # optimizer slots are not needed to predict
+    model.run_inference(predict_data_example)
+    return model
+
+
+@lru_cache(maxsize=1)
+def _action_reply_validator() -> Any:
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+    from jsonschema import ValidationError
+
+    try:
+        _action_reply_validator().validate(result)
+        return True
+    except ValidationError as error:
+        error.message += ". Failed to validate Action server response from API."
+        raise error
+
+
+_original_resolve_by_type = Event.resolve_by_type
+_event_classes: Dict[str, type] = {}
+
+
+def _resolve_by_type(type_name: str, default: Optional[type] = None) -> Optional[type]:
+    if not _event_classes:
+        for cls in reversed(all_subclasses(Event)):  # Rasa returns the first match: let it win
+            _event_classes[cls.type_name] = cls
+    found = _event_classes.get(type_name)
+    return found if found is not None else _original_resolve_by_type(type_name, default)
+
+
+def install() -> None:
+    RasaModel.load = classmethod(_load)  # type: ignore[assignment]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[assignment]
