@@ -1,7 +1,6 @@
 """The knowledge base loads, and every way of breaking a file is reported by file, entry and field."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,17 +8,10 @@ from typing import Callable
 
 import pytest
 
-from policy_kb import DEFAULT_DATA_DIR, KBError, load_kb
+from policy_kb import KBError, load_kb
 from policy_kb.schema import Missing
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DEFAULT_DATA_DIR, target)
-    return target
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
 from actions.faq import ActionAnswerFaq
-from policy_kb import DEFAULT_DATA_DIR, load_kb
+from policy_kb import load_kb
 from policy_kb.eligibility import Facts, decide
 from policy_kb.nlu_export import ExportError, export
 from policy_kb.store import KBStore
 from tests.actions.conftest import make_tracker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DEFAULT_DATA_DIR, target)
-    return target
 
 
 def rewrite(path: Path, old: str, new: str) -> None:

@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from policy_kb import DEFAULT_DATA_DIR
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_action_server_refuses_to_start_on_a_broken_file(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(DEFAULT_DATA_DIR, data)
+def test_action_server_refuses_to_start_on_a_broken_file(data_dir: Path) -> None:
+    data = data_dir
     policies = data / "policies.yml"
     policies.write_text(policies.read_text(encoding="utf-8").replace("kind: subsidy", "kind: grant", 1), encoding="utf-8")
     env = {**os.environ, "POLICY_KB_DIR": str(data), "PYTHONPATH": str(ROOT)}
@@ -27,9 +24,8 @@ def test_action_server_refuses_to_start_on_a_broken_file(tmp_path: Path) -> None
     assert f"{policies}: policies entry 'shebao_subsidy' (#1): field 'kind'" in result.stderr
 
 
-def test_training_export_refuses_a_broken_file(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(DEFAULT_DATA_DIR, data)
+def test_training_export_refuses_a_broken_file(data_dir: Path, tmp_path: Path) -> None:
+    data = data_dir
     (data / "districts.yml").write_text("districts: [\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "policy_kb", "--data", str(data), "export-nlu", "--out", str(tmp_path / "out")],
