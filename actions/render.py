@@ -83,11 +83,13 @@ def route_answer(kb: KnowledgeBase, route: schema.Route) -> str:
     return "\n".join(lines)
 
 
-def routes_list(kb: KnowledgeBase, category: str, heading: str, extra_sources: Sequence[str] = ()) -> str:
+def routes_list(kb: KnowledgeBase, category: str, heading: str, extra: Optional[schema.Measure] = None) -> str:
+    """The routes of one category, numbered; `extra` adds a measure's summary (e.g. the job fairs)."""
     routes = kb.routes_for(category)
-    sources = list(dict.fromkeys([s for r in routes for s in r.sources] + list(extra_sources)))
+    sources = [s for r in routes for s in r.sources] + (list(extra.sources) if extra else [])
     body = "\n".join(f"{n}. {route_line(r)}" for n, r in enumerate(routes, start=1))
-    return f"{heading}\n{body}\n{sources_line(kb, sources)}"
+    more = f"\n另外，攻坚行动期间的招聘活动：{extra.summary}" if extra else ""
+    return f"{heading}\n{body}{more}\n{sources_line(kb, list(dict.fromkeys(sources)))}"
 
 
 SAMPLE_WARNING = "⚠️ 以下是示例条目：该机构的地址、电话和办公时间尚未核实，请勿当作真实信息。"
@@ -154,9 +156,11 @@ def eligibility_answer(kb: KnowledgeBase, subject: str, decision: Decision, sour
 def _need_facts_text(decision: Decision) -> str:
     known = [r for r in decision.results if r.verdict.value == "not_met"]
     lines = [f"按「{r.rule.label}」：{r.reason}。" for r in known]
-    asks = {"age": "年龄", "grad_year": "毕业年份（哪一届）"}
-    wanted = "或".join(asks[f] for f in ("grad_year", "age") if f in decision.missing_facts)
+    asks = {"grad_year": ("毕业年份（哪一届）", "“2021届”"), "age": ("年龄", "“22岁”")}
+    missing = [asks[f] for f in ("grad_year", "age") if f in decision.missing_facts]
     open_rules = "、".join(f"「{r.rule.label}」" for r in decision.results if r.needs)
-    lines.append(f"要按{open_rules}判断，还需要知道你的{wanted}，比如回复“22岁”或“2021届”。")
+    wanted = "或".join(name for name, _ in missing)
+    examples = "或".join(example for _, example in missing)
+    lines.append(f"要按{open_rules}判断，还需要知道你的{wanted}，比如回复{examples}。")
     return "\n".join(lines)
 

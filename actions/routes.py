@@ -43,8 +43,7 @@ class ActionAnswerJobChannels(Action):
             dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
             return answered(tracker, f"route:{named[0].id}")
         fairs = knowledge.measures["m7"]
-        text = render.routes_list(knowledge, "jobs", "找岗位可以看这些招聘渠道：", extra_sources=fairs.sources)
-        text += f"\n另外，{fairs.summary}"
+        text = render.routes_list(knowledge, "jobs", "找岗位可以看这些招聘渠道：", extra=fairs)
         buttons = [button("招聘活动详情", "ask_policy", policy=fairs.name), button("就业见习岗位", "ask_policy", policy="就业见习")]
         dispatcher.utter_message(text=text, buttons=buttons)
         return answered(tracker, "channels:list", buttons=buttons)
