@@ -154,7 +154,8 @@ class _Builder:
             for clash in index.add(f"policy:{policy.id}", [policy.name, *policy.aliases], policy):
                 self.problem("policies.yml", _label("policies", policy.id), "aliases", clash)
         for measure in measures.values():
-            names = [measure.name, measure.title, *measure.aliases]
+            # Readers of the notice also name a measure by its section: 五（五）.
+            names = [measure.name, measure.title, measure.section, *measure.aliases]
             # A measure answered by a policy shares that policy's names.
             owner = f"policy:{measure.answered_by}" if measure.answered_by else f"measure:{measure.id}"
             for clash in index.add(owner, names, measure):

@@ -58,15 +58,19 @@ async def conversation(client: httpx.AsyncClient, texts: List[str], latencies: L
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def load(stack: Stack, concurrency: int, turns_each: int, texts: List[str]) -> LoadResult:
+async def load(stack: Stack, concurrency: int, turns_each: int, texts: List[str], conversations: int = 16) -> LoadResult:
+    """`conversations` conversations of `turns_each` turns, at most `concurrency` at a time."""
     latencies: List[float] = []
+    gate = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency + 4)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await conversation(client, [texts[(i * 7 + j) % len(texts)] for j in range(turns_each)], latencies)
+
     async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60.0, limits=limits) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(
-            conversation(client, [texts[(i * 7 + j) % len(texts)] for j in range(turns_each)], latencies)
-            for i in range(concurrency)
-        ))
+        await asyncio.gather(*(one(i) for i in range(conversations)))
         seconds = time.perf_counter() - started
     return LoadResult(concurrency, len(latencies), seconds, latencies)
 
@@ -110,7 +114,7 @@ def main() -> int:
     with running_stack(MODEL, free_port(), free_port()) as stack:
         httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "bench:cold", "message": "你好"}, timeout=60).raise_for_status()
         cold_s = time.perf_counter() - started
-        asyncio.run(load(stack, 4, 5, texts))  # warm-up, not reported
+        asyncio.run(load(stack, 4, 5, texts, conversations=4))  # warm-up, not reported
         results = [asyncio.run(load(stack, c, args.turns, texts)) for c in (1, 16)]
         memory = {"Rasa server": rss_mb(stack.processes[1].pid), "action server": rss_mb(stack.processes[0].pid)}
     report = render(cold_s, train_s, results, memory)
@@ -125,7 +129,9 @@ def render(cold_s: float, train_s: float | None, results: List[LoadResult], memo
         "# Benchmark",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {_cores()} cores, Python {platform.python_version()}, "
-        "by `make benchmark` (scripts/benchmark.py). Turns are the held-out graduate questions.",
+        "by `make benchmark` (scripts/benchmark.py). 16 conversations of 10 turns each (the held-out "
+        "graduate questions), run one at a time and then all 16 at once. History and analysis: "
+        "[performance.md](performance.md).",
         "",
         "| figure | value | target |",
         "| --- | --- | --- |",

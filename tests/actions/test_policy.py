@@ -56,3 +56,8 @@ def test_one_wrong_character_in_a_long_name_still_finds_it() -> None:
 def test_generic_words_do_not_hijack_the_policy_list() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("就业创业政策服务清单发我看看", "ask_policy"))
     assert result.slot("answer_ref") == "policies:list"
+
+
+def test_a_measure_named_by_its_section() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("五(六)那条讲的啥", "ask_policy"))
+    assert result.slot("answer_ref") == "measure:m6"
