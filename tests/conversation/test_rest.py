@@ -5,7 +5,6 @@ import os
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import Conversation
