@@ -14,6 +14,7 @@ from actions.knowledge import kb
 from actions.policy import mentioned_topics
 
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE = "抱歉，这个我帮不上忙。我是就业服务助手，只能回答离校未就业毕业生的就业政策、求助途径、招聘渠道和服务机构方面的问题。"
 MISSES_BEFORE_HELP = 2
 GUESS_TITLES = {
     "ask_policy": "问某项政策",
@@ -53,8 +54,9 @@ class ActionOutOfScope(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             return offer_help(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_out_of_scope")
-        return answered(tracker, "out_of_scope")
+        buttons = [button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes"), button("看看你能做什么", "help")]
+        dispatcher.utter_message(text=OUT_OF_SCOPE, buttons=buttons)
+        return answered(tracker, "out_of_scope", buttons=buttons)
 
 
 def consecutive_misses(tracker: Tracker) -> int:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from actions.fallback import ActionClarify
+from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.inform import ActionRouteInform
 from tests.actions.conftest import make_tracker, run
 
@@ -55,3 +55,8 @@ def test_second_miss_in_a_row_offers_help_routes_and_a_person() -> None:
     result = run(ActionClarify(), tracker)
     assert "12333" in result.text and "http://fuwu.rsj.beijing.gov.cn/bjdkhy/bysjycy/" in result.text
     assert "转人工" in [b["title"] for b in result.buttons]
+
+
+def test_out_of_scope_is_refused_with_what_the_assistant_can_do() -> None:
+    result = run(ActionOutOfScope(), make_tracker("明天天气怎么样", "out_of_scope"))
+    assert "帮不上忙" in result.text and [b["title"] for b in result.buttons] == ["政策清单", "求助途径", "看看你能做什么"]
