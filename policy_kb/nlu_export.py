@@ -42,7 +42,7 @@ def entity_names(kb: KnowledgeBase) -> Dict[str, Dict[str, List[str]]]:
         policy.setdefault(p.name, []).extend([p.name, *p.aliases])
     for m in kb.measures.values():
         canonical = kb.policies[m.answered_by].name if m.answered_by else m.name
-        policy.setdefault(canonical, []).extend([m.name, m.title, *m.aliases])
+        policy.setdefault(canonical, []).extend([m.name, m.title, m.section, *m.aliases])
     return {
         "policy": policy,
         "district": {name: [name, *d.aliases] for name, d in kb.districts.items()},
