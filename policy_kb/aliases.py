@@ -57,19 +57,32 @@ class AliasIndex(Generic[T]):
         return _in_order(hits)
 
     def _find_one_typo(self, text: str) -> List[T]:
-        """Names of at least TYPO_MIN_LENGTH characters found with exactly one character different."""
+        """Names of at least TYPO_MIN_LENGTH characters found with exactly one character different.
+
+        The one wrong character lies in one half of the name, so the other half occurs exactly:
+        only windows around exact occurrences of a half are compared (fast on long messages)."""
         haystack = normalize_key(text)
         hits: List[Tuple[int, T]] = []
         for key, value in self._by_key.items():
-            size = len(key)
-            if size < TYPO_MIN_LENGTH:
+            if len(key) < TYPO_MIN_LENGTH:
                 continue
-            for start in range(len(haystack) - size + 1):
-                window = haystack[start:start + size]
-                if sum(a != b for a, b in zip(window, key)) == 1:
-                    hits.append((start, value))
-                    break
+            start = _one_typo_window(haystack, key)
+            if start is not None:
+                hits.append((start, value))
         return _in_order(hits)
+
+
+def _one_typo_window(haystack: str, key: str) -> Optional[int]:
+    middle = len(key) // 2
+    for half, offset in ((key[:middle], 0), (key[middle:], middle)):
+        found = haystack.find(half)
+        while found != -1:
+            start = found - offset
+            window = haystack[start:start + len(key)]
+            if start >= 0 and len(window) == len(key) and sum(a != b for a, b in zip(window, key)) == 1:
+                return start
+            found = haystack.find(half, found + 1)
+    return None
 
 
 TYPO_MIN_LENGTH = 4
