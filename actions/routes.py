@@ -20,14 +20,22 @@ class ActionAnswerHelpRoutes(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
-        named = knowledge.route_index.find(latest_text(tracker))
+        asked = latest_text(tracker)
+        named = knowledge.route_index.find(asked)
         if named:
-            dispatcher.utter_message(text=render.route_answer(knowledge, named[0]))
+            dispatcher.utter_message(text=render.route_answer(knowledge, named[0]) + registration_hint(asked))
             return answered(tracker, f"route:{named[0].id}")
-        text = render.routes_list(knowledge, "help", "找工作遇到困难，可以通过这些途径求助：")
+        text = render.routes_list(knowledge, "help", "找工作遇到困难，可以通过这些途径求助：") + registration_hint(asked)
         buttons = [button("查我所在区的服务机构", "ask_institution"), button("政策清单", "ask_policy")]
+        if "登记" in asked:
+            buttons.insert(0, button("在这里求职登记", "register"))
         dispatcher.utter_message(text=text, buttons=buttons)
         return answered(tracker, "routes:list", buttons=buttons)
+
+
+def registration_hint(asked: str) -> str:
+    """Asked how to register: this assistant takes registrations itself."""
+    return "\n也可以直接在这里做求职登记：回复“求职登记”，几分钟填完。" if "登记" in asked else ""
 
 
 class ActionAnswerJobChannels(Action):

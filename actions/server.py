@@ -1,5 +1,6 @@
 """Action server entry point: validates the knowledge base first (a broken file stops start-up
-with file, entry and field named), then serves the actions on ACTIONS_PORT (default 5055)."""
+with file, entry and field named), opens the ledger (migrating its schema), then serves the actions
+on ACTIONS_PORT (default 5055)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,11 @@ import logging
 import os
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from actions.knowledge import open_store
+from actions.registration.storage import open_ledger
+from ledger.config import LedgerConfigError
 from policy_kb import KBError
 
 
@@ -23,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"action server not started: {error}", file=sys.stderr)
         return 2
     logging.getLogger(__name__).info("knowledge base loaded from %s", store.data_dir)
+    try:
+        ledger = open_ledger()
+    except (LedgerConfigError, SQLAlchemyError) as error:
+        print(f"action server not started: ledger: {error}", file=sys.stderr)
+        return 2
+    logging.getLogger(__name__).info("ledger on %s", ledger.engine.url.render_as_string(hide_password=True))
 
     from rasa_sdk.endpoint import run
 

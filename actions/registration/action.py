@@ -1,0 +1,205 @@
+"""Rasa actions of the job-seeker registration (求职登记): start / resume / change a
+registration, see it, delete it. The dialogue itself is flow.py; this file moves drafts and
+records between the conversation and the ledger, bound to the conversation's sender id (the
+channel identity), so nobody reaches another person's record through chat.
+
+The tracker only ever holds `active_task` (which action gets the next message); the answers,
+including phone and ID numbers, live encrypted in the ledger's draft until confirmed.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import Button, text_button
+from actions.knowledge import kb
+from actions.registration import flow
+from actions.registration.flow import Draft, Outcome, Reply, Turn
+from actions.registration.parse import clean, looks_like_question
+from actions.registration.steps import STEPS, display
+from actions.registration.storage import open_ledger, run
+from actions.routes import ActionOfferHuman
+from ledger.fields import FOLLOW_UP_KINDS
+from ledger.store import DuplicatePerson, Ledger
+
+log = logging.getLogger(__name__)
+TASK_SLOT = "active_task"
+KNOWLEDGE_INTENTS = {"ask_policy", "list_measures", "check_eligibility", "ask_help_routes", "ask_job_channels",
+                     "ask_institution", "complain_rights", "faq", "bot_challenge", "help"}
+KNOWLEDGE_CONFIDENCE = 0.6
+FOLLOW_UP_PROMISE = ("按通知（五（八））要求，对有就业意愿的登记毕业生，区里的就业服务机构至少提供1次职业指导、3次岗位推介、"
+                     "1次技能培训和就业见习机会。")
+
+
+def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+    for reply in replies:
+        buttons: List[Button] = [text_button(title, title) for title in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    text = message.get("text") or ""
+    knowledge = (name in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE) or (
+        looks_like_question(text) and bool(kb().topics_in(text)))
+    return Turn(text=text, intent=name, confidence=confidence, knowledge_question=knowledge)
+
+
+def task(name: Optional[str]) -> List[EventType]:
+    return [SlotSet(TASK_SLOT, name)]
+
+
+class ActionRegistration(Action):
+    """Starts (after the privacy notice and consent), resumes or changes a registration, and
+    then receives every message until it is saved or cancelled."""
+
+    def name(self) -> str:
+        return "action_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        ledger = open_ledger()
+        identity = tracker.sender_id
+        if tracker.get_slot(TASK_SLOT) != self.name():
+            return await self.enter(dispatcher, tracker, ledger, identity)
+        stored = await run(ledger.get_draft, identity)
+        draft = Draft.from_dict(stored) if stored else None
+        outcome = flow.handle(draft, turn_of(tracker), retention_days(ledger))
+        if outcome.status == "aside":
+            await answer_aside(dispatcher, tracker, domain)
+        elif outcome.status == "human":
+            await ActionOfferHuman().run(dispatcher, tracker, domain)
+        if outcome.status == "submit" and outcome.draft is not None:
+            return await self.submit(dispatcher, ledger, identity, outcome.draft)
+        return await self.keep(dispatcher, ledger, identity, outcome)
+
+    async def enter(self, dispatcher: CollectingDispatcher, tracker: Tracker, ledger: Ledger, identity: str) -> List[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        stored = await run(ledger.get_draft, identity)
+        existing = await run(ledger.find, identity)
+        if stored and Draft.from_dict(stored).mode == "new":
+            outcome = flow.resume_offer(Draft.from_dict(stored))
+        elif existing is not None:
+            outcome = flow.edit_saved(existing.registration, existing.ref)
+            if intent != "update_registration":
+                outcome.replies.insert(0, Reply(f"你已经登记过了（编号 {existing.ref}），再登记会更新这份记录，不会重复登记。"))
+        elif intent == "update_registration":
+            send(dispatcher, [Reply("你还没有登记过，没有可修改的信息。现在登记吗？", ["求职登记"])])
+            return task(None)
+        else:
+            outcome = flow.start(retention_days(ledger))
+        return await self.keep(dispatcher, ledger, identity, outcome)
+
+    async def keep(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, outcome: Outcome) -> List[EventType]:
+        if outcome.draft is not None:
+            await run(ledger.put_draft, identity, outcome.draft.to_dict())
+        elif outcome.status in ("cancelled", "declined"):
+            await run(ledger.delete_draft, identity)
+        send(dispatcher, outcome.replies)
+        finished = outcome.status in ("cancelled", "declined")
+        return task(None if finished else self.name())
+
+    async def submit(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, draft: Draft) -> List[EventType]:
+        try:
+            saved = await run(ledger.save, identity, draft.registration())
+        except DuplicatePerson as duplicate:
+            return await self.duplicate(dispatcher, ledger, identity, draft, duplicate.field)
+        await run(ledger.delete_draft, identity)
+        log.info("registration %s %s", saved.ref, "created" if saved.created else "updated")
+        if saved.created:
+            text = (f"登记成功！你的登记编号是 {saved.ref}，请记下来。\n{FOLLOW_UP_PROMISE}\n"
+                    "随时可以说“查看我的登记”来查看、修改或删除你的信息。")
+        else:
+            text = f"已保存修改，你的登记编号仍是 {saved.ref}。"
+        send(dispatcher, [Reply(text)])
+        return task(None)
+
+    async def duplicate(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, draft: Draft, field: str) -> List[EventType]:
+        what = "手机号" if field == "phone" else "身份证号"
+        draft.values.pop(field, None)
+        draft.editing, draft.phase = field, "collect"
+        await run(ledger.put_draft, identity, draft.to_dict())
+        send(dispatcher, [
+            Reply(f"这个{what}已经由另一个账号登记过了，为保护个人信息，不能在这里查看或修改那份登记。"
+                  "如果是你本人登记的，请用原来的账号查看；也可以回复“转人工”请工作人员核实。"),
+            Reply(f"如果填错了，请重新输入{what}：" if field == "phone" else "请重新输入身份证号，或回复“跳过”："),
+        ])
+        return task(self.name())
+
+
+class ActionViewRegistration(Action):
+    def name(self) -> str:
+        return "action_view_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        ledger = open_ledger()
+        existing = await run(ledger.find, tracker.sender_id)
+        if existing is None:
+            stored = await run(ledger.get_draft, tracker.sender_id)
+            if stored:
+                send(dispatcher, [Reply("你有一份还没填完的登记，说“继续登记”可以接着填。", ["继续登记"])])
+            else:
+                send(dispatcher, [Reply("你还没有在这里做过求职登记。现在登记吗？", ["求职登记"])])
+            return []
+        reg = existing.registration
+        lines = [f"{step.label}：{display(step, reg)}" for step in STEPS if step.applies(reg)]
+        served = existing.follow_ups
+        services = "、".join(f"{label}{served[code]}次" for code, label in FOLLOW_UP_KINDS.items() if served.get(code)) or "暂无记录"
+        text = f"你的求职登记（编号 {existing.ref}）：\n" + "\n".join(lines) + f"\n已获得的服务：{services}"
+        dispatcher.utter_message(text=text, buttons=[{"title": "修改登记", "payload": "/update_registration"},
+                                                    {"title": "删除登记", "payload": "/delete_registration"}])
+        return []
+
+
+class ActionDeleteRegistration(Action):
+    """Asks for confirmation, then erases the personal data (anonymous counts remain)."""
+
+    def name(self) -> str:
+        return "action_delete_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        ledger = open_ledger()
+        identity = tracker.sender_id
+        if tracker.get_slot(TASK_SLOT) != self.name():
+            existing = await run(ledger.find, identity)
+            stored = await run(ledger.get_draft, identity)
+            if existing is None and not stored:
+                send(dispatcher, [Reply("你在这里没有登记信息，不需要删除。")])
+                return task(None)
+            what = f"你的求职登记（编号 {existing.ref}）" if existing else "你没填完的登记"
+            send(dispatcher, [Reply(f"确定删除{what}吗？删除后姓名、手机号、身份证号等个人信息会被清除，不能恢复。", ["确认删除", "不删了"])])
+            return task(self.name())
+        text = clean((tracker.latest_message or {}).get("text") or "")
+        if text in ("确认删除", "确认", "确定", "删除", "删吧", "是", "是的", "对", "1", "确定删除", "删"):
+            ref = await run(ledger.delete, identity)
+            await run(ledger.delete_draft, identity)
+            done = f"已删除你的登记（编号 {ref}）" if ref else "已删除你没填完的登记"
+            send(dispatcher, [Reply(f"{done}，姓名、手机号、身份证号等个人信息已清除，只保留不含个人信息的统计数。需要时可以重新登记。")])
+        else:
+            send(dispatcher, [Reply("好的，没有删除，你的信息保持不变。")])
+        return task(None)
+
+
+def retention_days(ledger: Ledger) -> int:
+    return ledger.settings.retention_days if ledger.settings else 730
+
+
+async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> None:
+    """Answer a question asked in the middle of the registration, as if asked on its own.
+    Its slot events are dropped: the registration keeps the conversation's state."""
+    from actions.faq import ActionAnswerFaq
+    from actions.inform import answer
+    from actions.request import current_request
+
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == "faq":
+        await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    elif intent == "bot_challenge":
+        dispatcher.utter_message(response="utter_iamabot")
+    else:
+        await answer(current_request(tracker), dispatcher, tracker, domain)

@@ -1,0 +1,352 @@
+"""The registration conversation as a state machine over a `Draft`: no Rasa, no database.
+
+`handle(draft, turn)` reads one message and returns what to say and the next draft. The action
+(action.py) loads and stores the draft, saves the confirmed registration, and answers questions
+asked on the way (an `aside`) before repeating the question that was pending.
+
+Phases: consent → collect (one field at a time; several values in one message are all taken)
+→ confirm (summary, edit any field) → the action saves. Cancel works in every phase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from actions.knowledge import kb
+from actions.registration import parse as P
+from actions.registration.steps import BY_KEY, STEPS, Step, display, field_named
+from ledger.model import Registration
+
+MAX_FAILURES = 3
+FREE_TEXT = ("name", "school", "major", "intention")
+CANCEL = re.compile(r"^(?:取消|算了|不登记了|不想登记了?|不登了|退出|退出登记|取消登记|停止登记|结束登记|不填了|不想填了|不弄了|我不登记了|先不登记了?|放弃|放弃登记)(?:吧|了|啦)?$")
+CORRECTION = re.compile(r"错|改|更正|修改|不对|重新填|重填|换了|换成|换一个")
+AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题|是的?|嗯+|ok|okay|yes|1|确定|接受)(?:的|吧|了|啊)?$")
+DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用了?|不行|否|no|2|算了)(?:的|吧|了|啊)?$")
+CONFIRM = re.compile(r"^(?:确认|确认提交|提交|对|对的|没问题|正确|无误|信息无误|是的?|好的?|可以|ok|yes|确定)(?:的|吧|了|啊)?$")
+EDIT = re.compile(r"^(?:修改|改|我要改|要改|改一下|编辑|更改)(?:一下|信息)?$")
+RESUME = re.compile(r"^(?:继续|继续登记|接着填|接着来|继续填)(?:吧|了|啊)?$")
+RESTART = re.compile(r"^(?:重新开始|重来|从头开始|重新登记|重新填)(?:吧|了|啊)?$")
+
+BUTTON_CONFIRM = "确认提交"
+BUTTON_EDIT = "修改"
+BUTTON_CANCEL = "取消登记"
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[str] = field(default_factory=list)  # each button sends its title as text
+
+
+@dataclass
+class Draft:
+    phase: str = "consent"  # consent | collect | confirm | resume
+    values: Dict[str, Any] = field(default_factory=dict)
+    skipped: List[str] = field(default_factory=list)
+    editing: Optional[str] = None
+    failures: Dict[str, int] = field(default_factory=dict)
+    mode: str = "new"  # new | edit (a saved registration being changed)
+
+    def registration(self) -> Registration:
+        return Registration.from_dict(self.values)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"phase": self.phase, "values": self.values, "skipped": self.skipped, "editing": self.editing,
+                "failures": self.failures, "mode": self.mode}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "Draft":
+        return cls(phase=data.get("phase", "collect"), values=dict(data.get("values") or {}), skipped=list(data.get("skipped") or []),
+                   editing=data.get("editing"), failures=dict(data.get("failures") or {}), mode=data.get("mode", "new"))
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    knowledge_question: bool = False  # the NLU placed it among the questions the assistant answers
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class Outcome:
+    replies: List[Reply]
+    draft: Optional[Draft]  # None: nothing to keep (cancelled, declined, or ready to save)
+    status: str = "continue"  # continue | aside | cancelled | declined | submit | human
+    noted: List[str] = field(default_factory=list)
+
+
+# ---- entry points ----------------------------------------------------------------------------
+
+def privacy_notice(retention_days: int) -> Reply:
+    years = retention_days / 365
+    keep = f"{years:g}年" if years >= 1 and retention_days % 365 == 0 else f"{retention_days}天"
+    return Reply(
+        "开始求职登记前，请先了解个人信息的使用：\n"
+        "• 收集什么：姓名、手机号、身份证号（选填）、学校、专业、学历、毕业年份、年龄、居住区、就业状态、求职意向、需要的服务、是否困难家庭（选填）。\n"
+        "• 为什么：按北京市离校未就业高校毕业生服务要求（通知 五（八））建立实名台账，为你提供职业指导、岗位推介、培训见习等服务。\n"
+        "• 谁能看到：只有负责你所在区就业服务的工作人员；手机号和身份证号加密保存。\n"
+        f"• 保存多久：最后一次更新后{keep}，到期删除；你也可以随时说“删除我的登记”。\n"
+        "同意后开始登记，过程中随时可以说“取消”。你同意吗？",
+        ["同意", "不同意"],
+    )
+
+
+def start(retention_days: int) -> Outcome:
+    return Outcome([privacy_notice(retention_days)], None)
+
+
+def resume_offer(draft: Draft) -> Outcome:
+    reg = draft.registration()
+    done = sum(1 for step in STEPS if _answered(draft, step, reg))
+    return Outcome([Reply(f"你上次的登记还没完成（已填{done}项）。接着填，还是重新开始？", ["继续", "重新开始"])],
+                   Draft.from_dict({**draft.to_dict(), "phase": "resume"}))
+
+
+def edit_saved(reg: Registration, ref: str) -> Outcome:
+    """Changing a saved registration: the summary, then the field to change."""
+    draft = Draft(phase="confirm", values=reg.to_dict(), mode="edit",
+                  skipped=[s.key for s in STEPS if s.optional and getattr(reg, s.key) in (None, "")])
+    return Outcome([summary(draft, f"你的登记（编号 {ref}）："), _field_menu()], draft)
+
+
+# ---- one message ---------------------------------------------------------------------------
+
+def handle(draft: Optional[Draft], turn: Turn, retention_days: int) -> Outcome:
+    text = P.clean(turn.text)
+    if CANCEL.match(text):
+        if draft is not None and draft.mode == "edit":
+            return Outcome([Reply("好的，不改了，你的登记保持原样。")], None, "cancelled")
+        return Outcome([Reply("好的，已取消登记，刚才填的信息都没有保存。想登记时随时说“求职登记”。")], None, "cancelled")
+    if draft is None or draft.phase == "consent":
+        return _consent(turn, text, retention_days)
+    if draft.phase == "resume":
+        return _resume(draft, text, turn)
+    if text in ("转人工", "人工", "人工客服", "找人工", "找工作人员"):
+        return Outcome([_ask(draft)], draft, "human")
+    if draft.phase == "confirm":
+        return _confirm(draft, turn, text)
+    return _collect(draft, turn, text)
+
+
+def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
+    if AGREE.match(text):
+        draft = Draft(phase="collect")
+        return Outcome([Reply("好的，我们开始。"), _ask(draft)], draft)
+    if DISAGREE.match(text) or text.startswith("不同意"):
+        return Outcome([Reply("好的，不登记也没关系，我没有保存你的任何信息。你也可以到户籍地或居住地的区公共就业服务机构现场登记，"
+                              "或拨打12333人社服务热线咨询。")], None, "declined")
+    if turn.knowledge_question:
+        return Outcome([privacy_notice(retention_days)], None, "aside")
+    return Outcome([Reply("需要你先同意才能开始登记：同意请回复“同意”，不登记请回复“不同意”。", ["同意", "不同意"])], None)
+
+
+def _resume(draft: Draft, text: str, turn: Turn) -> Outcome:
+    if RESTART.match(text):
+        fresh = Draft(phase="collect")
+        return Outcome([Reply("好的，重新开始。"), _ask(fresh)], fresh)
+    draft.phase = "confirm" if not _next_step(draft) else "collect"
+    if RESUME.match(text) or AGREE.match(text):
+        return Outcome([Reply("好的，接着上次的填。"), _ask(draft)], draft)
+    return _collect(draft, turn, text) if draft.phase == "collect" else _confirm(draft, turn, text)
+
+
+def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
+    correction = _correction(draft, turn, text)
+    if correction is not None:
+        return correction
+    step = _current(draft)
+    if step is None:
+        draft.phase = "confirm"
+        return Outcome([summary(draft)], draft)
+    answer = _looks_like_answer(step, turn)
+    if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
+        return Outcome([_ask(draft)], draft)
+    if turn.knowledge_question and not answer:
+        return Outcome([_ask(draft, again=True)], draft, "aside")
+    extra = P.extract_all(turn.text, turn.today)
+    parsed = step.parser(turn.text, _options(step, turn))
+    if isinstance(parsed, P.Problem) and step.key in extra:
+        parsed = extra[step.key]
+    noted = _take_extra(draft, extra, exclude=step.key)
+    if isinstance(parsed, P.Problem):
+        if noted:
+            return Outcome([Reply(_noted_text(draft, noted)), _ask(draft)], draft, noted=noted)
+        return _failed(draft, step, parsed)
+    _set(draft, step, parsed)
+    draft.failures.pop(step.key, None)
+    if draft.editing == step.key:
+        draft.editing = None
+    ack = [Reply(_noted_text(draft, noted))] if noted else []
+    if _current(draft) is None:
+        draft.phase = "confirm"
+        return Outcome(ack + [summary(draft)], draft, noted=noted)
+    return Outcome(ack + [_ask(draft)], draft, noted=noted)
+
+
+def _confirm(draft: Draft, turn: Turn, text: str) -> Outcome:
+    if CONFIRM.match(text) or text == BUTTON_CONFIRM:
+        return Outcome([], draft, "submit")
+    if EDIT.match(text) or text == BUTTON_EDIT:
+        return Outcome([_field_menu()], draft)
+    picked = _menu_pick(text)
+    key = picked or field_named(text)
+    if key is not None and (picked or CORRECTION.search(text) or len(text) <= 6):
+        return _start_edit(draft, key, turn)
+    if turn.knowledge_question:
+        return Outcome([summary(draft, "回到登记，请核对：")], draft, "aside")
+    return Outcome([Reply("信息无误请点“确认提交”；要改哪一项请点“修改”或直接说（如“改手机号”）；不登记了请说“取消”。",
+                          [BUTTON_CONFIRM, BUTTON_EDIT, BUTTON_CANCEL])], draft)
+
+
+# ---- corrections -----------------------------------------------------------------------------
+
+def _correction(draft: Draft, turn: Turn, text: str) -> Optional[Outcome]:
+    """'手机号填错了' / '学校写错了，应该是清华大学' for a field already answered."""
+    if not CORRECTION.search(text):
+        return None
+    key = field_named(text)
+    if key is None or key not in draft.values and key not in draft.skipped:
+        return None
+    return _start_edit(draft, key, turn)
+
+
+def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
+    step = BY_KEY[key]
+    new_value = P.extract_all(turn.text, turn.today).get(key)
+    if new_value is not None:
+        _set(draft, step, new_value)
+        draft.editing = None
+        after = summary(draft) if draft.phase == "confirm" or _current(draft) is None else _ask(draft)
+        if _current(draft) is None:
+            draft.phase = "confirm"
+            after = summary(draft)
+        return Outcome([Reply(f"已把{step.label}改为：{display(step, draft.registration())}"), after], draft)
+    draft.editing = key
+    draft.values.pop(key, None)
+    if key in draft.skipped:
+        draft.skipped.remove(key)
+    draft.phase = "collect"
+    return Outcome([Reply(f"好的，重新填{step.label}。"), _ask(draft)], draft)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def _answered(draft: Draft, step: Step, reg: Registration) -> bool:
+    return step.key in draft.skipped or getattr(reg, step.key) not in (None, "", [])  or step.key in draft.values
+
+
+def _next_step(draft: Draft) -> Optional[Step]:
+    reg = draft.registration()
+    for step in STEPS:
+        if step.applies(reg) and not _answered(draft, step, reg):
+            return step
+    return None
+
+
+def _current(draft: Draft) -> Optional[Step]:
+    if draft.editing:
+        return BY_KEY[draft.editing]
+    return _next_step(draft)
+
+
+def _options(step: Step, turn: Turn) -> P.Options:
+    return P.Options(choices=list(step.choices()), today=turn.today)
+
+
+def _set(draft: Draft, step: Step, value: Any) -> None:
+    if isinstance(value, P.Skipped):
+        draft.values.pop(step.key, None)
+        if step.key not in draft.skipped:
+            draft.skipped.append(step.key)
+        if step.key == "difficulty":
+            draft.values["difficulty"] = None
+            draft.values.pop("difficulty_kind", None)
+        return
+    if step.key in draft.skipped:
+        draft.skipped.remove(step.key)
+    if step.key == "difficulty":
+        draft.values["difficulty"] = bool(value)
+        draft.values["difficulty_kind"] = value if isinstance(value, str) else None
+        return
+    draft.values[step.key] = value
+    if step.key == "id_number" and isinstance(value, str) and "birth_year" not in draft.values:
+        draft.values["birth_year"] = int(value[6:10])
+    if step.key == "status" and value in ("已就业", "暂无就业意愿"):
+        for key in ("intention", "preferred_districts"):
+            draft.values.pop(key, None)
+
+
+def _take_extra(draft: Draft, extra: Dict[str, Any], exclude: str) -> List[str]:
+    """Values the message gives for fields not yet answered (never overwrites an answer)."""
+    noted: List[str] = []
+    for key, value in extra.items():
+        if key == exclude or key in draft.values or key in draft.skipped:
+            continue
+        draft.values[key] = value
+        noted.append(key)
+    return noted
+
+
+def _noted_text(draft: Draft, noted: Sequence[str]) -> str:
+    if not noted:
+        return ""
+    reg = draft.registration()
+    parts = [f"{BY_KEY[key].label} {display(BY_KEY[key], reg)}" for key in noted if key in BY_KEY]
+    return "已记下：" + "，".join(parts) + "。" if parts else ""
+
+
+def _looks_like_answer(step: Step, turn: Turn) -> bool:
+    """An answer the field accepts that is not itself a question about the knowledge base."""
+    if step.key in FREE_TEXT and (P.looks_like_question(turn.text) or kb().topics_in(turn.text)):
+        return False
+    return not isinstance(step.parser(turn.text, _options(step, turn)), P.Problem)
+
+
+def _failed(draft: Draft, step: Step, problem: P.Problem) -> Outcome:
+    count = draft.failures.get(step.key, 0) + 1
+    draft.failures[step.key] = count
+    replies = [Reply(problem.hint, list(step.choices()) if not step.multi else [])]
+    if count >= MAX_FAILURES:
+        skip = "这一项可以回复“跳过”；" if step.optional else ""
+        replies.append(Reply(f"好像不太顺利。{skip}需要的话回复“转人工”请工作人员帮你，或拨打12333人社服务热线，"
+                             "也可以到居住地的区公共就业服务机构现场登记。已经填好的信息会保留。"))
+    return Outcome(replies, draft, "continue")
+
+
+def _ask(draft: Draft, again: bool = False) -> Reply:
+    step = _current(draft)
+    if step is None:
+        return summary(draft)
+    total = sum(1 for s in STEPS if s.applies(draft.registration()))
+    position = [s.key for s in STEPS if s.applies(draft.registration())].index(step.key) + 1 if step.applies(draft.registration()) else total
+    prefix = "回到登记——" if again else ""
+    choices = list(step.choices())
+    text = f"{prefix}（{position}/{total}）{step.question}"
+    if step.multi and choices:
+        text += "\n" + "\n".join(f"{i}. {c}" for i, c in enumerate(choices, 1))
+        return Reply(text)
+    return Reply(text, choices)
+
+
+def summary(draft: Draft, title: str = "请核对你的登记信息：") -> Reply:
+    reg = draft.registration()
+    lines = [f"{step.label}：{display(step, reg)}" for step in STEPS if step.applies(reg)]
+    verb = "保存修改" if draft.mode == "edit" else "提交"
+    return Reply(f"{title}\n" + "\n".join(lines) + f"\n信息无误请点“{BUTTON_CONFIRM}”{verb}；要改哪一项请点“{BUTTON_EDIT}”或直接说（如“改手机号”）。",
+                 [BUTTON_CONFIRM, BUTTON_EDIT, BUTTON_CANCEL])
+
+
+def _field_menu() -> Reply:
+    return Reply("要修改哪一项？", [f"改{step.label}" for step in STEPS])
+
+
+def _menu_pick(text: str) -> Optional[str]:
+    for step in STEPS:
+        if text == f"改{step.label}" or text == step.label:
+            return step.key
+    return None

@@ -1,0 +1,124 @@
+"""The ledger's tables (their current shape) and the database engine.
+
+One data layer for both databases: SQLite (embedded default) and PostgreSQL (production), through
+SQLAlchemy Core with bound parameters only. Columns ending in _enc hold Fernet ciphertext; columns
+ending in _hash hold keyed hashes (see crypto.py). Nothing else holds a phone or ID number.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    # the channel identity that made the record (wx:<openid>, tg:<chat>, web:<session>); NULL once deleted
+    Column("identity", String(200), unique=True),
+    Column("name_enc", Text),
+    Column("phone_enc", Text),
+    Column("phone_hash", String(64), unique=True),
+    Column("id_enc", Text),
+    Column("id_hash", String(64), unique=True),
+    Column("school", String(100)),
+    Column("major", String(100)),
+    Column("degree", String(8)),
+    Column("grad_year", Integer),
+    Column("birth_year", Integer),
+    Column("district", String(32)),
+    Column("status", String(16)),
+    Column("intention", String(100)),
+    Column("preferred_districts", String(400)),
+    Column("services", String(100)),
+    Column("difficulty", Boolean, nullable=False, default=False),
+    Column("difficulty_kind", String(32)),
+    Column("consent_version", String(16)),
+    Column("consented_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("note", Text),
+    Column("staff", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("identity", String(200), primary_key=True),
+    Column("data_enc", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # WAL lets readers and one writer work at once; the busy timeout makes racing writers wait
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # take the write lock at the start, so read-then-write transactions cannot interleave
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)

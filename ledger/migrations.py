@@ -1,0 +1,86 @@
+"""Schema migrations: numbered steps, each applied once, in order, inside one transaction, and
+recorded in schema_migrations. Run on start-up of every process that opens the ledger and by
+`python -m ledger migrate`; on PostgreSQL an advisory lock makes concurrent starts wait for each
+other instead of racing.
+
+A step describes the schema as it was at that version (its own DDL), never the current tables
+in db.py, so replaying history on an empty database always gives the same result.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, List, Tuple
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.db import now, schema_migrations
+
+log = logging.getLogger(__name__)
+Step = Callable[[Connection], None]
+_LOCK_ID = 4_711_202_203  # any constant shared by every process migrating this database
+
+
+def _v1_initial(conn: Connection) -> None:
+    dialect = conn.dialect.name
+    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    statements = [
+        f"""CREATE TABLE registrations (
+            id {serial},
+            ref VARCHAR(20) NOT NULL UNIQUE,
+            channel VARCHAR(16) NOT NULL,
+            identity VARCHAR(200) UNIQUE,
+            name_enc TEXT, phone_enc TEXT, phone_hash VARCHAR(64) UNIQUE,
+            id_enc TEXT, id_hash VARCHAR(64) UNIQUE,
+            school VARCHAR(100), major VARCHAR(100), degree VARCHAR(8),
+            grad_year INTEGER, birth_year INTEGER, district VARCHAR(32), status VARCHAR(16),
+            intention VARCHAR(100), preferred_districts VARCHAR(400), services VARCHAR(100),
+            difficulty BOOLEAN NOT NULL DEFAULT FALSE, difficulty_kind VARCHAR(32),
+            consent_version VARCHAR(16), consented_at {stamp},
+            created_at {stamp} NOT NULL, updated_at {stamp} NOT NULL, deleted_at {stamp})""",
+        "CREATE INDEX ix_registrations_district ON registrations (district)",
+        f"""CREATE TABLE follow_ups (
+            id {serial},
+            registration_id INTEGER NOT NULL REFERENCES registrations (id),
+            kind VARCHAR(16) NOT NULL, service_date DATE NOT NULL, note TEXT,
+            staff VARCHAR(64) NOT NULL, created_at {stamp} NOT NULL)""",
+        "CREATE INDEX ix_follow_ups_registration_id ON follow_ups (registration_id)",
+        f"""CREATE TABLE drafts (
+            identity VARCHAR(200) PRIMARY KEY, data_enc TEXT NOT NULL, updated_at {stamp} NOT NULL)""",
+        f"""CREATE TABLE audit_log (
+            id {serial}, at {stamp} NOT NULL, actor VARCHAR(64) NOT NULL,
+            action VARCHAR(32) NOT NULL, detail TEXT NOT NULL)""",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+STEPS: List[Tuple[int, str, Step]] = [
+    (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
+]
+
+
+def migrate(engine: Engine) -> List[int]:
+    """Apply the steps not yet applied; returns their versions."""
+    applied_now: List[int] = []
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        schema_migrations.create(conn, checkfirst=True)
+        done = set(conn.execute(select(schema_migrations.c.version)).scalars())
+        for version, name, step in STEPS:
+            if version in done:
+                continue
+            log.info("ledger schema: applying %d (%s)", version, name)
+            step(conn)
+            conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at=now()))
+            applied_now.append(version)
+    return applied_now
+
+
+def current_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "schema_migrations"):
+            return 0
+        return max(conn.execute(select(schema_migrations.c.version)).scalars(), default=0)
