@@ -31,6 +31,16 @@ class Stack:
     actions_url: str
     log_dir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
+    actions_command: List[str] = field(default_factory=list)
+    env: Dict[str, str] = field(default_factory=dict)
+
+    def restart_actions(self, timeout: float = 60.0) -> None:
+        """Kill the action server (SIGKILL, as a crash would) and start it again on its port."""
+        old = self.processes[0]
+        os.killpg(old.pid, signal.SIGKILL)
+        old.wait()
+        self.processes[0] = _spawn(self.actions_command, self.log_dir / "actions.log", self.env)
+        _wait_ready(self.processes[0], f"{self.actions_url}/health", self.log_dir / "actions.log", timeout)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -59,13 +69,12 @@ def running_stack(
             raise StackError(f"port {port} on 127.0.0.1 is already in use (another assistant running?)")
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", log_dir)
     process_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **(env or {})}
+    actions_command = [sys.executable, "-m", "actions.server", "--port", str(actions_port)]
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", log_dir,
+                  actions_command=actions_command, env=process_env)
     try:
-        stack.processes.append(_spawn(
-            [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
-            log_dir / "actions.log", process_env,
-        ))
+        stack.processes.append(_spawn(actions_command, log_dir / "actions.log", process_env))
         _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
         endpoints = _endpoints_file(log_dir, actions_port)
         command = [

@@ -5,18 +5,38 @@ started once per test session on free loopback ports and shared by every convers
 """
 from __future__ import annotations
 
+import base64
+import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
 
 from bot.stack import Stack, running_stack
+from ledger.crypto import new_key
+from tests.databases import postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
+
+
+# Every process the tests start (and the tests themselves) use a ledger of their own: SQLite in a
+# temporary directory unless a test says otherwise, with keys made for this run.
+_LEDGER_DIR = tempfile.mkdtemp(prefix="ledger-tests-")
+TEST_LEDGER_ENV = {
+    "DATABASE_URL": f"sqlite:///{_LEDGER_DIR}/ledger.sqlite3",
+    "LEDGER_KEYS": new_key().decode(),
+    "LEDGER_HASH_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+}
+os.environ.update(TEST_LEDGER_ENV)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_LEDGER_DIR, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -47,6 +67,25 @@ def stack(model: Path, stack_kb_dir: Path, tmp_path_factory: pytest.TempPathFact
         yield running
 
 
+@pytest.fixture(scope="session")
+def pg_stack(model: Path, stack_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Stack, str]]:
+    """A second stack whose ledger is a database of its own on the real PostgreSQL server."""
+    logs = tmp_path_factory.mktemp("pg-stack-logs")
+    with postgres_database("stack") as url:
+        env = {"POLICY_KB_DIR": str(stack_kb_dir), "DATABASE_URL": url}
+        with running_stack(model, free_port(), free_port(), logs, enable_api=True, env=env) as running:
+            yield running, url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def ledger_stack(request: pytest.FixtureRequest) -> Tuple[Stack, str]:
+    """The stack with its ledger's database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("stack"), TEST_LEDGER_ENV["DATABASE_URL"]
+    result: Tuple[Stack, str] = request.getfixturevalue("pg_stack")
+    return result
+
+
 class Conversation:
     """One graduate talking to the real Rasa server through its REST channel."""
 
@@ -62,6 +101,9 @@ class Conversation:
 
     def text(self, text: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def buttons(self, messages: List[Dict[str, Any]]) -> List[str]:
+        return [b["title"] for m in messages for b in m.get("buttons") or []]
 
     def slot(self, name: str) -> Any:
         tracker = self.http.get(f"/conversations/{self.sender}/tracker").json()

@@ -217,7 +217,7 @@ def _correction(draft: Draft, turn: Turn, text: str) -> Optional[Outcome]:
 
 def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
     step = BY_KEY[key]
-    new_value = P.extract_all(turn.text, turn.today).get(key)
+    new_value = _new_value(step, turn)
     if new_value is not None:
         _set(draft, step, new_value)
         draft.editing = None
@@ -232,6 +232,19 @@ def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
         draft.skipped.remove(key)
     draft.phase = "collect"
     return Outcome([Reply(f"好的，重新填{step.label}。"), _ask(draft)], draft)
+
+
+NEW_VALUE = re.compile(r"(?:应该是|应为|改成|改为|换成|换为|更正为|其实是|正确的是)[:：]?\s*(.+)$")
+
+
+def _new_value(step: Step, turn: Turn) -> Any:
+    """The corrected value when the correction carries it: "学校写错了，应该是首都师范大学"."""
+    match = NEW_VALUE.search(turn.text)
+    if match:
+        parsed = step.parser(match.group(1), _options(step, turn))
+        if not isinstance(parsed, P.Problem):
+            return parsed
+    return P.extract_all(turn.text, turn.today).get(step.key)
 
 
 # ---- helpers ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ with the specific re-ask. They are pure functions: no dialogue state, no databas
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Dict, List, Optional, Sequence, Union
@@ -53,6 +54,13 @@ class Options:
 def clean(text: str) -> str:
     """Normalised characters, no control characters, trimmed of spaces and end punctuation."""
     text = normalize_chars(text)
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text.strip().strip("。.!！~～,，、;；:：\"'“”‘’ ")
+
+
+def tidy(text: str) -> str:
+    """As typed, for storing: full-width folded, control characters dropped, case kept."""
+    text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if ch.isprintable())
     return text.strip().strip("。.!！~～,，、;；:：\"'“”‘’ ")
 
@@ -120,12 +128,12 @@ def parse_id_number(text: str, options: Options) -> Parsed:
 
 
 def _free_text(text: str, what: str, strip: Sequence[str] = ()) -> Parsed:
-    t = clean(text)
+    t = tidy(text)
     for pattern in strip:
-        t = re.sub(pattern, "", t).strip()
+        t = re.sub(pattern, "", t, flags=re.IGNORECASE).strip()
     if len(t) > MAX_TEXT:
         return Problem(f"{what}太长了，请简短一些（{MAX_TEXT}字以内）。")
-    if not t or t in NOT_ANSWERS or not re.search(r"[\u4e00-\u9fffa-z]", t) or looks_like_question(t):
+    if not t or t.lower() in NOT_ANSWERS or not re.search(r"[\u4e00-\u9fffA-Za-z]", t) or looks_like_question(t):
         return Problem(f"请直接告诉我{what}，{MAX_TEXT}字以内。")
     return t
 

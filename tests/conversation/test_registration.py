@@ -1,0 +1,243 @@
+"""Job-seeker registration end to end: the real Rasa server and action server with the trained
+model, through the REST channel, with the ledger on SQLite and on the real PostgreSQL server."""
+from __future__ import annotations
+
+import json
+from typing import Iterator, List, Tuple
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.stack import Stack
+from ledger.config import settings_from_env
+from ledger.store import Ledger
+from tests.conftest import TEST_LEDGER_ENV, Conversation
+
+pytestmark = pytest.mark.stack
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def talk(ledger_stack: Tuple[Stack, str], request: pytest.FixtureRequest) -> Iterator[Conversation]:
+    stack, _ = ledger_stack
+    conversation = Conversation(stack, f"web:{request.node.name}")
+    yield conversation
+    conversation.http.close()
+
+
+@pytest.fixture
+def ledger(ledger_stack: Tuple[Stack, str]) -> Iterator[Ledger]:
+    _, url = ledger_stack
+    opened = Ledger.open(settings_from_env({**TEST_LEDGER_ENV, "DATABASE_URL": url}))
+    yield opened
+    opened.close()
+
+
+ANSWERS = ["王芳", PHONE, "跳过", "北京工业大学", "会计学", "本科", "2022", "23", "海淀", "未就业", "行政文员", "不限", "1 2", "不属于"]
+
+
+def start(talk: Conversation) -> str:
+    notice = talk.text("我要登记")
+    assert "同意" in notice and "保存多久" in notice and "删除" in notice
+    return talk.text("同意")
+
+
+def register(talk: Conversation, answers: List[str] = ANSWERS) -> str:
+    start(talk)
+    for answer in answers:
+        last = talk.text(answer)
+    return last
+
+
+def tracker_outside_user_text(talk: Conversation) -> str:
+    """Everything Rasa keeps about the conversation except the user's own messages."""
+    tracker = talk.http.get(f"/conversations/{talk.sender}/tracker").json()
+    kept = [event for event in tracker["events"] if event.get("event") != "user"]
+    return json.dumps({"slots": tracker["slots"], "events": kept}, ensure_ascii=False)
+
+
+def test_whole_registration_saved_with_reference_and_masked(talk: Conversation, ledger: Ledger) -> None:
+    summary = register(talk)
+    assert "139****5678" in summary and PHONE not in summary
+    assert "会计学" in summary and "海淀区" in summary
+    done = talk.text("确认提交")
+    assert "登记成功" in done and "QZ-" in done
+    found = ledger.find(talk.sender)
+    assert found is not None and found.ref in done
+    reg = found.registration
+    assert (reg.name, reg.phone, reg.school, reg.degree, reg.grad_year, reg.district) == ("王芳", PHONE, "北京工业大学", "本科", 2022, "海淀区")
+    assert reg.services == ["guidance", "recommendation"] and reg.difficulty is False
+    assert PHONE not in tracker_outside_user_text(talk)
+    assert talk.slot("active_task") is None
+    # the assistant answers questions again once the registration is done
+    assert "见习" in talk.text("就业见习补贴怎么申请")
+
+
+def test_several_values_in_one_message_and_a_question_on_the_way(talk: Conversation, ledger: Ledger) -> None:
+    start(talk)
+    reply = talk.text("我叫王芳，手机13912345678")
+    assert "身份证" in reply
+    talk.text("跳过")
+    aside = talk.say("对了，就业见习补贴怎么申请？")
+    texts = "\n".join(m.get("text", "") for m in aside)
+    assert "见习" in texts and "通知" in texts  # answered from the knowledge base, with its source
+    assert "回到登记" in aside[-1]["text"] and "学校" in aside[-1]["text"]
+    assert "北京工业大学" not in texts
+    assert "专业" in talk.text("北京工业大学")
+
+
+def test_wrong_phone_is_asked_again_and_nothing_is_lost(talk: Conversation) -> None:
+    start(talk)
+    talk.text("李明")
+    assert "11位数字，以1开头" in talk.text("1391234")
+    assert "11位数字，以1开头" in talk.text("我的电话是 010-12345678")
+    third = talk.text("😀😀😀")
+    assert "转人工" in third and "12333" in third
+    assert "身份证" in talk.text("13812345678")
+
+
+def test_hostile_and_oversized_answers_are_reasked_or_stored_as_text(talk: Conversation, ledger: Ledger) -> None:
+    start(talk)
+    assert "姓名请填写真实姓名" in talk.text("<script>alert('x')</script>")
+    assert "姓名请填写真实姓名" in talk.text("Robert'); DROP TABLE registrations;--")
+    talk.text("张伟")
+    talk.text("13700001111")
+    talk.text("跳过")
+    assert "太长" in talk.text("北京" * 1000)
+    talk.text("Bobby'); DROP TABLE registrations;-- 学院")
+    for answer in ANSWERS[4:]:
+        talk.text(answer)
+    talk.text("确认提交")
+    found = ledger.find(talk.sender)
+    assert found is not None and found.registration.school == "Bobby'); DROP TABLE registrations;-- 学院"
+    assert ledger.counts()["registrations"] >= 1  # the table is still there
+
+
+def test_cancel_mid_way_keeps_nothing(talk: Conversation, ledger: Ledger) -> None:
+    start(talk)
+    talk.text("王芳")
+    talk.text(PHONE)
+    reply = talk.text("算了，不登记了")
+    assert "取消" in reply
+    assert ledger.get_draft(talk.sender) is None and ledger.find(talk.sender) is None
+    assert talk.slot("active_task") is None
+
+
+def test_declining_the_privacy_notice_stores_nothing(talk: Conversation, ledger: Ledger) -> None:
+    talk.text("我要登记")
+    reply = talk.text("不同意")
+    assert "没有保存" in reply and "12333" in reply
+    assert ledger.get_draft(talk.sender) is None and ledger.find(talk.sender) is None
+
+
+def test_correcting_an_earlier_answer(talk: Conversation, ledger: Ledger) -> None:
+    start(talk)
+    for answer in ANSWERS[:5]:
+        talk.text(answer)
+    assert "手机号" in talk.text("手机号填错了")
+    assert "学历" in talk.text("13812345678")
+    for answer in ANSWERS[5:]:
+        talk.text(answer)
+    summary = talk.text("学校写错了，应该是首都师范大学")
+    assert "首都师范大学" in summary
+    talk.text("确认提交")
+    found = ledger.find(talk.sender)
+    assert found is not None and found.registration.phone == "13812345678" and found.registration.school == "首都师范大学"
+
+
+def test_resume_a_half_finished_registration_later(talk: Conversation) -> None:
+    start(talk)
+    for answer in ANSWERS[:5]:
+        talk.text(answer)
+    talk.say("/restart")  # a new conversation, as after a long pause
+    offer = talk.text("继续登记")
+    assert "还没完成" in offer
+    assert "学历" in talk.text("继续")
+
+
+def test_action_server_restart_mid_form_loses_nothing(talk: Conversation, ledger_stack: Tuple[Stack, str], ledger: Ledger) -> None:
+    stack, _ = ledger_stack
+    start(talk)
+    for answer in ANSWERS[:4]:
+        talk.text(answer)
+    stack.restart_actions()
+    assert "学历" in talk.text("会计学")
+    for answer in ANSWERS[5:]:
+        last = talk.text(answer)
+    assert "王芳" in last and "139****5678" in last and "北京工业大学" in last
+
+
+def test_see_change_and_delete_my_registration(talk: Conversation, ledger: Ledger, ledger_stack: Tuple[Stack, str]) -> None:
+    register(talk)
+    talk.text("确认提交")
+    ref = ledger.find(talk.sender).ref  # type: ignore[union-attr]
+    view = talk.say("/view_registration")
+    shown = "\n".join(m.get("text", "") for m in view)
+    assert ref in shown and "139****5678" in shown and PHONE not in shown
+    assert {"修改登记", "删除登记"} <= set(talk.buttons(view))
+
+    assert "要修改哪一项" in talk.text("/update_registration")
+    talk.text("改手机号")
+    summary = talk.text("13600002222")
+    assert "136****2222" in summary
+    assert ref in talk.text("确认提交")
+    assert ledger.find(talk.sender).registration.phone == "13600002222"  # type: ignore[union-attr]
+    assert ledger.counts()["registrations"] >= 1
+
+    assert "确定删除" in talk.text("/delete_registration")
+    assert "已删除" in talk.text("确认删除")
+    assert ledger.find(talk.sender) is None
+    assert "还没有" in talk.text("/view_registration")
+    _, url = ledger_stack
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT identity, name_enc, phone_enc, district, deleted_at FROM registrations WHERE ref = :r"), {"r": ref}).one()
+    engine.dispose()
+    assert row.identity is None and row.name_enc is None and row.phone_enc is None
+    assert row.district == "海淀区" and row.deleted_at is not None
+
+
+def test_nobody_sees_or_takes_over_another_persons_registration(talk: Conversation, ledger_stack: Tuple[Stack, str], ledger: Ledger) -> None:
+    register(talk)
+    talk.text("确认提交")
+    stack, _ = ledger_stack
+    other = Conversation(stack, talk.sender + "-other")
+    try:
+        assert "还没有" in other.text("/view_registration")
+        start(other)
+        other.text("王芳")
+        other.text(PHONE)
+        for answer in ANSWERS[2:]:
+            other.text(answer)
+        refused = other.text("确认提交")
+        assert "另一个账号" in refused and "139" not in refused
+        assert ledger.find(other.sender) is None
+    finally:
+        other.http.close()
+
+
+def test_registering_again_updates_instead_of_duplicating(talk: Conversation, ledger: Ledger) -> None:
+    register(talk)
+    talk.text("确认提交")
+    ref = ledger.find(talk.sender).ref  # type: ignore[union-attr]
+    again = talk.text("我要登记")
+    assert "已经登记过" in again and ref in again
+    talk.text("改学历")
+    talk.text("硕士")
+    assert ref in talk.text("确认提交")
+    assert ledger.find(talk.sender).registration.degree == "硕士"  # type: ignore[union-attr]
+    assert sum(1 for row in ledger.rows() if row.ref == ref) == 1
+
+
+def test_raw_database_holds_no_phone_number_in_plain_text(talk: Conversation, ledger_stack: Tuple[Stack, str]) -> None:
+    register(talk)
+    talk.text("确认提交")
+    _, url = ledger_stack
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        dump = "\n".join(repr(tuple(r)) for table in ("registrations", "drafts", "audit_log", "follow_ups")
+                         for r in conn.execute(text(f"SELECT * FROM {table}")))
+    engine.dispose()
+    assert talk.sender in dump
+    assert PHONE not in dump and "1391234" not in dump and "王芳" not in dump
+

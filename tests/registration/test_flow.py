@@ -1,0 +1,143 @@
+"""The registration conversation as a state machine (flow.py): every deviation of the issue,
+without Rasa or a database. The same paths run end to end in tests/conversation."""
+from __future__ import annotations
+
+from datetime import date
+from typing import List, Optional
+
+from actions.registration import flow
+from actions.registration.flow import Draft, Outcome, Turn
+from ledger import fields as F
+
+TODAY = date(2026, 11, 26)
+
+
+class Talk:
+    def __init__(self) -> None:
+        self.draft: Optional[Draft] = None
+        self.last: Optional[Outcome] = None
+
+    def say(self, text: str, knowledge: bool = False, intent: Optional[str] = None) -> str:
+        self.last = flow.handle(self.draft, Turn(text, intent, 0.95 if intent else 0.0, knowledge, TODAY), 730)
+        self.draft = self.last.draft
+        return "\n".join(r.text for r in self.last.replies)
+
+    def fill(self, answers: List[str]) -> str:
+        out = ""
+        for answer in answers:
+            out = self.say(answer)
+        return out
+
+
+FULL = ["同意", "王芳", "13912345678", "跳过", "北京工业大学", "会计学", "本科", "2022", "23", "海淀", "未就业", "行政文员", "不限", "1 2", "不属于"]
+
+
+def test_whole_path_ends_in_a_masked_summary_then_submit() -> None:
+    talk = Talk()
+    summary = talk.fill(FULL)
+    assert "139****5678" in summary and "13912345678" not in summary
+    assert "会计学" in summary and "职业指导、岗位推介" in summary
+    talk.say("确认提交")
+    assert talk.last is not None and talk.last.status == "submit"
+    reg = talk.draft.registration() if talk.draft else None
+    assert reg is not None and reg.phone == "13912345678" and reg.services == ["guidance", "recommendation"]
+    assert reg.difficulty is False and reg.id_number is None
+
+
+def test_declining_consent_keeps_nothing() -> None:
+    talk = Talk()
+    reply = talk.say("不同意")
+    assert talk.last is not None and talk.last.status == "declined" and talk.draft is None
+    assert "没有保存" in reply and "12333" in reply
+
+
+def test_cancel_at_any_point() -> None:
+    for words in ("取消", "算了", "不登记了"):
+        talk = Talk()
+        talk.fill(FULL[:6])
+        reply = talk.say(words)
+        assert talk.last is not None and talk.last.status == "cancelled" and talk.draft is None
+        assert "取消" in reply
+
+
+def test_wrong_phone_is_asked_again_with_the_rule_then_a_person_is_offered() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳"])
+    assert "11位数字，以1开头" in talk.say("12345")
+    talk.say("abc")
+    third = talk.say("139")
+    assert "转人工" in third and "12333" in third
+    assert "已经填好的信息会保留" in third
+    assert talk.draft is not None and talk.draft.values["name"] == "王芳"
+    assert "身份证" in talk.say("13912345678")
+
+
+def test_several_values_in_one_message_are_all_taken() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("我叫王芳，手机13912345678")
+    assert talk.draft is not None
+    assert talk.draft.values["name"] == "王芳" and talk.draft.values["phone"] == "13912345678"
+    assert "身份证" in reply  # the next question skips the phone already given
+
+
+def test_a_question_on_the_way_is_an_aside_and_the_same_question_comes_back() -> None:
+    talk = Talk()
+    talk.fill(FULL[:4])
+    reply = talk.say("社保补贴怎么申请？", knowledge=True, intent="ask_policy")
+    assert talk.last is not None and talk.last.status == "aside"
+    assert "回到登记" in reply and "学校" in reply
+    assert "school" not in (talk.draft.values if talk.draft else {})
+
+
+def test_correcting_an_earlier_answer_mid_way() -> None:
+    talk = Talk()
+    talk.fill(FULL[:6])
+    reply = talk.say("手机号填错了")
+    assert "手机号" in reply
+    talk.say("13812345678")
+    assert talk.draft is not None and talk.draft.values["phone"] == "13812345678"
+    assert talk.draft.values["major"] == "会计学"  # nothing else lost
+    assert "学历" in talk.last.replies[-1].text if talk.last else False
+
+
+def test_correction_with_the_new_value_in_the_same_message() -> None:
+    talk = Talk()
+    talk.fill(FULL)
+    reply = talk.say("学校写错了，应该是首都师范大学")
+    assert "首都师范大学" in reply and talk.draft is not None and talk.draft.values["school"] == "首都师范大学"
+
+
+def test_editing_from_the_summary() -> None:
+    talk = Talk()
+    talk.fill(FULL)
+    menu = talk.say("修改")
+    assert "要修改哪一项" in menu
+    assert talk.last is not None and "改学历" in talk.last.replies[-1].buttons
+    talk.say("改学历")
+    summary = talk.say("硕士")
+    assert "学历：硕士" in summary
+
+
+def test_employed_graduates_are_not_asked_for_a_job_intention() -> None:
+    talk = Talk()
+    reply = talk.fill(FULL[:10] + ["已经上班了"])
+    assert "需要哪些就业服务" in reply
+
+
+def test_resume_offer_continues_where_it_stopped() -> None:
+    talk = Talk()
+    talk.fill(FULL[:5])
+    assert talk.draft is not None
+    offer = flow.resume_offer(talk.draft)
+    assert "已填" in offer.replies[0].text
+    talk.draft = offer.draft
+    assert "专业" in talk.say("继续")
+
+
+def test_difficulty_kinds_are_recorded() -> None:
+    talk = Talk()
+    talk.fill(FULL[:-1] + ["低保家庭"])
+    assert talk.draft is not None
+    reg = talk.draft.registration()
+    assert reg.difficulty is True and reg.difficulty_kind == "城乡低保家庭" and reg.difficulty_kind in F.DIFFICULTY_KINDS
