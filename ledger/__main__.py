@@ -20,7 +20,6 @@ import getpass
 import json
 import os
 import sys
-import unicodedata
 from contextlib import closing
 from datetime import date
 from typing import Callable, Dict, List, Optional, Sequence
@@ -30,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from ledger.config import LedgerConfigError, settings_from_env
 from ledger.crypto import CipherError, new_key
 from ledger.db import make_engine
-from ledger.export import ExportError, Filters, district_matches, export
+from ledger.export import ExportError, Filters, beijing_time, display_width, district_matches, export
 from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES, mask_name
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
 from ledger.migrations import migrate
@@ -179,18 +178,13 @@ def cmd_audit(args: argparse.Namespace) -> None:
     with closing(_open()) as ledger:
         entries = ledger.audit_entries()
     for entry in entries:
-        print(f"{entry['at']}  {entry['actor']}  {entry['action']}  {json.dumps(entry['detail'], ensure_ascii=False, sort_keys=True)}")
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        print(f"{beijing_time(entry['at'], '%Y-%m-%d %H:%M:%S')}  {entry['actor']}  {entry['action']}  {json.dumps(entry['detail'], ensure_ascii=False, sort_keys=True)}")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(_width(text) for text in column) for column in zip(headers, *rows)]
+    widths = [max(display_width(text) for text in column) for column in zip(headers, *rows)]
     for line in [headers, *rows]:
-        print("  ".join(text + " " * (width - _width(text)) for text, width in zip(line, widths)).rstrip())
+        print("  ".join(text + " " * (width - display_width(text)) for text, width in zip(line, widths)).rstrip())
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {

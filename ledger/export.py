@@ -5,7 +5,9 @@ is written to the audit log: who, when, which filters, how many rows, revealed o
 Cells are neutralised against formula injection (a graduate's "name" like =HYPERLINK(...)):
 control characters are stripped, and in CSV a text starting with = + - @ (or tab/CR) gets a
 leading apostrophe; in .xlsx every text is written as a string cell (never a formula) with
-Excel's quote prefix, so its value stays exactly what the graduate typed.
+Excel's quote prefix, so its value stays exactly what the graduate typed. In CSV, a run of 16
+or more digits (a revealed ID number) also gets the apostrophe: Excel would otherwise read it
+as a number and round away its last digits.
 """
 from __future__ import annotations
 
@@ -13,13 +15,16 @@ import csv
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ledger.fields import SERVICES, STATUSES, mask_id_number, mask_phone
 from ledger.followup import owed_labels, received_labels
@@ -92,12 +97,13 @@ def select_rows(ledger: Ledger, filters: Filters) -> List[LedgerRow]:
     return [row for row in ledger.rows() if matches(row, filters)]
 
 
-def _stamp(value: Optional[datetime]) -> str:
+def beijing_time(value: Optional[datetime], fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored timestamp (UTC) as Beijing time, the way staff read it."""
     if value is None:
         return ""
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(BEIJING).strftime(fmt)
 
 
 def row_cells(row: LedgerRow, reveal: bool = False) -> List[Cell]:
@@ -122,8 +128,8 @@ def row_cells(row: LedgerRow, reveal: bool = False) -> List[Cell]:
         reg.difficulty_kind,
         "；".join(received_labels(row.follow_ups)),
         "；".join(owed_labels(row)),
-        _stamp(row.created_at),
-        _stamp(row.updated_at),
+        beijing_time(row.created_at),
+        beijing_time(row.updated_at),
     ]
 
 
@@ -161,10 +167,23 @@ def write_xlsx(path: Path, rows: Iterable[Sequence[Cell]]) -> None:
             _xlsx_cell(sheet.cell(row=row_index, column=column), value)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{sheet.max_row}"
+    _fit_columns(sheet)
     book.save(path)
 
 
-def _xlsx_cell(cell, value: Cell) -> None:  # type: ignore[no-untyped-def]
+def _fit_columns(sheet: Worksheet) -> None:
+    """Column widths from the longest text (CJK characters count double), within 8–40."""
+    for column in sheet.iter_cols():
+        longest = max(display_width(str(cell.value)) for cell in column if cell.value is not None)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 40)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on screen or in a cell: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _xlsx_cell(cell: XlsxCell, value: Cell) -> None:
     if value is None:
         return
     if isinstance(value, int):

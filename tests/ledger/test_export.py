@@ -3,9 +3,10 @@ formula-injection neutralisation and the audit trail; and the staff command line
 from __future__ import annotations
 
 import csv
+import re
 import stat
 import zipfile
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List
 
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 
 from ledger.config import LedgerSettings
-from ledger.export import HEADERS, ExportError, Filters, csv_cell, district_matches, export
+from ledger.export import BEIJING, HEADERS, ExportError, Filters, csv_cell, district_matches, export
 from ledger.store import Ledger
 from tests.ledger.test_followup import cli_env, give, id_number, registration, row_of, run_cli
 
@@ -71,7 +72,8 @@ def test_csv_has_every_column_masked_numbers_and_the_services(ledger: Ledger, re
     assert served["已提供服务"] == "职业指导 1；岗位推介 3；就业见习 1"
     assert served["尚欠服务"] == ""
     assert served["困难家庭"] == "否"
-    assert served["登记时间"][:4].isdigit() and len(served["登记时间"]) == 16
+    registered = datetime.strptime(served["登记时间"], "%Y-%m-%d %H:%M").replace(tzinfo=BEIJING)
+    assert abs(datetime.now(timezone.utc) - registered) < timedelta(minutes=5)  # Beijing time, not UTC
     poor = rows[refs["poor"]]
     assert (poor["困难家庭"], poor["困难类别"]) == ("是", "零就业家庭")
     assert poor["尚欠服务"] == "职业指导 0/1；岗位推介 2/3；技能培训/就业见习 0/1"
@@ -252,8 +254,9 @@ def test_cli_audit_prints_who_did_what(ledger: Ledger, refs: Dict[str, str], tmp
     result = run_cli(cli_env(ledger), "audit")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert sum("follow_up" in line and "张老师" in line for line in lines) == 6
+    assert sum("follow_up" in line and "张老师" in line for line in lines) == 7  # 5 for "served", 2 for "poor"
     export_line = lines[-1]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  ", export_line)
     assert "张老师" in export_line and "export" in export_line and '"rows": 1' in export_line and '"difficulty": true' in export_line
 
 
