@@ -20,6 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_BACK, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -58,7 +59,7 @@ class ActiveTaskPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        action = self._next_action(tracker, domain)
+        action = ACTION_LISTEN_NAME if self._ran_last(tracker) else self._next_action(tracker, domain)
         if action is not None:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)
@@ -68,10 +69,14 @@ class ActiveTaskPolicy(Policy):
         task = tracker.get_slot(TASK_SLOT)
         if not isinstance(task, str) or task not in domain.action_names_or_texts:
             return None
-        latest = tracker.latest_action_name
-        if latest == ACTION_LISTEN_NAME:
+        if tracker.latest_action_name == ACTION_LISTEN_NAME:
             intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
             return None if intent in RASA_COMMANDS else task
-        if latest == task:
-            return ACTION_LISTEN_NAME
         return None
+
+    def _ran_last(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the latest action was one this policy predicted (the task may have just ended)."""
+        for event in reversed(tracker.events):
+            if isinstance(event, ActionExecuted):
+                return event.action_name != ACTION_LISTEN_NAME and event.policy == type(self).__name__
+        return False

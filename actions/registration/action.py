@@ -9,6 +9,7 @@ including phone and ID numbers, live encrypted in the ledger's draft until confi
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 TASK_SLOT = "active_task"
 KNOWLEDGE_INTENTS = {"ask_policy", "list_measures", "check_eligibility", "ask_help_routes", "ask_job_channels",
                      "ask_institution", "complain_rights", "faq", "bot_challenge", "help"}
-KNOWLEDGE_CONFIDENCE = 0.6
+KNOWLEDGE_CONFIDENCE = 0.8
 FOLLOW_UP_PROMISE = ("按通知（五（八））要求，对有就业意愿的登记毕业生，区里的就业服务机构至少提供1次职业指导、3次岗位推介、"
                      "1次技能培训和就业见习机会。")
 
@@ -46,7 +47,10 @@ def turn_of(tracker: Tracker) -> Turn:
     intent = message.get("intent") or {}
     name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
     text = message.get("text") or ""
-    knowledge = (name in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE) or (
+    # a question the assistant answers: confidently classified Chinese text (the NLU also puts
+    # confident labels on markup or gibberish), or a question naming a policy or measure
+    chinese = len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 or text.startswith("/")
+    knowledge = (name in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE and chinese) or (
         looks_like_question(text) and bool(kb().topics_in(text)))
     return Turn(text=text, intent=name, confidence=confidence, knowledge_question=knowledge)
 

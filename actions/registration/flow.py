@@ -21,7 +21,8 @@ from ledger.model import Registration
 
 MAX_FAILURES = 3
 FREE_TEXT = ("name", "school", "major", "intention")
-CANCEL = re.compile(r"^(?:取消|算了|不登记了|不想登记了?|不登了|退出|退出登记|取消登记|停止登记|结束登记|不填了|不想填了|不弄了|我不登记了|先不登记了?|放弃|放弃登记)(?:吧|了|啦)?$")
+CANCEL = re.compile(r"^(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?$")
+CANCEL_ANYWHERE = re.compile(r"不登记了|不想登记|取消登记|退出登记|停止登记|结束登记|放弃登记|先不登记|不要登记|别登记了")
 CORRECTION = re.compile(r"错|改|更正|修改|不对|重新填|重填|换了|换成|换一个")
 AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题|是的?|嗯+|ok|okay|yes|1|确定|接受)(?:的|吧|了|啊)?$")
 DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用了?|不行|否|no|2|算了)(?:的|吧|了|啊)?$")
@@ -80,6 +81,13 @@ class Outcome:
     noted: List[str] = field(default_factory=list)
 
 
+def is_cancel(text: str) -> bool:
+    """取消 / 算了 / 不登记了, alone or in a sentence ("算了，不登记了")."""
+    if CANCEL_ANYWHERE.search(text):
+        return True
+    return any(CANCEL.match(part.strip()) for part in re.split(r"[,，。.!！~～;；\s]+", text) if part.strip())
+
+
 # ---- entry points ----------------------------------------------------------------------------
 
 def privacy_notice(retention_days: int) -> Reply:
@@ -118,7 +126,7 @@ def edit_saved(reg: Registration, ref: str) -> Outcome:
 
 def handle(draft: Optional[Draft], turn: Turn, retention_days: int) -> Outcome:
     text = P.clean(turn.text)
-    if CANCEL.match(text):
+    if is_cancel(text):
         if draft is not None and draft.mode == "edit":
             return Outcome([Reply("好的，不改了，你的登记保持原样。")], None, "cancelled")
         return Outcome([Reply("好的，已取消登记，刚才填的信息都没有保存。想登记时随时说“求职登记”。")], None, "cancelled")

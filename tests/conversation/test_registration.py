@@ -23,6 +23,12 @@ def talk(ledger_stack: Tuple[Stack, str], request: pytest.FixtureRequest) -> Ite
     conversation = Conversation(stack, f"web:{request.node.name}")
     yield conversation
     conversation.http.close()
+    # the stack's ledger is shared by the session: free the test's phone number for the next test
+    _, url = ledger_stack
+    shared = Ledger.open(settings_from_env({**TEST_LEDGER_ENV, "DATABASE_URL": url}))
+    shared.delete(conversation.sender)
+    shared.delete_draft(conversation.sender)
+    shared.close()
 
 
 @pytest.fixture
