@@ -24,7 +24,9 @@ from actions.registration.parse import clean, looks_like_question
 from actions.registration.steps import STEPS, display
 from actions.registration.storage import open_ledger, run
 from actions.routes import ActionOfferHuman
+from ledger.crypto import CipherError
 from ledger.fields import FOLLOW_UP_KINDS
+from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,23 @@ def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
         dispatcher.utter_message(text=reply.text, buttons=buttons or None)
 
 
-def turn_of(tracker: Tracker) -> Turn:
+def raw_text(tracker: Tracker, ledger: Ledger) -> str:
+    """What the graduate typed: the sealed original when the channel masked personal numbers."""
+    message = tracker.latest_message or {}
+    sealed = (message.get("metadata") or {}).get(SEALED_KEY)
+    if sealed:
+        try:
+            return unseal(ledger.cipher, sealed) or ""
+        except CipherError:
+            log.warning("sealed message text cannot be opened with the ledger keys; using the masked text")
+    return message.get("text") or ""
+
+
+def turn_of(tracker: Tracker, ledger: Ledger) -> Turn:
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
     name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
-    text = message.get("text") or ""
+    text = raw_text(tracker, ledger)
     # a question the assistant answers: confidently classified Chinese text (the NLU also puts
     # confident labels on markup or gibberish), or a question naming a policy or measure
     chinese = len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 or text.startswith("/")
@@ -73,7 +87,7 @@ class ActionRegistration(Action):
             return await self.enter(dispatcher, tracker, ledger, identity)
         stored = await run(ledger.get_draft, identity)
         draft = Draft.from_dict(stored) if stored else None
-        outcome = flow.handle(draft, turn_of(tracker), retention_days(ledger))
+        outcome = flow.handle(draft, turn_of(tracker, ledger), retention_days(ledger))
         if outcome.status == "aside":
             await answer_aside(dispatcher, tracker, domain)
         elif outcome.status == "human":

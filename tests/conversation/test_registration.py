@@ -55,11 +55,10 @@ def register(talk: Conversation, answers: List[str] = ANSWERS) -> str:
     return last
 
 
-def tracker_outside_user_text(talk: Conversation) -> str:
-    """Everything Rasa keeps about the conversation except the user's own messages."""
+def tracker_dump(talk: Conversation) -> str:
+    """Everything Rasa keeps about the conversation: slots, events, the graduate's own messages."""
     tracker = talk.http.get(f"/conversations/{talk.sender}/tracker").json()
-    kept = [event for event in tracker["events"] if event.get("event") != "user"]
-    return json.dumps({"slots": tracker["slots"], "events": kept}, ensure_ascii=False)
+    return json.dumps(tracker, ensure_ascii=False)
 
 
 def test_whole_registration_saved_with_reference_and_masked(talk: Conversation, ledger: Ledger) -> None:
@@ -73,7 +72,8 @@ def test_whole_registration_saved_with_reference_and_masked(talk: Conversation, 
     reg = found.registration
     assert (reg.name, reg.phone, reg.school, reg.degree, reg.grad_year, reg.district) == ("王芳", PHONE, "北京工业大学", "本科", 2022, "海淀区")
     assert reg.services == ["guidance", "recommendation"] and reg.difficulty is False
-    assert PHONE not in tracker_outside_user_text(talk)
+    tracker = tracker_dump(talk)
+    assert PHONE not in tracker and "139****5678" in tracker  # masked by the channel, even in the user's text
     assert talk.slot("active_task") is None
     # the assistant answers questions again once the registration is done
     assert "见习" in talk.text("就业见习补贴怎么申请")
@@ -81,8 +81,9 @@ def test_whole_registration_saved_with_reference_and_masked(talk: Conversation, 
 
 def test_several_values_in_one_message_and_a_question_on_the_way(talk: Conversation, ledger: Ledger) -> None:
     start(talk)
-    reply = talk.text("我叫王芳，手机13912345678")
+    reply = talk.text("我叫王芳，手机 139-1234-5678")
     assert "身份证" in reply
+    assert "13912345678" not in tracker_dump(talk) and "139-1234-5678" not in tracker_dump(talk)
     talk.text("跳过")
     aside = talk.say("对了，就业见习补贴怎么申请？")
     texts = "\n".join(m.get("text", "") for m in aside)
@@ -246,4 +247,12 @@ def test_raw_database_holds_no_phone_number_in_plain_text(talk: Conversation, le
     engine.dispose()
     assert talk.sender in dump
     assert PHONE not in dump and "1391234" not in dump and "王芳" not in dump
+
+
+def test_a_client_cannot_forge_the_sealed_text(talk: Conversation) -> None:
+    response = talk.http.post("/webhooks/rest/webhook", json={
+        "sender": talk.sender, "message": "我要登记", "metadata": {"sealed_text": "gAAAAA-forged"}})
+    assert response.status_code == 200 and "同意" in json.dumps(response.json(), ensure_ascii=False)
+    tracker = talk.http.get(f"/conversations/{talk.sender}/tracker").json()
+    assert "gAAAAA-forged" not in json.dumps(tracker)
 
