@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import Button, text_button
 from actions.knowledge import kb
@@ -64,8 +65,9 @@ def turn_of(tracker: Tracker, ledger: Ledger) -> Turn:
     # a question the assistant answers: confidently classified Chinese text (the NLU also puts
     # confident labels on markup or gibberish), or a question naming a policy or measure
     chinese = len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 or text.startswith("/")
-    knowledge = (name in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE and chinese) or (
-        looks_like_question(text) and bool(kb().topics_in(text)))
+    question = looks_like_question(text)
+    knowledge = (name in KNOWLEDGE_INTENTS and chinese and (confidence >= KNOWLEDGE_CONFIDENCE or question and confidence >= 0.4)) or (
+        question and bool(kb().topics_in(text)))
     return Turn(text=text, intent=name, confidence=confidence, knowledge_question=knowledge)
 
 
@@ -81,6 +83,9 @@ class ActionRegistration(Action):
         return "action_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return await guarded(dispatcher, self.turn(dispatcher, tracker, domain))
+
+    async def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         ledger = open_ledger()
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
@@ -103,7 +108,8 @@ class ActionRegistration(Action):
         if stored and Draft.from_dict(stored).mode == "new":
             outcome = flow.resume_offer(Draft.from_dict(stored))
         elif existing is not None:
-            outcome = flow.edit_saved(existing.registration, existing.ref)
+            named = turn_of(tracker, ledger) if intent == "update_registration" else None
+            outcome = flow.edit_saved(existing.registration, existing.ref, named)
             if intent != "update_registration":
                 outcome.replies.insert(0, Reply(f"你已经登记过了（编号 {existing.ref}），再登记会更新这份记录，不会重复登记。"))
         elif intent == "update_registration":
@@ -155,6 +161,9 @@ class ActionViewRegistration(Action):
         return "action_view_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return await guarded(dispatcher, self.show(dispatcher, tracker))
+
+    async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         ledger = open_ledger()
         existing = await run(ledger.find, tracker.sender_id)
         if existing is None:
@@ -181,6 +190,9 @@ class ActionDeleteRegistration(Action):
         return "action_delete_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return await guarded(dispatcher, self.turn(dispatcher, tracker))
+
+    async def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         ledger = open_ledger()
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
@@ -201,6 +213,20 @@ class ActionDeleteRegistration(Action):
         else:
             send(dispatcher, [Reply("好的，没有删除，你的信息保持不变。")])
         return task(None)
+
+
+UNAVAILABLE = "登记服务暂时出了点问题，请稍后再发一次；已经提交的信息不会丢失。急事可以拨打12333人社服务热线。"
+
+
+async def guarded(dispatcher: CollectingDispatcher, work: Awaitable[List[EventType]]) -> List[EventType]:
+    """The database down or a stored value unreadable (wrong keys): a short answer instead of
+    silence, and the conversation's state left as it was, so the same message can be sent again."""
+    try:
+        return await work
+    except (SQLAlchemyError, CipherError) as error:
+        log.error("registration unavailable: %s", type(error).__name__)
+        dispatcher.utter_message(text=UNAVAILABLE)
+        return []
 
 
 def retention_days(ledger: Ledger) -> int:

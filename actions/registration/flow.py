@@ -20,6 +20,7 @@ from actions.registration.steps import BY_KEY, STEPS, Step, display, field_named
 from ledger.model import Registration
 
 MAX_FAILURES = 3
+OPTIONAL_TRIES = 2  # an optional question is skipped after this many answers it cannot take
 FREE_TEXT = ("name", "school", "major", "intention")
 CANCEL = re.compile(r"^(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?$")
 CANCEL_ANYWHERE = re.compile(r"不登记了|不想登记|取消登记|退出登记|停止登记|结束登记|放弃登记|先不登记|不要登记|别登记了")
@@ -115,10 +116,14 @@ def resume_offer(draft: Draft) -> Outcome:
                    Draft.from_dict({**draft.to_dict(), "phase": "resume"}))
 
 
-def edit_saved(reg: Registration, ref: str) -> Outcome:
-    """Changing a saved registration: the summary, then the field to change."""
+def edit_saved(reg: Registration, ref: str, turn: Optional[Turn] = None) -> Outcome:
+    """Changing a saved registration: the field the graduate named (“我换手机号了”), or the
+    summary and a menu of fields."""
     draft = Draft(phase="confirm", values=reg.to_dict(), mode="edit",
                   skipped=[s.key for s in STEPS if s.optional and getattr(reg, s.key) in (None, "")])
+    key = field_named(turn.text) if turn is not None else None
+    if key is not None and turn is not None:
+        return _start_edit(draft, key, turn)
     return Outcome([summary(draft, f"你的登记（编号 {ref}）："), _field_menu()], draft)
 
 
@@ -331,6 +336,17 @@ def _looks_like_answer(step: Step, turn: Turn) -> bool:
 def _failed(draft: Draft, step: Step, problem: P.Problem) -> Outcome:
     count = draft.failures.get(step.key, 0) + 1
     draft.failures[step.key] = count
+    if step.optional and count >= OPTIONAL_TRIES:
+        # an optional question must not block the rest: skip it, it can be added from the summary
+        _set(draft, step, P.Skipped())
+        draft.failures.pop(step.key, None)
+        if draft.editing == step.key:
+            draft.editing = None
+        note = Reply(f"{step.label}先跳过，之后核对信息时可以再补充。")
+        if _current(draft) is None:
+            draft.phase = "confirm"
+            return Outcome([note, summary(draft)], draft)
+        return Outcome([note, _ask(draft)], draft)
     replies = [Reply(problem.hint, list(step.choices()) if not step.multi else [])]
     if count >= MAX_FAILURES:
         skip = "这一项可以回复“跳过”；" if step.optional else ""

@@ -65,9 +65,15 @@ def tidy(text: str) -> str:
     return text.strip().strip("。.!！~～,，、;；:：\"'“”‘’ ")
 
 
+SKIP_ANYWHERE = re.compile(r"跳过|不填|不想填|不想给|不方便|不提供|不告诉|先不|没带|没有身份证|没身份证|记不得|记不清|忘了")
+
+
 def is_skip(text: str) -> bool:
+    """“跳过”, “没有”, “不方便提供”, “身份证号不想填” … for an optional question."""
     t = clean(text)
-    return any(t == word or t.startswith(word) and len(t) <= len(word) + 2 for word in SKIP_WORDS)
+    if any(t == word or t.startswith(word) and len(t) <= len(word) + 2 for word in SKIP_WORDS):
+        return True
+    return len(t) <= 15 and bool(SKIP_ANYWHERE.search(t)) and not re.search(r"\d{6,}", t)
 
 
 def looks_like_question(text: str) -> bool:
@@ -367,10 +373,10 @@ def parse_difficulty(text: str, options: Options) -> Parsed:
     picked = _pick(text, options.choices)
     if picked:
         return False if picked == NO_DIFFICULTY else picked
+    if t in ("不是", "否", "没有", "都不是", "不属于", "都不属于", "不", "没", "无", "no") or t.startswith(("不是", "都不是", "不属于", "都没有")):
+        return False
     if is_skip(t):
         return Skipped()
-    if t in ("不是", "否", "没有", "都不是", "不属于", "都不属于", "不", "没", "无", "no") or t.startswith(("不是", "都不是", "不属于")):
-        return False
     for word, kind in DIFFICULTY_WORDS.items():
         if word in t:
             return kind
@@ -414,7 +420,8 @@ def extract_all(text: str, today: date) -> Dict[str, Value]:
     born_year = find_birth_year(rest, today)
     if born_year and 16 <= today.year - born_year <= 60:
         found["birth_year"] = born_year
-    major = re.search(r"(?:学的是|专业是|学)([\u4e00-\u9fffa-z]{2,15}?)(?:专业|的)", rest)
+    major = (re.search(r"(?:学的是|专业是|读的是)([\u4e00-\u9fffa-z]{2,15}?)(?:专业|$|[,，。；;、\s])", rest)
+             or re.search(r"学([\u4e00-\u9fffa-z]{2,15}?)(?:专业|的)", rest))
     if major and major.group(1) not in DEGREE_WORDS:
         found["major"] = major.group(1)
     if _DISTRICT_CONTEXT.search(rest):

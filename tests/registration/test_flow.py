@@ -141,3 +141,36 @@ def test_difficulty_kinds_are_recorded() -> None:
     assert talk.draft is not None
     reg = talk.draft.registration()
     assert reg.difficulty is True and reg.difficulty_kind == "城乡低保家庭" and reg.difficulty_kind in F.DIFFICULTY_KINDS
+
+
+def test_an_optional_question_never_blocks_the_rest() -> None:
+    talk = Talk()
+    talk.fill(FULL[:3])
+    assert "学校" in talk.say("没有身份证号")  # skipped in words
+    talk = Talk()
+    talk.fill(FULL[:3])
+    assert "18位" in talk.say("我今年22")
+    reply = talk.say("在找工作")
+    assert "身份证号先跳过" in reply and "学校" in reply
+    assert talk.draft is not None and "id_number" in talk.draft.skipped
+
+
+def test_values_for_later_questions_are_noted_while_another_is_pending() -> None:
+    talk = Talk()
+    talk.fill(FULL[:3])
+    reply = talk.say("学的是计算机科学与技术")
+    assert "已记下：专业 计算机科学与技术" in reply and "身份证" in reply
+
+
+def test_changing_a_saved_registration_goes_to_the_field_named() -> None:
+    reg = Talk()
+    reg.fill(FULL)
+    assert reg.draft is not None
+    saved = reg.draft.registration()
+    outcome = flow.edit_saved(saved, "QZ-TEST-0001", Turn("我换手机号了，要改一下", today=TODAY))
+    assert "重新填手机号" in outcome.replies[0].text
+    talk = Talk()
+    talk.draft = outcome.draft
+    assert "138****2222" in talk.say("13811112222")
+    menu = flow.edit_saved(saved, "QZ-TEST-0001", Turn("修改登记信息", today=TODAY))
+    assert "QZ-TEST-0001" in menu.replies[0].text and "要修改哪一项" in menu.replies[1].text
