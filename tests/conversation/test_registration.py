@@ -3,6 +3,7 @@ model, through the REST channel, with the ledger on SQLite and on the real Postg
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List, Tuple
 
 import pytest
@@ -256,3 +257,25 @@ def test_a_client_cannot_forge_the_sealed_text(talk: Conversation) -> None:
     tracker = talk.http.get(f"/conversations/{talk.sender}/tracker").json()
     assert "gAAAAA-forged" not in json.dumps(tracker)
 
+
+
+def test_two_submissions_racing_for_one_person_leave_one_record(talk: Conversation, ledger_stack: Tuple[Stack, str], ledger: Ledger) -> None:
+    stack, _ = ledger_stack
+    other = Conversation(stack, talk.sender + "-twin")
+    phone = "13566667777"
+    try:
+        for conversation in (talk, other):
+            start(conversation)
+            conversation.text("赵敏")
+            conversation.text(phone)
+            for answer in ANSWERS[2:]:
+                conversation.text(answer)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            replies = list(pool.map(lambda c: c.text("确认提交"), (talk, other)))
+        assert sum("登记成功" in reply for reply in replies) == 1
+        assert sum("另一个账号" in reply for reply in replies) == 1
+        owners = [c.sender for c in (talk, other) if ledger.find(c.sender) is not None]
+        assert len(owners) == 1
+    finally:
+        ledger.delete(other.sender)
+        other.http.close()
