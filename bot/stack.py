@@ -133,3 +133,26 @@ def _tail(log: Path, lines: int = 30) -> str:
         return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return "(no log)"
+
+
+@contextmanager
+def running_gateway(
+    rasa_url: str,
+    port: int,
+    log_dir: Path,
+    env: Optional[Dict[str, str]] = None,
+    timeout: float = 60.0,
+) -> Iterator[subprocess.Popen]:
+    """The gateway (python -m bot.gateway) on 127.0.0.1:`port` in front of `rasa_url`, stopped on
+    exit. `env` carries the channel settings (WECHAT_*, TELEGRAM_*, REDIS_URL …)."""
+    if not port_is_free(port):
+        raise StackError(f"port {port} on 127.0.0.1 is already in use")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    process_env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_URL": rasa_url, "GATEWAY_PORT": str(port), **(env or {})}
+    log = log_dir / f"gateway-{port}.log"
+    process = _spawn([sys.executable, "-m", "bot.gateway"], log, process_env)
+    try:
+        _wait_ready(process, f"http://127.0.0.1:{port}/health", log, timeout)
+        yield process
+    finally:
+        _terminate(process)

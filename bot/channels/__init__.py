@@ -1,0 +1,1 @@
+"""One package per channel: inbound parse, outbound render, one small client of the platform."""
