@@ -19,7 +19,8 @@ def main() -> int:
     from bot.gateway.app import create_app
 
     # access logs off: Telegram's token and WeChat's signatures travel in URLs
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
+    # ws="none": Rasa pins an old websockets that uvicorn's WebSocket support cannot use (none is served)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
     return 0
 
 

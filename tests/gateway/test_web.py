@@ -1,0 +1,160 @@
+"""The web chat through the gateway and the real Rasa: the JSON endpoint, its bad inputs, and the
+page in a real headless Chromium that types a question and reads the answer."""
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from bot.stack import Stack, running_gateway
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.stack
+
+
+@contextmanager
+def chat(url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=url, timeout=30.0) as client:
+        assert client.get("/chat").status_code == 200  # sets the session cookie
+        yield client
+
+
+def say(client: httpx.Client, text: str) -> dict:
+    response = client.post("/chat/message", json={"message": text})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_page_sets_a_private_session_and_strict_headers(web_gateway: str) -> None:
+    response = httpx.get(f"{web_gateway}/chat")
+    assert response.status_code == 200 and "就业服务助手" in response.text
+    cookie = response.headers["set-cookie"].lower()
+    assert "chat_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert httpx.get(f"{web_gateway}/chat/app.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_a_question_is_answered_by_the_assistant_under_the_gateways_sender_id(web_gateway: str, stack: Stack) -> None:
+    with chat(web_gateway) as client:
+        answer = say(client, "见习补贴怎么申请")
+        assert any("见习" in r["text"] for r in answer["replies"])
+        session = client.cookies["chat_session"]
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{session}/tracker").json()
+    assert any(e.get("event") == "user" for e in tracker["events"])
+
+
+def test_a_client_cannot_choose_its_sender_id(web_gateway: str, stack: Stack) -> None:
+    with chat(web_gateway) as client:
+        response = client.post("/chat/message", json={"message": "你好", "sender": "wx:victim-openid"})
+        assert response.status_code == 200
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/wx:victim-openid/tracker").json()
+    assert not [e for e in tracker["events"] if e.get("event") == "user"]
+
+
+def test_a_bare_number_picks_the_offered_choice(web_gateway: str) -> None:
+    with chat(web_gateway) as client:
+        menu = say(client, "/help")
+        titles = [b["title"] for r in menu["replies"] for b in r["buttons"]]
+        assert "政策清单" in titles
+        picked = say(client, str(titles.index("政策清单") + 1))
+        assert any("政策清单" in r["text"] for r in picked["replies"])
+
+
+@pytest.mark.parametrize("body, headers, status", [
+    (b'{"message": "hi"}', {"content-type": "text/plain"}, 415),
+    (b"not json", {"content-type": "application/json"}, 400),
+    (b'{"message": ""}', {"content-type": "application/json"}, 400),
+    (b'{"message": 42}', {"content-type": "application/json"}, 400),
+    (b'["message"]', {"content-type": "application/json"}, 400),
+    (b'{"message": "' + b"a" * 20000 + b'"}', {"content-type": "application/json"}, 413),
+])
+def test_bad_requests_get_4xx_and_reach_nobody(web_gateway: str, body: bytes, headers: dict, status: int) -> None:
+    response = httpx.post(f"{web_gateway}/chat/message", content=body, headers=headers)
+    assert response.status_code == status
+
+
+def test_rasa_down_gets_a_short_answer_and_the_gateway_keeps_running(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    port = free_port()
+    with running_gateway(nowhere, port, tmp_path, {"WEB_CHAT": "on"}):
+        url = f"http://127.0.0.1:{port}"
+        with chat(url) as client:
+            answer = say(client, "见习补贴怎么申请")
+            assert "稍后再试" in answer["replies"][0]["text"]
+            assert say(client, "再问一次")["replies"]  # still up
+        assert httpx.get(f"{url}/health").json()["rasa"] == "down"
+
+
+# ---- a real browser ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.fail("Chromium is needed for the web chat test: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844"):
+        options.add_argument(flag)  # a phone-sized window
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
+
+
+BOT_TEXTS = "return [...document.querySelectorAll('.msg.bot:not(.typing)')].map(e => e.textContent)"
+
+
+def bot_texts(driver: object) -> list:
+    return list(driver.execute_script(BOT_TEXTS))  # type: ignore[attr-defined]
+
+
+def send(driver: object, text: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "text").send_keys(text)  # type: ignore[attr-defined]
+    driver.find_element(By.CSS_SELECTOR, "form button").click()  # type: ignore[attr-defined]
+
+
+def test_the_page_in_chromium_types_a_question_reads_the_answer_and_clicks_a_button(web_gateway: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(f"{web_gateway}/chat")  # type: ignore[attr-defined]
+    wait = WebDriverWait(driver, 20)
+    wait.until(EC.element_to_be_clickable((By.ID, "text")))
+    greeting = len(bot_texts(driver))
+    send(driver, "就业见习补贴怎么申请")
+    wait.until(lambda d: len(bot_texts(d)) > greeting)
+    assert any("见习" in text and "来源" in text for text in bot_texts(driver))
+    # the page fits a phone screen: no horizontal scrolling
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+    before = len(bot_texts(driver))
+    driver.execute_script(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('.buttons button')].find(b => b.textContent === '求职登记').click()")
+    wait.until(lambda d: len(bot_texts(d)) > before and "同意" in bot_texts(d)[-1])
+    send(driver, "不同意")
+    wait.until(lambda d: "没有保存" in bot_texts(d)[-1])
+
+
+def test_links_are_clickable_and_markup_is_shown_as_text(web_gateway: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(f"{web_gateway}/chat")  # type: ignore[attr-defined]
+    send(driver, "<img src=x onerror=alert(1)>")
+    send(driver, "北京毕业生就业创业服务平台的网址是多少")
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.bot a[href^='http']"))
+    assert driver.find_elements(By.CSS_SELECTOR, ".msg img") == []  # type: ignore[attr-defined]
+    assert any("<img" in e.text for e in driver.find_elements(By.CSS_SELECTOR, ".msg.me"))  # type: ignore[attr-defined]
+    link = driver.find_elements(By.CSS_SELECTOR, ".msg.bot a[href^='http']")[0]  # type: ignore[attr-defined]
+    assert link.get_attribute("rel") == "noopener noreferrer" and link.get_attribute("target") == "_blank"
