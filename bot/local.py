@@ -1,4 +1,6 @@
-"""`make run`: the action server and the Rasa server on loopback, and a terminal chat in front.
+"""`make run`: the action server and the Rasa server on loopback, the gateway in front of them
+(web chat at http://127.0.0.1:8080/chat; WeChat and Telegram when their settings are in the
+environment, see bot/gateway/config.py), and a terminal chat.
 
 Rasa's REST channel: http://127.0.0.1:5005/webhooks/rest/webhook (loopback only).
 Ctrl-C (or Ctrl-D in the chat) stops everything this started.
@@ -10,7 +12,8 @@ import sys
 from pathlib import Path
 
 from bot.rasa_client import RasaRestClient
-from bot.stack import ROOT, StackError, running_stack
+from bot.gateway.config import GatewayConfigError, settings_from_env
+from bot.stack import ROOT, StackError, running_gateway, running_stack
 from bot.terminal import chat
 
 
@@ -21,10 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--logs", type=Path, default=ROOT / ".rasa" / "logs")
     args = parser.parse_args(argv)
+    try:
+        gateway = settings_from_env()
+    except GatewayConfigError as error:
+        print(f"could not start: gateway: {error}", file=sys.stderr)
+        return 2
     print(f"Starting the assistant (logs in {args.logs}); the first start takes about a minute…", flush=True)
     try:
-        with running_stack(args.model, args.rasa_port, args.actions_port, args.logs) as stack:
+        with running_stack(args.model, args.rasa_port, args.actions_port, args.logs) as stack, \
+                running_gateway(stack.rasa_url, gateway.port, args.logs):
             print(f"Rasa REST channel: {stack.rasa_url}/webhooks/rest/webhook  ·  action server: {stack.actions_url}")
+            print(f"Gateway: http://{gateway.host}:{gateway.port}  ·  channels on: {', '.join(gateway.channels_on())}"
+                  f"  ·  web chat: http://{gateway.host}:{gateway.port}/chat")
             client = RasaRestClient(stack.rasa_url)
             try:
                 chat(client)
