@@ -1,0 +1,183 @@
+"""The WeChat official-account channel: GET /wechat (URL verification), POST /wechat (pushes).
+
+A push is checked (inbound.py) before anything reaches the assistant, then deduplicated across
+replicas (Store claim: text/voice/other messages by openid + MsgId, events by openid + CreateTime
++ Event; WeChat resends a push it got no answer to, 3 attempts in all) and answered under the
+5-second rule: the assistant's answer goes back as the passive reply when it comes within
+`deadline` seconds (4.0: WeChat gives up at 5); otherwise the push is answered `success` at the
+deadline and the answer follows through the customer-service API. A long answer's first piece is
+the passive reply and the rest follow through the customer-service API, in order.
+
+The sender id is `wx:<openid>`; a bare number picks one of the choices offered last."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, List, Optional, Set
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.web.channel import read_limited
+from bot.channels.wechat.client import WeChatClient
+from bot.channels.wechat.inbound import Inbound, PushReader, Rejected, Resent
+from bot.channels.wechat.menu import load_menu
+from bot.channels.wechat.render import passive_text, render
+from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
+from bot.gateway.choices import Choices
+from bot.gateway.config import WeChatSettings
+from bot.gateway.replies import all_buttons
+from bot.gateway.stores import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+XML_TYPES = ("text/xml", "application/xml")
+DEDUPE_TTL = 3600
+INACTIVE_TTL = 365 * 24 * 3600
+# the passive reply should reach the user before the customer-service pieces that follow it
+TAIL_DELAY = 1.0
+
+WELCOME = "欢迎关注！我是北京离校未就业高校毕业生就业服务助手。"
+TYPE_PLEASE = "没听清这段语音，请打字告诉我你想问什么。"
+UNSUPPORTED = "暂不支持这种消息，请发文字或语音。"
+
+
+class WeChatChannel:
+    name = "wechat"
+
+    def __init__(self, settings: WeChatSettings, assistant: Assistant, store: Store, choices: Choices,
+                 deadline: float = 4.0, client: Optional[WeChatClient] = None) -> None:
+        self.assistant = assistant
+        self.store = store
+        self.choices = choices
+        self.deadline = deadline
+        self.reader = PushReader(settings, store)
+        self.client = client or WeChatClient(settings, store)
+        self.menu_payloads = load_menu().payloads
+        self._tasks: Set[asyncio.Task] = set()
+
+    def routes(self) -> List[BaseRoute]:
+        return [
+            Route("/wechat", self.verify, methods=["GET"]),
+            Route("/wechat", self.receive, methods=["POST"]),
+        ]
+
+    async def startup(self) -> None:
+        log.info("WeChat channel on /wechat (%s mode)", "safe" if self.reader.crypto else "plaintext")
+
+    async def shutdown(self) -> None:
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=10.0)
+            for task in pending:
+                task.cancel()
+        await self.client.close()
+
+    async def verify(self, request: Request) -> Response:
+        try:
+            return PlainTextResponse(self.reader.verify_url(request.query_params))
+        except Rejected as rejected:
+            log.warning("WeChat URL verification refused: %s", rejected.reason)
+            return PlainTextResponse(rejected.reason, status_code=rejected.status)
+
+    async def receive(self, request: Request) -> Response:
+        started = asyncio.get_running_loop().time()
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() not in XML_TYPES:
+            return PlainTextResponse("expected text/xml", status_code=415)
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return PlainTextResponse("message too large", status_code=413)
+        params = request.query_params
+        try:
+            inbound = await self.reader.open(params, body)
+        except Rejected as rejected:
+            log.warning("WeChat push refused (%d): %s", rejected.status, rejected.reason)
+            return PlainTextResponse(rejected.reason, status_code=rejected.status)
+        except Resent:
+            return success()
+        if not await self.store.claim(inbound.dedupe_key, DEDUPE_TTL):
+            log.info("WeChat resent a %s push already taken: answered success", inbound.kind)
+            return success()
+        return await self._respond(inbound, params.get("nonce", ""), started)
+
+    async def _respond(self, inbound: Inbound, nonce: str, started: float) -> Response:
+        if inbound.kind == "unsubscribe":
+            await self.store.set(f"wx:inactive:{inbound.openid}", "1", INACTIVE_TTL)
+            return success()
+        answer = asyncio.ensure_future(self._answer(inbound))
+        remaining = self.deadline - (asyncio.get_running_loop().time() - started)
+        done, _ = await asyncio.wait({answer}, timeout=max(remaining, 0.0))
+        if not done:
+            log.info("answer not ready after %.1f s: it follows through the customer-service API", self.deadline)
+            self._spawn(self._deliver_late(inbound.openid, answer))
+            return success()
+        try:
+            pieces = answer.result()
+        except Exception:  # a broken store, say: still answer in time
+            log.exception("answering a WeChat push failed")
+            pieces = [SORRY]
+        if not pieces:
+            return success()
+        if len(pieces) > 1:
+            self._spawn(self._send_later(inbound.openid, pieces[1:]))
+        xml = self.reader.seal(passive_text(inbound.account, inbound.openid, pieces[0]), nonce)
+        return Response(xml, media_type="application/xml")
+
+    async def _answer(self, inbound: Inbound) -> List[str]:
+        """The text pieces answering the push (none: nothing to say)."""
+        if inbound.kind in ("text", "voice"):
+            text = inbound.text.strip()
+            if not text:
+                return [TYPE_PLEASE] if inbound.kind == "voice" else []
+            return await self._ask(inbound.openid, await self.choices.resolve(f"wx:{inbound.openid}", text))
+        if inbound.kind == "subscribe":
+            await self.store.delete(f"wx:inactive:{inbound.openid}")
+            return await self._ask(inbound.openid, "/help", prefix=WELCOME)
+        if inbound.kind == "click":
+            payload = self.menu_payloads.get(inbound.text)
+            if payload is None:
+                log.warning("menu click with a key not in menu.yml: answering with the help text")
+            return await self._ask(inbound.openid, payload or "/help")
+        if inbound.kind == "event":
+            return []
+        return [UNSUPPORTED]
+
+    async def _ask(self, openid: str, text: str, prefix: str = "") -> List[str]:
+        try:
+            replies = await self.assistant.ask("wx", openid, text)
+        except AssistantUnavailable:
+            return [SORRY]
+        await self.choices.remember(f"wx:{openid}", all_buttons(replies))
+        return render(replies, prefix)
+
+    async def _deliver_late(self, openid: str, answer: "asyncio.Future[List[str]]") -> None:
+        pieces = await answer
+        if await self.store.get(f"wx:inactive:{openid}"):
+            return
+        await self._send_all(openid, pieces)
+
+    async def _send_later(self, openid: str, pieces: List[str]) -> None:
+        await asyncio.sleep(TAIL_DELAY)
+        await self._send_all(openid, pieces)
+
+    async def _send_all(self, openid: str, pieces: List[str]) -> None:
+        for number, piece in enumerate(pieces, 1):
+            if not await self.client.send_text(openid, piece):
+                log.warning("stopped after %d of %d customer-service pieces", number - 1, len(pieces))
+                return
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: "asyncio.Task[None]") -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("WeChat delivery failed", exc_info=task.exception())
+
+
+def success() -> Response:
+    """Ends WeChat's retries without showing the user anything."""
+    return PlainTextResponse("success")
