@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test venv model validate check-kb heldout crossval benchmark clean
+.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway clean
 
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
 	$(PY) -m bot.local
@@ -54,6 +54,9 @@ crossval: nlu/generated/.exported  ## NLU cross-validation (3 folds, ~12 min on 
 
 benchmark: model  ## latency, throughput, cold start and memory figures (docs/benchmark.md)
 	$(PY) -m scripts.benchmark
+
+benchmark-gateway: model  ## WeChat round trips through the gateway vs bare Rasa REST (docs/gateway-benchmark.md)
+	$(PY) -m scripts.gateway_benchmark
 
 clean:
 	rm -rf $(VENV) models nlu/generated .pytest_cache
