@@ -13,6 +13,8 @@ from typing import Any, Dict, List
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from bot.gateway.http import read_limited
 from starlette.routing import BaseRoute, Route
 
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
@@ -103,18 +105,3 @@ def valid_session(value: Any) -> bool:
 def set_session(response: Response, request: Request, session: str) -> None:
     response.set_cookie(COOKIE, session, max_age=30 * 24 * 3600, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/chat")
-
-
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None when it is larger than `limit` bytes (read no further than that)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: List[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.web.channel import read_limited
+from bot.gateway.http import read_limited
 from bot.channels.wechat.client import WeChatClient
 from bot.channels.wechat.inbound import Inbound, PushReader, Rejected, Resent
 from bot.channels.wechat.menu import load_menu

@@ -1,0 +1,148 @@
+"""The Telegram channel: a python-telegram-bot Application inside the gateway.
+
+Long polling when TELEGRAM_WEBHOOK_URL is absent. With it, Telegram POSTs updates to
+/telegram/webhook; the request must carry the secret in `X-Telegram-Bot-Api-Secret-Token`
+(403 otherwise, nothing processed). Accepted updates go on the Application's queue and are
+answered 200 at once; the answer goes out through the Bot API (Telegram resends an update
+until it gets a 2xx, so the id is claimed in the store and a resent update is not answered twice).
+
+Updates of different chats are processed concurrently, one chat's in order (processor.py).
+The bot token is in every Bot API URL: httpx's and PTB's request logs are turned down to
+warnings, and start-up errors are reported without the exception text (which can hold it).
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import List, Optional
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from bot.channels.telegram.delivery import Delivery
+from bot.channels.telegram.handlers import COMMANDS, Handlers
+from bot.channels.telegram.processor import ChatOrderedProcessor
+from bot.gateway.http import read_limited
+from bot.gateway.assistant import Assistant
+from bot.gateway.config import TelegramSettings
+from bot.gateway.stores import Store
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_BODY = 256 * 1024
+POLL_TIMEOUT = 10
+SEEN_TTL = 24 * 3600
+
+
+class TelegramStartupError(RuntimeError):
+    """The Bot API could not be reached or refused the bot at start-up."""
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(self, settings: TelegramSettings, assistant: Assistant, store: Store) -> None:
+        quiet_request_logs()
+        self.settings = settings
+        self.store = store
+        self.application = build_application(settings)
+        Handlers(assistant, Delivery(self.application.bot, store)).register(self.application)
+
+    def routes(self) -> List[BaseRoute]:
+        return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])] if self.settings.webhook_url else []
+
+    async def startup(self) -> None:
+        try:
+            await self._start()
+        except TelegramError as error:
+            await self.shutdown()
+            raise TelegramStartupError(f"Telegram not started: the Bot API answered {type(error).__name__} "
+                                       "(check TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL)") from None
+        log.info("telegram: on, %s", "webhook" if self.settings.webhook_url else "long polling")
+
+    async def shutdown(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def webhook(self, request: Request) -> Response:
+        """One update from Telegram: checked, queued, acknowledged."""
+        if not self._secret_matches(request.headers.get(SECRET_HEADER)):
+            return PlainTextResponse("forbidden", status_code=403)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return PlainTextResponse("expected application/json", status_code=415)
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return PlainTextResponse("too large", status_code=413)
+        update = self._parse(body)
+        if update is None:
+            return PlainTextResponse("not an update", status_code=400)
+        if await self.store.claim(f"tg:update:{update.update_id}", SEEN_TTL):
+            await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def _start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        await self.application.bot.set_my_commands(COMMANDS)
+        if self.settings.webhook_url:
+            await self.application.bot.set_webhook(self.settings.webhook_url, secret_token=self.settings.webhook_secret,
+                                                   allowed_updates=ALLOWED_UPDATES)
+        elif self.application.updater is not None:
+            await self.application.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES)
+
+    def _secret_matches(self, given: Optional[str]) -> bool:
+        expected = self.settings.webhook_secret
+        return bool(expected) and given is not None and hmac.compare_digest(given.encode(), str(expected).encode())
+
+    def _parse(self, body: bytes) -> Optional[Update]:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+def build_application(settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+    builder = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.api_base_url)
+        .base_file_url(file_url(settings.api_base_url))
+        .request(HTTPXRequest(connection_pool_size=64, connect_timeout=5.0, read_timeout=15.0, write_timeout=15.0, pool_timeout=5.0))
+        .get_updates_request(HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=5.0))
+        .concurrent_updates(ChatOrderedProcessor())
+        .job_queue(None)
+    )
+    if settings.webhook_url:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def file_url(api_base_url: str) -> str:
+    """Where files are downloaded: https://api.telegram.org/bot → https://api.telegram.org/file/bot."""
+    head, _, tail = api_base_url.rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def quiet_request_logs() -> None:
+    """httpx logs every request URL at INFO, and each Bot API URL holds the token."""
+    for name in ("httpx", "httpcore", "telegram"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,128 @@
+"""Sending to Telegram: button payloads kept in the store, flood control waited out, chats that
+blocked the bot marked and left alone.
+
+Store keys (shared by every replica through Redis, see bot.gateway.stores):
+  tg:button:<id>      {"chat", "title", "payload"} of one button, for a day
+  tg:inactive:<chat>  the Unix time Telegram answered 403 for that chat (the user blocked the
+                      bot); nothing is sent there until the user writes again (the push worker
+                      skips these chats)
+
+Errors while sending: RetryAfter (429) → wait `retry_after` and send again (a few times);
+Forbidden (403) → mark the chat inactive, send it nothing more; BadRequest → drop the rest of
+this answer; TimedOut → the message may have arrived, do not send it twice; other network
+errors → one more try. Logs carry error types only: never texts (personal data) or URLs (the
+bot token is in every API URL).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+import warnings
+from datetime import timedelta
+from typing import List, Optional, Sequence
+
+from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram.render import Outgoing, keyboard, outgoing, picked
+from bot.gateway.replies import Button, Reply
+from bot.gateway.stores import Store
+
+log = logging.getLogger(__name__)
+
+BUTTON_TTL = 24 * 3600
+ATTEMPTS = 3
+LONGEST_WAIT = 60.0
+
+
+def inactive_key(chat: int) -> str:
+    return f"tg:inactive:{chat}"
+
+
+class Delivery:
+    def __init__(self, bot: Bot, store: Store) -> None:
+        self.bot = bot
+        self.store = store
+
+    async def send(self, chat: int, replies: Sequence[Reply]) -> None:
+        """Every reply as messages, in order; stops at the first message that cannot go out."""
+        for message in outgoing(replies):
+            if not await self._send_one(chat, message):
+                return
+
+    async def reachable(self, chat: int, written_at: float) -> bool:
+        """False for a message written before the chat blocked the bot; a later one unmarks it."""
+        blocked_at = await self.store.get(inactive_key(chat))
+        if blocked_at is None:
+            return True
+        if written_at <= float(blocked_at):
+            return False
+        await self.store.delete(inactive_key(chat))
+        return True
+
+    async def button(self, chat: int, button_id: str) -> Optional[Button]:
+        """The button behind a press, if it is still known and was sent to this chat."""
+        stored = await self.store.get(f"tg:button:{button_id}") if button_id else None
+        if stored is None:
+            return None
+        data = json.loads(stored)
+        return Button(data["title"], data["payload"]) if data.get("chat") == chat else None
+
+    async def mark_picked(self, message: Optional[MaybeInaccessibleMessage], title: str) -> None:
+        """Leave only the picked button under the message, so the choice stays visible."""
+        if message is None or not message.is_accessible:
+            return
+        try:
+            await self.bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=picked(title))
+        except TelegramError as error:  # too old, already edited …: the answer matters more
+            log.debug("telegram: keyboard not updated: %s", type(error).__name__)
+
+    async def _send_one(self, chat: int, message: Outgoing) -> bool:
+        markup = await self._keyboard(chat, message.buttons) if message.buttons else None
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await self.bot.send_message(chat, message.text, reply_markup=markup)
+                return True
+            except RetryAfter as error:
+                wait = seconds(error)
+                if attempt == ATTEMPTS or wait > LONGEST_WAIT:
+                    log.warning("telegram: flood control (retry after %.0f s), message dropped", wait)
+                    return False
+                log.info("telegram: flood control, sending again in %.0f s", wait)
+                await asyncio.sleep(wait)
+            except Forbidden:
+                await self.store.set(inactive_key(chat), f"{time.time():.3f}")
+                log.info("telegram: a chat blocked the bot; marked inactive")
+                return False
+            except BadRequest as error:
+                log.warning("telegram: message refused (%s)", error.message)
+                return False
+            except TimedOut:
+                log.warning("telegram: sending timed out; not sent again (it may have arrived)")
+                return True
+            except NetworkError as error:
+                if attempt >= 2:
+                    log.warning("telegram: message dropped after a network error (%s)", type(error).__name__)
+                    return False
+                await asyncio.sleep(1.0)
+        return False
+
+    async def _keyboard(self, chat: int, buttons: Sequence[Button]) -> InlineKeyboardMarkup:
+        ids: List[str] = []
+        for b in buttons:
+            ids.append(secrets.token_urlsafe(12))
+            value = json.dumps({"chat": chat, "title": b.title, "payload": b.payload}, ensure_ascii=False)
+            await self.store.set(f"tg:button:{ids[-1]}", value, BUTTON_TTL)
+        return keyboard(buttons, ids)
+
+
+def seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds: PTB 22 gives an int or a timedelta (PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
