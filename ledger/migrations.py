@@ -56,8 +56,58 @@ def _v1_initial(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v2_notices(conn: Connection) -> None:
+    """Notices, subscriptions, broadcasts and their deliveries (notices/, bot/push/)."""
+    dialect = conn.dialect.name
+    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    big = "BIGSERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    statements = [
+        f"""CREATE TABLE notices (
+            id {serial},
+            kind VARCHAR(16) NOT NULL,
+            title VARCHAR(200) NOT NULL, body TEXT NOT NULL,
+            district VARCHAR(32), industry VARCHAR(64), degree VARCHAR(8),
+            event_date DATE, event_time VARCHAR(32), place VARCHAR(200), online_link VARCHAR(500),
+            organiser VARCHAR(200),
+            valid_from DATE NOT NULL, valid_until DATE NOT NULL,
+            status VARCHAR(16) NOT NULL, created_by VARCHAR(64) NOT NULL,
+            created_at {stamp} NOT NULL, published_at {stamp})""",
+        "CREATE INDEX ix_notices_kind_status ON notices (kind, status, valid_until)",
+        f"""CREATE TABLE subscriptions (
+            id {serial},
+            identity VARCHAR(200) NOT NULL, channel VARCHAR(16) NOT NULL, kind VARCHAR(16) NOT NULL,
+            districts VARCHAR(400), industries VARCHAR(400), degree VARCHAR(8),
+            created_at {stamp} NOT NULL, updated_at {stamp} NOT NULL,
+            UNIQUE (identity, kind))""",
+        "CREATE INDEX ix_subscriptions_kind ON subscriptions (kind)",
+        f"""CREATE TABLE recipients (
+            identity VARCHAR(200) PRIMARY KEY, channel VARCHAR(16) NOT NULL,
+            inactive VARCHAR(16), inactive_at {stamp})""",
+        f"""CREATE TABLE broadcasts (
+            id {serial},
+            notice_id INTEGER NOT NULL REFERENCES notices (id),
+            audience TEXT NOT NULL, status VARCHAR(24) NOT NULL,
+            scheduled_at {stamp}, created_by VARCHAR(64) NOT NULL, approved_by VARCHAR(64),
+            total INTEGER NOT NULL DEFAULT 0,
+            created_at {stamp} NOT NULL, started_at {stamp}, finished_at {stamp})""",
+        f"""CREATE TABLE deliveries (
+            id {big},
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+            identity VARCHAR(200) NOT NULL, channel VARCHAR(16) NOT NULL,
+            purpose VARCHAR(16) NOT NULL,
+            status VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            last_error VARCHAR(200), next_attempt_at {stamp}, sent_at {stamp},
+            UNIQUE (broadcast_id, identity))""",
+        "CREATE INDEX ix_deliveries_broadcast_status ON deliveries (broadcast_id, status)",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
+    (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
 ]
 
 
