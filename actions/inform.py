@@ -20,6 +20,7 @@ from actions.institution import ActionAnswerInstitution
 from actions.knowledge import kb
 from actions.policy import ActionAnswerPolicy, ActionListMeasures
 from actions.request import Request, current_request, parse_payload
+from actions.subscriptions import ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
 from actions.routes import ActionAnswerHelpRoutes, ActionAnswerJobChannels, ActionAnswerRights, ActionOfferHuman
 
 ACTIONS: Dict[str, Type[Action]] = {
@@ -32,6 +33,10 @@ ACTIONS: Dict[str, Type[Action]] = {
     "complain_rights": ActionAnswerRights,
     "request_human": ActionOfferHuman,
     "faq_choice": ActionAnswerFaq,
+    "subscribe": ActionSubscribe,
+    "unsubscribe": ActionUnsubscribe,
+    "list_subscriptions": ActionListSubscriptions,
+    "ask_notices": ActionAnswerNotices,
 }
 BY_NAME: Dict[str, Type[Action]] = {cls().name(): cls for cls in ACTIONS.values()}
 RESPONSES = {"help": "utter_help", "greet": "utter_greet"}

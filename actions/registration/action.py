@@ -33,7 +33,7 @@ from ledger.store import DuplicatePerson, Ledger
 log = logging.getLogger(__name__)
 TASK_SLOT = "active_task"
 KNOWLEDGE_INTENTS = {"ask_policy", "list_measures", "check_eligibility", "ask_help_routes", "ask_job_channels",
-                     "ask_institution", "complain_rights", "faq", "bot_challenge", "help"}
+                     "ask_institution", "complain_rights", "faq", "bot_challenge", "help", "ask_notices"}
 KNOWLEDGE_CONFIDENCE = 0.8
 FOLLOW_UP_PROMISE = ("按通知（五（八））要求，对有就业意愿的登记毕业生，区里的就业服务机构至少提供1次职业指导、3次岗位推介、"
                      "1次技能培训和就业见习机会。")

@@ -1,0 +1,287 @@
+"""Subscription and notice actions against a real SQLite database (the session's temporary ledger,
+tests/conftest.py), with the sender id as the subscription's identity."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple
+
+import pytest
+from rasa_sdk import Tracker
+from sqlalchemy import create_engine
+
+from actions import subscriptions
+from actions.registration.storage import open_ledger
+from actions.subscriptions import (ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe,
+                                   beijing_today)
+from notices.model import Notice, Subscription
+from notices.store import NoticeStore
+from tests.actions.conftest import make_tracker, run
+
+TODAY = beijing_today()
+
+
+@pytest.fixture
+def store() -> Iterator[NoticeStore]:
+    """The ledger's database as the actions open it; every notice is withdrawn afterwards."""
+    opened = NoticeStore(open_ledger().engine)
+    yield opened
+    for notice in opened.published(limit=1000, today=TODAY):
+        opened.withdraw(notice.id or 0)
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"tg:{uuid.uuid4().hex[:12]}"
+
+
+def tracker(sender: str, text: str, intent: str, entities: Iterable[Tuple[str, str]] = (),
+            slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    built = make_tracker(text, intent, entities, slots)
+    built.sender_id = sender
+    return built
+
+
+def click(sender: str, payload: str) -> Tracker:
+    """A button press: Rasa gives the payload as the text and its entities as entities."""
+    intent, _, raw = payload[1:].partition("{")
+    values = json.loads("{" + raw) if raw else {}
+    entities = [(name, v) for name, value in values.items() for v in (value if isinstance(value, list) else [value])]
+    return tracker(sender, payload, intent, entities)
+
+
+def kinds(store: NoticeStore, identity: str) -> Dict[str, list]:
+    return {s.kind: s.districts for s in store.subscriptions_of(identity)}
+
+
+def publish(store: NoticeStore, **fields: Any) -> int:
+    base: Dict[str, Any] = dict(kind="fair", title="海淀区高校毕业生专场招聘会", body="百家用人单位，千余个岗位",
+                                valid_from=TODAY - timedelta(days=1), valid_until=TODAY + timedelta(days=10),
+                                created_by="staff1", district="海淀区")
+    base.update(fields)
+    notice_id = store.create(Notice(**base))
+    store.publish(notice_id)
+    return notice_id
+
+
+# ---- subscribe
+
+def test_subscribe_with_kind_and_district_is_stored_for_the_sender_and_confirmed(store: NoticeStore, sender: str) -> None:
+    result = run(ActionSubscribe(), tracker(sender, "订阅海淀区的招聘会", "subscribe", [("notice_kind", "招聘会"), ("district", "海淀区")]))
+    assert kinds(store, sender) == {"fair": ["海淀区"]}
+    assert "已订阅：招聘会（海淀区）" in result.text
+    assert "退订" in result.text and "我的订阅" in result.text
+    assert result.slot("answer_ref") == "subscribe:fair"
+
+
+def test_kind_and_district_from_text_alias_and_the_knowledge_base_synonym(store: NoticeStore, sender: str) -> None:
+    # the global synonym table turns the entity 见习岗位 into the policy name 就业见习; the text says 朝阳
+    result = run(ActionSubscribe(), tracker(sender, "以后有朝阳的见习岗位就通知我", "subscribe", [("notice_kind", "就业见习")]))
+    assert kinds(store, sender) == {"traineeship": ["朝阳区"]}
+    assert "见习岗位（朝阳区）" in result.text
+    # “通知我” is a verb here, not the 服务公告 kind
+    assert "服务公告" not in result.text
+
+
+def test_subscribe_without_district_is_city_wide(store: NoticeStore, sender: str) -> None:
+    result = run(ActionSubscribe(), tracker(sender, "订阅政策更新", "subscribe", [("notice_kind", "policy")]))
+    assert kinds(store, sender) == {"policy": []}
+    assert "政策更新（全市）" in result.text
+
+
+def test_no_kind_named_asks_which_with_a_button_per_kind_keeping_the_district(store: NoticeStore, sender: str) -> None:
+    result = run(ActionSubscribe(), tracker(sender, "订阅海淀的", "subscribe", [("district", "海淀")]))
+    assert kinds(store, sender) == {}
+    assert "想订阅哪一类" in result.text and "海淀区" in result.text
+    titles = [b["title"] for b in result.buttons]
+    assert titles == ["招聘岗位", "招聘会", "见习岗位", "政策更新", "服务公告", "全部订阅"]
+    picked = click(sender, result.buttons[1]["payload"])
+    run(ActionSubscribe(), picked)
+    assert kinds(store, sender) == {"fair": ["海淀区"]}
+
+
+def test_only_one_kind_unsubscribes_the_others(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    store.subscribe(Subscription(sender, "policy"))
+    store.subscribe(Subscription(sender, "traineeship", ["朝阳区"]))
+    result = run(ActionSubscribe(), tracker(sender, "只要见习岗位", "subscribe", [("notice_kind", "见习岗位")]))
+    assert kinds(store, sender) == {"traineeship": ["朝阳区"]}  # districts kept when none are named
+    assert "已退订：招聘会、政策更新" in result.text
+
+
+def test_whenever_is_not_only(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "policy"))
+    run(ActionSubscribe(), tracker(sender, "只要有见习岗位就通知我", "subscribe", [("notice_kind", "见习岗位")]))
+    assert set(kinds(store, sender)) == {"policy", "traineeship"}
+
+
+def test_naming_districts_again_replaces_them_and_also_adds(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    changed = run(ActionSubscribe(), tracker(sender, "招聘会的订阅改成朝阳的", "subscribe", [("notice_kind", "招聘会"), ("district", "朝阳")]))
+    assert kinds(store, sender) == {"fair": ["朝阳区"]}
+    assert "区域从海淀区改为朝阳区" in changed.text
+    run(ActionSubscribe(), tracker(sender, "把西城的招聘活动也加上", "subscribe", [("district", "西城"), ("notice_kind", "招聘活动")]))
+    assert kinds(store, sender) == {"fair": ["朝阳区", "西城区"]}
+    run(ActionSubscribe(), tracker(sender, "我订阅的招聘会改成全市的", "subscribe", [("notice_kind", "招聘会")]))
+    assert kinds(store, sender) == {"fair": []}
+
+
+# ---- unsubscribe
+
+def test_unsubscribe_one_kind_says_what_remains(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    store.subscribe(Subscription(sender, "traineeship"))
+    result = run(ActionUnsubscribe(), tracker(sender, "不要再给我发招聘会了", "unsubscribe", [("notice_kind", "招聘会")]))
+    assert kinds(store, sender) == {"traineeship": []}
+    assert "已退订招聘会" in result.text and "现在还订阅着" in result.text and "见习岗位（全市）" in result.text
+    assert result.slot("answer_ref") == "unsubscribe:fair"
+
+
+def test_unsubscribe_a_kind_never_subscribed_says_so(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "policy"))
+    result = run(ActionUnsubscribe(), tracker(sender, "取消订阅见习岗位", "unsubscribe", [("notice_kind", "见习岗位")]))
+    assert kinds(store, sender) == {"policy": []}
+    assert "你没有订阅过见习岗位" in result.text and "政策更新（全市）" in result.text
+
+
+def test_unsubscribe_all_removes_everything_and_stops_pushes_until_a_new_subscription(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    store.subscribe(Subscription(sender, "policy"))
+    result = run(ActionUnsubscribe(), tracker(sender, "退订", "unsubscribe"))
+    assert kinds(store, sender) == {}
+    assert "已退订全部订阅（招聘会、政策更新）" in result.text
+    with store.engine.begin() as conn:
+        inactive = conn.exec_driver_sql("SELECT inactive FROM recipients WHERE identity = ?", (sender,)).scalar()
+    assert inactive == "unsubscribed"
+    run(ActionSubscribe(), tracker(sender, "订阅招聘会", "subscribe", [("notice_kind", "招聘会")]))
+    with store.engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT inactive FROM recipients WHERE identity = ?", (sender,)).scalar() is None
+
+
+# ---- list
+
+def test_list_shows_each_subscription_with_a_button_to_unsubscribe_it(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区", "朝阳区"]))
+    store.subscribe(Subscription(sender, "announcement"))
+    result = run(ActionListSubscriptions(), tracker(sender, "我订阅了哪些", "list_subscriptions"))
+    assert "1. 招聘会（海淀区、朝阳区）" in result.text and "2. 服务公告（全市）" in result.text
+    assert [(b["title"], b["payload"]) for b in result.buttons] == [
+        ("退订招聘会", '/unsubscribe{"notice_kind": "fair"}'),
+        ("退订服务公告", '/unsubscribe{"notice_kind": "announcement"}'),
+        ("全部退订", "/unsubscribe"),
+    ]
+    run(ActionUnsubscribe(), click(sender, result.buttons[0]["payload"]))
+    assert kinds(store, sender) == {"announcement": []}
+
+
+def test_list_with_nothing_subscribed_offers_the_kinds(store: NoticeStore, sender: str) -> None:
+    result = run(ActionListSubscriptions(), tracker(sender, "看看我的订阅", "list_subscriptions"))
+    assert "还没有订阅" in result.text
+    assert [b["title"] for b in result.buttons][:2] == ["订阅招聘岗位", "订阅招聘会"]
+
+
+# ---- the notices published now
+
+def test_published_fairs_of_the_district_with_time_place_organiser_and_validity(store: NoticeStore, sender: str) -> None:
+    publish(store, event_date=TODAY + timedelta(days=3), event_time="9:00-12:00", place="海淀区某会展中心（示例）",
+            organiser="海淀区人力资源公共服务中心（示例）")
+    publish(store, title="全市线上双选会", district=None, event_date=TODAY + timedelta(days=1),
+            online_link="https://example.org/fair", organiser="北京市人社局（示例）")
+    publish(store, title="朝阳专场招聘会", district="朝阳区", event_date=TODAY + timedelta(days=2))
+    publish(store, title="已过期的招聘会", valid_from=TODAY - timedelta(days=9), valid_until=TODAY - timedelta(days=1))
+    publish(store, kind="traineeship", title="海淀见习岗位", body="行政助理见习岗位10个")
+    store.create(Notice(kind="fair", title="草稿招聘会", body="-", valid_from=TODAY, valid_until=TODAY, created_by="s", district="海淀区"))
+    result = run(ActionAnswerNotices(), tracker(sender, "海淀这周有招聘会吗", "ask_notices", [("notice_kind", "招聘会"), ("district", "海淀")]))
+    text = result.text
+    assert "全市线上双选会" in text and "海淀区高校毕业生专场招聘会" in text
+    for absent in ("朝阳专场招聘会", "已过期的招聘会", "海淀见习岗位", "草稿招聘会"):
+        assert absent not in text
+    assert text.index("全市线上双选会") < text.index("海淀区高校毕业生专场招聘会")  # soonest first
+    start = TODAY + timedelta(days=3)
+    assert f"时间：{start.year}年{start.month}月{start.day}日" in text and "9:00-12:00" in text
+    assert "地点：海淀区某会展中心（示例）" in text and "线上参加：https://example.org/fair" in text
+    assert "主办/发布：海淀区人力资源公共服务中心（示例）" in text
+    until = TODAY + timedelta(days=10)
+    assert f"有效期至：{until.year}年{until.month}月{until.day}日" in text
+    assert result.slot("answer_ref") == "notices:fair:海淀区"
+    assert result.buttons[0]["payload"] == '/subscribe{"notice_kind": "fair", "district": "海淀区"}'
+
+
+def test_at_most_five_notices_and_a_follow_up_district_keeps_the_kind(store: NoticeStore, sender: str) -> None:
+    for n in range(7):
+        publish(store, kind="job", title=f"朝阳岗位{n}", district="朝阳区", body="岗位说明" * 30)
+    result = run(ActionAnswerNotices(), tracker(sender, "最新的招聘信息", "ask_notices", [("notice_kind", "招聘信息")]))
+    assert result.text.count("【招聘岗位】") == 5 and "只列出最近的5条" in result.text
+    assert "内容：" in result.text and "…" in result.text  # long bodies are cut
+    follow = run(ActionAnswerNotices(), tracker(sender, "海淀的呢", "ask_notices", [("district", "海淀")],
+                                                slots={"answer_ref": result.slot("answer_ref")}))
+    assert follow.text.startswith("（按你刚才问的招聘岗位查询）")
+    assert "目前没有发布中的招聘岗位（海淀区及全市范围）" in follow.text
+
+
+def test_none_published_says_so_offers_to_subscribe_and_points_to_job_channels(store: NoticeStore, sender: str) -> None:
+    result = run(ActionAnswerNotices(), tracker(sender, "有没有见习岗位", "ask_notices", [("notice_kind", "见习岗位")]))
+    assert "目前没有发布中的见习岗位" in result.text and "招聘渠道" in result.text
+    assert [(b["title"], b["payload"]) for b in result.buttons] == [
+        ("有见习岗位时通知我", '/subscribe{"notice_kind": "traineeship"}'),
+        ("招聘渠道", "/ask_job_channels"),
+    ]
+    run(ActionSubscribe(), click(sender, result.buttons[0]["payload"]))
+    assert kinds(store, sender) == {"traineeship": []}
+    again = run(ActionAnswerNotices(), tracker(sender, "有没有见习岗位", "ask_notices", [("notice_kind", "见习岗位")]))
+    assert "你已经订阅了" in again.text and [b["title"] for b in again.buttons] == ["招聘渠道"]
+
+
+# ---- identities and failures
+
+def test_one_identity_never_sees_or_changes_another_identitys_subscriptions(store: NoticeStore) -> None:
+    alice, bob = "tg:isolation-1", "wx:isolation-openid"
+    run(ActionSubscribe(), tracker(alice, "订阅海淀区的招聘会", "subscribe", [("notice_kind", "招聘会"), ("district", "海淀区")]))
+    listed = run(ActionListSubscriptions(), tracker(bob, "我订阅了哪些", "list_subscriptions"))
+    assert "还没有订阅" in listed.text and "海淀区" not in listed.text
+    gone = run(ActionUnsubscribe(), tracker(bob, "退订", "unsubscribe"))
+    assert "你目前没有订阅任何信息" in gone.text
+    assert kinds(store, alice) == {"fair": ["海淀区"]} and kinds(store, bob) == {}
+    mine = run(ActionListSubscriptions(), tracker(alice, "我订阅了哪些", "list_subscriptions"))
+    assert "1. 招聘会（海淀区）" in mine.text
+    # the same person on another channel is another identity
+    assert kinds(store, "wx:isolation-1") == {}
+
+
+@pytest.mark.parametrize("action,text,intent", [
+    (ActionSubscribe(), "订阅招聘会", "subscribe"),
+    (ActionUnsubscribe(), "退订", "unsubscribe"),
+    (ActionListSubscriptions(), "我的订阅", "list_subscriptions"),
+    (ActionAnswerNotices(), "最近有什么招聘会", "ask_notices"),
+])
+def test_database_errors_give_a_short_try_again_answer(monkeypatch: pytest.MonkeyPatch, action: Any, text: str, intent: str) -> None:
+    broken = NoticeStore(create_engine("sqlite://"))  # no tables: every query fails
+    monkeypatch.setattr(subscriptions, "notice_store", lambda: broken)
+    result = run(action, tracker("tg:broken", text, intent, [("notice_kind", "招聘会")] if intent != "unsubscribe" else []))
+    assert result.text == subscriptions.UNAVAILABLE
+    assert "稍后再试" in result.text and result.events == []
+
+
+def test_a_bare_number_cannot_pick_these_buttons_until_the_inform_router_runs_their_intents(
+        store: NoticeStore, sender: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from actions import inform
+
+    ask = tracker(sender, "朝阳有见习岗位吗", "ask_notices", [("district", "朝阳"), ("notice_kind", "见习岗位")],
+                  slots={"last_choices": ["/ask_policy"]})
+    result = run(ActionAnswerNotices(), ask)
+    # “1” would otherwise send the button's district to the institution directory
+    assert result.buttons and result.slot("last_choices") is None
+    monkeypatch.setitem(inform.ACTIONS, "subscribe", ActionSubscribe)
+    monkeypatch.setitem(inform.ACTIONS, "ask_notices", ActionAnswerNotices)
+    routed = run(ActionAnswerNotices(), ask)
+    assert routed.slot("last_choices") == [b["payload"] for b in routed.buttons]
+
+
+def test_a_channel_the_push_worker_cannot_reach_is_told_so(store: NoticeStore) -> None:
+    web = "web:session-1"
+    result = run(ActionSubscribe(), tracker(web, "订阅招聘会", "subscribe", [("notice_kind", "招聘会")]))
+    assert kinds(store, web) == {"fair": []}
+    assert "不能主动推送" in result.text and "推送给你" not in result.text
+    pushed = run(ActionSubscribe(), tracker("wx:openid-1", "订阅招聘会", "subscribe", [("notice_kind", "招聘会")]))
+    assert "有新发布的信息会在这里推送给你" in pushed.text
