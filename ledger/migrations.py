@@ -105,9 +105,34 @@ def _v2_notices(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v3_staff(conn: Connection) -> None:
+    """Staff accounts and sessions of the web console (bot/console/)."""
+    dialect = conn.dialect.name
+    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    statements = [
+        f"""CREATE TABLE staff_users (
+            username VARCHAR(64) PRIMARY KEY,
+            password_hash VARCHAR(200) NOT NULL,
+            role VARCHAR(16) NOT NULL CHECK (role IN ('city', 'district')),
+            district VARCHAR(32), identity VARCHAR(200),
+            failed_logins INTEGER NOT NULL DEFAULT 0, locked_until {stamp},
+            created_at {stamp} NOT NULL,
+            CHECK (role = 'city' OR district IS NOT NULL))""",
+        f"""CREATE TABLE staff_sessions (
+            id VARCHAR(64) PRIMARY KEY,
+            username VARCHAR(64) NOT NULL REFERENCES staff_users (username),
+            csrf_token VARCHAR(64) NOT NULL,
+            created_at {stamp} NOT NULL, expires_at {stamp} NOT NULL)""",
+        "CREATE INDEX ix_staff_sessions_expires_at ON staff_sessions (expires_at)",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
+    (3, "staff accounts and sessions of the web console", _v3_staff),
 ]
 
 

@@ -1,0 +1,108 @@
+"""`python -m bot.console [serve]`: the staff console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090).
+
+  add-user NAME --role city|district [--district 海淀区] [--identity tg:123]
+  set-password NAME             (also lifts a lock and ends the user's sessions)
+
+The password is asked for twice at the prompt, or taken from STAFF_PASSWORD (scripts, tests).
+The ledger database and keys come from DATABASE_URL, LEDGER_KEYS, LEDGER_HASH_KEY (ledger/config.py).
+A bad setting or argument prints a message and exits with status 2 without changing anything.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from contextlib import closing
+from typing import Optional, Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from bot.console.accounts import ROLES, StaffError
+from bot.console.app import create_app, staff_store
+from bot.console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
+from bot.console.passwords import PasswordError, check_strength
+from ledger.config import LedgerConfigError
+from ledger.config import settings_from_env as ledger_settings
+from ledger.store import Ledger
+
+log = logging.getLogger("bot.console")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot.console", description="The bureau's staff web console.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the console (the default)")
+    add = commands.add_parser("add-user", help="create a staff account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--district", help="district staff: their district, e.g. 海淀区")
+    add.add_argument("--identity", help="their own chat for test sends, e.g. tg:123456")
+    reset = commands.add_parser("set-password", help="set a new password (lifts a lock)")
+    reset.add_argument("username")
+    return parser
+
+
+def read_password() -> str:
+    password = os.environ.get("STAFF_PASSWORD")
+    if password is None:
+        password = getpass.getpass("密码 (至少 10 位): ")
+        if getpass.getpass("再输入一次: ") != password:
+            raise PasswordError("password: the two entries differ")
+    check_strength(password)
+    return password
+
+
+def add_user(args: argparse.Namespace, settings: ConsoleSettings) -> None:
+    password = read_password()
+    with closing(Ledger.open(ledger_settings())) as ledger:
+        staff_store(settings, ledger).add_user(args.username, password, args.role, args.district, args.identity,
+                                               list(settings.districts))
+    print(f"staff account {args.username} ({args.role}{' ' + args.district if args.district else ''}) created")
+
+
+def set_password(args: argparse.Namespace, settings: ConsoleSettings) -> None:
+    password = read_password()
+    with closing(Ledger.open(ledger_settings())) as ledger:
+        staff_store(settings, ledger).set_password(args.username, password)
+    print(f"password of {args.username} changed")
+
+
+def serve(settings: ConsoleSettings) -> None:
+    import uvicorn
+
+    ledger = Ledger.open(ledger_settings())
+    if staff_store(settings, ledger).count() == 0:
+        log.warning("no staff accounts yet: create one with `python -m bot.console add-user NAME --role city`")
+    log.info("console on http://%s:%d/console", settings.host, settings.port)
+    try:
+        # access log off: the paths carry registration numbers
+        uvicorn.run(create_app(settings, ledger), host=settings.host, port=settings.port, log_level="info",
+                    access_log=False, ws="none")
+    finally:
+        ledger.close()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from_env()
+        if args.command == "add-user":
+            add_user(args, settings)
+        elif args.command == "set-password":
+            set_password(args, settings)
+        else:
+            serve(settings)
+    except (ConsoleConfigError, LedgerConfigError, StaffError, PasswordError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(f"error: database unavailable: {error.orig}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

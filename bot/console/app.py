@@ -1,0 +1,65 @@
+"""The console application: the page, its script and style, the JSON API under /console/api
+and a health endpoint. `python -m bot.console` serves it (uvicorn)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import List
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.console.accounts import StaffStore
+from bot.console.auth_api import AuthApi
+from bot.console.config import ConsoleSettings
+from bot.console.ledger_api import LedgerApi
+from bot.console.notices_api import NoticesApi
+from bot.console.throttle import LoginThrottle
+from bot.console.web import SecurityHeaders
+from ledger.store import Ledger
+
+STATIC = Path(__file__).with_name("static")
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+
+
+def staff_store(settings: ConsoleSettings, ledger: Ledger) -> StaffStore:
+    return StaffStore(ledger.engine, settings.max_failures, timedelta(minutes=settings.lock_minutes),
+                      timedelta(hours=settings.session_hours))
+
+
+def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
+    districts = list(settings.districts)
+    accounts = staff_store(settings, ledger)
+    throttle = LoginThrottle(settings.ip_delay_step, settings.ip_delay_max, settings.lock_minutes * 60)
+    page = (STATIC / "page.html").read_text(encoding="utf-8")
+    assets = {name: (STATIC / name).read_text(encoding="utf-8") for name in ASSETS}
+
+    async def show(request: Request) -> Response:
+        return HTMLResponse(page)
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in assets:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(assets[name], media_type=ASSETS[name])
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def to_console(request: Request) -> Response:
+        return RedirectResponse("/console", status_code=302)
+
+    routes: List[BaseRoute] = [
+        Route("/health", health), Route("/", to_console), Route("/console/", to_console),
+        Route("/console", show), Route("/console/static/{name}", asset),
+    ]
+    routes += AuthApi(accounts, ledger, throttle, districts).routes()
+    routes += NoticesApi(accounts, ledger, districts).routes()
+    routes += LedgerApi(accounts, ledger).routes()
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app.state.accounts = accounts
+    app.state.throttle = throttle
+    return app

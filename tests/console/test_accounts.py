@@ -1,0 +1,135 @@
+"""Settings, the add-user command, password hashing and the per-address slow-down of logins."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict
+
+import pytest
+from sqlalchemy import select
+
+from bot.console.accounts import StaffError, StaffStore
+from bot.console.app import create_app, staff_store
+from bot.console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
+from bot.console.db import staff_users
+from bot.console.passwords import PasswordError, hash_password, verify_password
+from bot.console.throttle import LoginThrottle
+from ledger.store import Ledger
+from tests.console.conftest import PASSWORD
+from tests.ledger.conftest import settings_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_settings_have_defaults_and_fail_fast_by_name(tmp_path: Path) -> None:
+    settings = settings_from_env({})
+    assert (settings.host, settings.port, settings.session_hours) == ("127.0.0.1", 8090, 8)
+    assert "海淀区" in settings.districts and len(settings.districts) == 17
+    for env, name in (({"CONSOLE_PORT": "http"}, "CONSOLE_PORT"), ({"CONSOLE_PORT": "70000"}, "CONSOLE_PORT"),
+                      ({"CONSOLE_SESSION_HOURS": "48"}, "CONSOLE_SESSION_HOURS"), ({"POLICY_KB_DIR": str(tmp_path)}, "POLICY_KB_DIR")):
+        with pytest.raises(ConsoleConfigError, match=name):
+            settings_from_env(env)
+
+
+def test_passwords_are_salted_scrypt_and_checked_for_length() -> None:
+    first, second = hash_password(PASSWORD), hash_password(PASSWORD)
+    assert first != second and first.startswith("scrypt$16384$8$1$")
+    assert verify_password(PASSWORD, first) and not verify_password("correct-horse-batterY", first)
+    assert not verify_password(PASSWORD, "md5$abc") and not verify_password(PASSWORD, "garbage")
+    with pytest.raises(PasswordError, match="10"):
+        hash_password("short-pw")
+
+
+def test_accounts_are_checked(tmp_path: Path) -> None:
+    ledger = Ledger.open(settings_for(f"sqlite:///{tmp_path / 'l.sqlite3'}"))
+    accounts = StaffStore(ledger.engine)
+    districts = ["海淀区", "朝阳区"]
+    cases = [(("staff.a", PASSWORD, "district", None), "district"), (("staff.b", PASSWORD, "mayor"), "role"),
+             (("staff c", PASSWORD, "city"), "username"), (("x", PASSWORD, "city"), "username"),
+             (("staff.e", PASSWORD, "district", "火星区"), "district"), (("staff.f", PASSWORD, "city", None, "telegram 123"), "identity")]
+    for args, problem in cases:
+        with pytest.raises(StaffError, match=problem):
+            accounts.add_user(*args, districts=districts)  # type: ignore[arg-type]
+    accounts.add_user("staff.g", PASSWORD, "city", districts=districts)
+    with pytest.raises(StaffError, match="exists"):
+        accounts.add_user("staff.g", PASSWORD, "city")
+    assert accounts.count() == 1
+    ledger.close()
+
+
+def test_the_login_throttle_slows_an_address_down_after_failures() -> None:
+    clock = [1000.0]
+    throttle = LoginThrottle(step=0.5, most=2.0, window=900, addresses=2, clock=lambda: clock[0])
+    assert throttle.delay("10.0.0.1") == 0
+    for _ in range(3):
+        throttle.failed("10.0.0.1")
+    assert throttle.delay("10.0.0.1") == 1.5 and throttle.delay("10.0.0.2") == 0
+    for _ in range(3):
+        throttle.failed("10.0.0.1")
+    assert throttle.delay("10.0.0.1") == 2.0  # capped
+    clock[0] += 901
+    assert throttle.delay("10.0.0.1") == 0  # forgotten after the window
+    throttle.failed("a"), throttle.failed("b"), throttle.failed("c")
+    assert throttle.delay("a") == 0 and throttle.delay("c") == 0.5  # only the most recent addresses are kept
+
+
+def test_failed_logins_delay_the_next_attempt_from_that_address(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    ledger = Ledger.open(settings_for(f"sqlite:///{tmp_path / 'l.sqlite3'}"))
+    settings = ConsoleSettings(ip_delay_step=0.4, ip_delay_max=5.0)
+    staff_store(settings, ledger).add_user("city1", PASSWORD, "city")
+    client = TestClient(create_app(settings, ledger))
+
+    def timed(password: str) -> float:
+        started = time.monotonic()
+        client.post("/console/api/login", json={"username": "city1", "password": password})
+        return time.monotonic() - started
+
+    first = timed("wrong-password-1")
+    timed("wrong-password-2")
+    third = timed(PASSWORD)  # two failures before: 0.8 s, even for the right password
+    assert first < 0.4 and third >= 0.8
+    ledger.close()
+
+
+def run_cli(*args: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.console", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+def test_add_user_creates_a_hashed_account_and_refuses_bad_input(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'l.sqlite3'}", "STAFF_PASSWORD": "short"}
+    short = run_cli("add-user", "lihua", "--role", "district", "--district", "海淀区", env=env)
+    assert short.returncode == 2 and "10 characters" in short.stderr
+    env["STAFF_PASSWORD"] = PASSWORD
+    no_district = run_cli("add-user", "lihua", "--role", "district", env=env)
+    assert no_district.returncode == 2 and "district" in no_district.stderr
+    made = run_cli("add-user", "lihua", "--role", "district", "--district", "海淀区", "--identity", "tg:123", env=env)
+    assert made.returncode == 0, made.stderr
+    ledger = Ledger.open(settings_for(env["DATABASE_URL"]))
+    with ledger.engine.begin() as conn:
+        row = conn.execute(select(staff_users).where(staff_users.c.username == "lihua")).first()
+    assert (row.role, row.district, row.identity) == ("district", "海淀区", "tg:123")
+    assert verify_password(PASSWORD, row.password_hash) and PASSWORD not in row.password_hash
+    assert run_cli("add-user", "lihua", "--role", "city", env=env).returncode == 2  # exists already
+    ledger.close()
+
+
+def test_set_password_lifts_a_lock_and_ends_the_users_sessions(tmp_path: Path) -> None:
+    ledger = Ledger.open(settings_for(f"sqlite:///{tmp_path / 'l.sqlite3'}"))
+    accounts = StaffStore(ledger.engine, max_failures=2)
+    accounts.add_user("city1", PASSWORD, "city")
+    session = accounts.login("city1", PASSWORD).session
+    assert accounts.session(session) is not None
+    assert not accounts.login("city1", "wrong-password-1").locked and accounts.login("city1", "wrong-password-2").just_locked
+    assert accounts.login("city1", PASSWORD).locked
+    accounts.set_password("city1", "a-new-password-2")
+    assert accounts.session(session) is None
+    assert accounts.login("city1", PASSWORD).staff is None and accounts.login("city1", "a-new-password-2").staff is not None
+    with pytest.raises(StaffError, match="no user"):
+        accounts.set_password("nobody", "a-new-password-2")
+    ledger.close()

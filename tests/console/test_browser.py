@@ -1,0 +1,147 @@
+"""The console in a real headless Chromium against a console process: log in, compose and
+publish a district job fair, read its audience count, send it, watch the progress page follow
+the deliveries (the test plays the push worker), read the report and its chart, and open the
+ledger with a masked registration whose markup is shown as text."""
+from __future__ import annotations
+
+import base64
+import shutil
+from typing import Iterator, Tuple
+
+import pytest
+from sqlalchemy import update
+
+from bot.console.app import staff_store
+from bot.console.config import ConsoleSettings
+from bot.console.process import running_console
+from ledger.config import LedgerSettings
+from ledger.crypto import new_key
+from ledger.store import Ledger
+from notices.db import deliveries
+from notices.store import NoticeStore
+from tests.conftest import free_port
+from tests.console.conftest import PASSWORD, graduate, subscribe
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledger]]:
+    """A console process on a fresh SQLite ledger, and the same ledger opened here."""
+    folder = tmp_path_factory.mktemp("console")
+    key, hash_key = new_key(), b"h" * 32
+    ledger = Ledger.open(LedgerSettings(f"sqlite:///{folder / 'ledger.sqlite3'}", [key], hash_key))
+    staff_store(ConsoleSettings(), ledger).add_user("haidian", PASSWORD, "district", "海淀区", "tg:9001")
+    env = {"DATABASE_URL": ledger.settings.database_url, "LEDGER_KEYS": key.decode(),  # type: ignore[union-attr]
+           "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
+    port = free_port()
+    with running_console(port, folder, env):
+        yield f"http://127.0.0.1:{port}", ledger
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.fail("Chromium is needed for the console test: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
+
+
+def text_of(driver, css: str) -> str:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.CSS_SELECTOR, css)
+    return found[0].text if found else ""
+
+
+def play_push_worker(ledger: Ledger, broadcast_id: int, statuses: dict) -> None:
+    with ledger.engine.begin() as conn:
+        for identity, status in statuses.items():
+            conn.execute(update(deliveries).where((deliveries.c.broadcast_id == broadcast_id) & (deliveries.c.identity == identity))
+                         .values(status=status))
+
+
+def test_compose_send_watch_progress_read_report_and_ledger_in_chromium(served: Tuple[str, Ledger], browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, ledger = served
+    graduate(ledger, "wx:g1", "王芳", "13912345678", "海淀区", school="<img src=x onerror=alert(1)>大学")
+    for identity, districts in (("tg:101", ["海淀区"]), ("tg:102", []), ("wx:o103", ["海淀区"]), ("tg:104", ["朝阳区"])):
+        subscribe(NoticeStore(ledger.engine), identity, "fair", districts)
+    driver = browser
+    wait = WebDriverWait(driver, 15)
+
+    # log in
+    driver.get(f"{url}/console")  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.ID, "username"))
+    driver.find_element(By.ID, "username").send_keys("haidian")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "login").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: "haidian" in text_of(d, "#who"))
+
+    # compose and publish a district job fair
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/compose']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.ID, "compose-form"))
+    assert driver.find_element(By.ID, "district").get_attribute("value") == "海淀区"  # type: ignore[attr-defined]
+    assert not driver.find_element(By.ID, "district").is_enabled()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "title").send_keys("海淀区高校毕业生专场招聘会")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "body").send_keys("百家企业，千个岗位，欢迎参加。")  # type: ignore[attr-defined]
+    driver.execute_script("document.getElementById('event_date').value = document.getElementById('valid_until').value")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "event_time").send_keys("9:00-12:00")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "place").send_keys("海淀区某会展中心（示例）")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "publish").click()  # type: ignore[attr-defined]
+
+    # its audience: the three subscribers for 海淀区 or any district
+    wait.until(lambda d: text_of(d, "#audience-count"))
+    assert text_of(driver, "#audience-count") == "3"
+    assert text_of(driver, "#notice-title") == "海淀区高校毕业生专场招聘会"
+
+    # send now → the progress page, waiting for the push worker
+    driver.find_element(By.ID, "send-now").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.current_url.split("#")[-1].startswith("/broadcast/"))
+    broadcast_id = int(driver.current_url.rsplit("/", 1)[-1])  # type: ignore[attr-defined]
+    wait.until(lambda d: text_of(d, "#broadcast-status") == "待发送")
+    NoticeStore(ledger.engine).fan_out(broadcast_id)
+    wait.until(lambda d: "共 3 条，已处理 0 条" in text_of(d, "#progress-text"))  # the page polled and caught up
+    assert text_of(driver, "#broadcast-status") == "发送中" and driver.find_element(By.ID, "cancel").is_displayed()  # type: ignore[attr-defined]
+    play_push_worker(ledger, broadcast_id, {"tg:101": "sent", "tg:102": "sent", "wx:o103": "blocked"})
+    wait.until(lambda d: text_of(d, "#broadcast-status") == "已完成")
+    assert "已处理 3 条" in text_of(driver, "#progress-text")
+    assert "已送达 2" in text_of(driver, "#counts") and "已屏蔽/退订 1" in text_of(driver, "#counts")
+    assert not driver.find_element(By.ID, "cancel").is_displayed()  # type: ignore[attr-defined]
+
+    # the report, with an SVG bar per channel and status
+    bars = driver.find_elements(By.CSS_SELECTOR, "#report-chart rect.bar")  # type: ignore[attr-defined]
+    counts = {(b.get_attribute("data-channel"), b.get_attribute("data-status")): int(b.get_attribute("data-count")) for b in bars}
+    assert counts == {("tg", "sent"): 2, ("tg", "failed"): 0, ("tg", "blocked"): 0, ("tg", "skipped"): 0,
+                      ("wx", "sent"): 0, ("wx", "failed"): 0, ("wx", "blocked"): 1, ("wx", "skipped"): 0}
+    widths = {(b.get_attribute("data-channel"), b.get_attribute("data-status")): float(b.get_attribute("width")) for b in bars}
+    assert widths[("tg", "sent")] > widths[("wx", "blocked")] > 0 == widths[("tg", "failed")]
+    assert text_of(driver, "#report-table tr[data-channel='tg'] td[data-status='sent']") == "2"
+
+    # the ledger: masked, markup shown as text
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/ledger']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#ledger tr.registration"))
+    assert text_of(driver, "#ledger tr.registration td.name") == "王*"
+    assert text_of(driver, "#ledger tr.registration td.phone") == "139****5678"
+    assert text_of(driver, "#ledger tr.registration td.school") == "<img src=x onerror=alert(1)>大学"
+    assert driver.find_elements(By.CSS_SELECTOR, "#view img") == []  # type: ignore[attr-defined]
+    assert "13912345678" not in driver.page_source and "王芳" not in driver.page_source  # type: ignore[attr-defined]
+    assert "岗位推介 0/3" in text_of(driver, "#ledger tr.registration")
+
+    # nothing the page did was blocked by its content security policy, and no script failed
+    # (network entries are the expected 401 of /me before logging in)
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]  # type: ignore[attr-defined]
+    assert errors == []
+    actions = [entry["action"] for entry in ledger.audit_entries()]
+    assert actions == ["login", "notice_publish", "broadcast"]

@@ -1,0 +1,136 @@
+"""Logging in and out, the lock after 5 failures, the CSRF token on every state change, the
+security headers, and how passwords and sessions are stored — on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.console.db import staff_sessions, staff_users
+from bot.console.passwords import verify_password
+from ledger.db import now
+from notices.db import broadcasts, notices
+from tests.console.conftest import PASSWORD, Console, fair
+
+
+def login(console: Console, username: str, password: str):  # type: ignore[no-untyped-def]
+    return console.client().post("/console/api/login", json={"username": username, "password": password})
+
+
+def count(console: Console, table) -> int:  # type: ignore[no-untyped-def]
+    with console.ledger.engine.begin() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def test_login_gives_a_strict_session_cookie_and_the_csrf_token(console: Console) -> None:
+    client = console.client()
+    assert client.get("/console/api/me").status_code == 401
+    response = client.post("/console/api/login", json={"username": "haidian", "password": PASSWORD})
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"].lower()
+    assert "console_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+    me = client.get("/console/api/me").json()
+    assert me["user"] == {"username": "haidian", "role": "district", "district": "海淀区", "identity": "wx:o-haidian-staff"}
+    assert me["csrf"] == response.json()["csrf"] and len(me["csrf"]) >= 32
+    assert "海淀区" in me["lists"]["districts"] and me["lists"]["kinds"]["fair"] == "招聘会"
+    assert [e["action"] for e in console.ledger.audit_entries()] == ["login"]
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(console: Console) -> None:
+    wrong = login(console, "haidian", "not-the-password")
+    unknown = login(console, "nobody", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"error": "用户名或密码错误"}
+    assert "set-cookie" not in wrong.headers
+    assert login(console, "haidian", "").status_code == 400
+
+
+def test_five_failures_lock_the_account_for_15_minutes_even_for_the_right_password(console: Console) -> None:
+    answers = [login(console, "haidian", f"wrong-password-{n}").status_code for n in range(5)]
+    assert answers == [401, 401, 401, 401, 429]
+    locked = login(console, "haidian", PASSWORD)
+    assert locked.status_code == 429 and "锁定" in locked.json()["error"]
+    with console.ledger.engine.begin() as conn:
+        until = conn.execute(select(staff_users.c.locked_until).where(staff_users.c.username == "haidian")).scalar()
+    until = until if until.tzinfo else until.replace(tzinfo=now().tzinfo)
+    assert timedelta(minutes=14) < until - now() <= timedelta(minutes=15)
+    assert login(console, "chaoyang", PASSWORD).status_code == 200  # other accounts are not affected
+    assert [e["actor"] for e in console.ledger.audit_entries() if e["action"] == "login_locked"] == ["haidian"]
+    with console.ledger.engine.begin() as conn:  # 15 minutes later
+        conn.execute(update(staff_users).where(staff_users.c.username == "haidian").values(locked_until=now() - timedelta(seconds=1)))
+    assert login(console, "haidian", PASSWORD).status_code == 200
+
+
+def test_a_success_resets_the_count_of_failures(console: Console) -> None:
+    for n in range(4):
+        assert login(console, "city1", f"wrong-password-{n}").status_code == 401
+    assert login(console, "city1", PASSWORD).status_code == 200
+    for n in range(4):
+        assert login(console, "city1", f"wrong-password-{n}").status_code == 401
+    assert login(console, "city1", PASSWORD).status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server(console: Console) -> None:
+    session = console.login("city1")
+    cookie = session.client.cookies["console_session"]
+    assert session.post("/logout", csrf=None).status_code == 403  # logging out is a state change too
+    assert session.ok("/logout") == {"ok": True}
+    replay = console.client()
+    replay.cookies.set("console_session", cookie, path="/console")
+    assert replay.get("/console/api/me").status_code == 401
+    assert count(console, staff_sessions) == 0
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged-token-forged-token-forged-token"])
+def test_state_changes_without_the_sessions_csrf_token_are_refused_and_change_nothing(console: Console, csrf) -> None:  # type: ignore[no-untyped-def]
+    session = console.login("city1")
+    refused = session.post("/notices", fair(), csrf=csrf)
+    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
+    assert count(console, notices) == 0
+    notice_id = session.ok("/notices", fair())["id"]
+    assert session.post(f"/notices/{notice_id}/broadcasts", {"mode": "now"}, csrf=csrf).status_code == 403
+    assert count(console, broadcasts) == 0
+    broadcast_id = session.ok(f"/notices/{notice_id}/broadcasts", {"mode": "now"})["id"]
+    assert session.post(f"/broadcasts/{broadcast_id}/cancel", csrf=csrf).status_code == 403
+    assert session.get(f"/broadcasts/{broadcast_id}").json()["broadcast"]["status"] == "ready"
+    assert session.post("/export", {"format": "csv"}, csrf=csrf).status_code == 403
+    assert [e["action"] for e in console.ledger.audit_entries()] == ["login", "notice_publish", "broadcast"]
+
+
+def test_another_sessions_token_does_not_do(console: Console) -> None:
+    mine, theirs = console.login("city1"), console.login("city2")
+    assert mine.post("/notices", fair(), csrf=theirs.csrf).status_code == 403
+    assert count(console, notices) == 0
+
+
+def test_state_changes_need_a_json_body(console: Console) -> None:
+    session = console.login("city1")
+    form = session.client.post("/console/api/notices", data={"kind": "fair", "title": "x"}, headers={"X-CSRF-Token": session.csrf})
+    assert form.status_code == 415
+    assert session.client.post("/console/api/notices", content=b"[1]", headers={"X-CSRF-Token": session.csrf,
+                                                                                 "content-type": "application/json"}).status_code == 400
+    assert console.client().post("/console/api/login", data={"username": "city1", "password": PASSWORD}).status_code == 415
+    assert count(console, notices) == 0
+
+
+def test_every_answer_carries_the_security_headers(console: Console) -> None:
+    client = console.client()
+    for path in ("/console", "/console/static/app.js", "/console/api/me"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+    assert client.get("/console/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/console/static/page.html").status_code == 404
+
+
+def test_passwords_and_session_ids_are_stored_hashed(console: Console) -> None:
+    session = console.login("city1")
+    with console.ledger.engine.begin() as conn:
+        hashes = dict(conn.execute(select(staff_users.c.username, staff_users.c.password_hash)).all())
+        session_ids = conn.execute(select(staff_sessions.c.id)).scalars().all()
+    assert all(value.startswith("scrypt$") and PASSWORD not in value for value in hashes.values())
+    assert len(set(hashes.values())) == 4  # one salt per user: the same password hashes differently
+    assert verify_password(PASSWORD, hashes["city1"]) and not verify_password(PASSWORD + "x", hashes["city1"])
+    assert session.client.cookies["console_session"] not in session_ids and len(session_ids) == 1
