@@ -8,11 +8,16 @@ replicas (Store claim: text/voice/other messages by openid + MsgId, events by op
 deadline and the answer follows through the customer-service API. A long answer's first piece is
 the passive reply and the rest follow through the customer-service API, in order.
 
-The sender id is `wx:<openid>`; a bare number picks one of the choices offered last."""
+The sender id is `wx:<openid>`; a bare number picks one of the choices offered last.
+
+A user's own message (not an event: menu clicks and follows open only a 1-minute window) is
+recorded as `wx:last_inbound:<openid>` (Unix time, 48 h TTL): the push worker (bot/push/) sends
+customer-service messages only while that key lives, template messages otherwise."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Awaitable, List, Optional, Set
 
 from starlette.requests import Request
@@ -36,6 +41,9 @@ MAX_BODY = 64 * 1024
 XML_TYPES = ("text/xml", "application/xml")
 DEDUPE_TTL = 3600
 INACTIVE_TTL = 365 * 24 * 3600
+# WeChat allows customer-service messages within 48 h after the user's last message
+LAST_INBOUND_TTL = 48 * 3600
+USER_MESSAGES = ("text", "voice", "other")
 # the passive reply should reach the user before the customer-service pieces that follow it
 TAIL_DELAY = 1.0
 
@@ -102,6 +110,8 @@ class WeChatChannel:
         return await self._respond(inbound, params.get("nonce", ""), started)
 
     async def _respond(self, inbound: Inbound, nonce: str, started: float) -> Response:
+        if inbound.kind in USER_MESSAGES:
+            await self.store.set(last_inbound_key(inbound.openid), str(int(time.time())), LAST_INBOUND_TTL)
         if inbound.kind == "unsubscribe":
             await self.store.set(f"wx:inactive:{inbound.openid}", "1", INACTIVE_TTL)
             return success()
@@ -176,6 +186,11 @@ class WeChatChannel:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("WeChat delivery failed", exc_info=task.exception())
+
+
+def last_inbound_key(openid: str) -> str:
+    """When the user last wrote (the push worker reads it for the 48 h customer-service window)."""
+    return f"wx:last_inbound:{openid}"
 
 
 def success() -> Response:
