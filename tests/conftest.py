@@ -33,6 +33,9 @@ TEST_LEDGER_ENV = {
     "LEDGER_HASH_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
 }
 os.environ.update(TEST_LEDGER_ENV)
+# Gateways started by tests run no push worker unless a test asks for one (several gateways share
+# the session's ledger, and a worker without that test's channels would claim its broadcasts).
+os.environ["PUSH_IN_GATEWAY"] = "off"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,7 +1,11 @@
-"""`python -m bot.gateway`: the gateway on GATEWAY_HOST:GATEWAY_PORT (default 127.0.0.1:8080)."""
+"""`python -m bot.gateway`: the gateway on GATEWAY_HOST:GATEWAY_PORT (default 127.0.0.1:8080).
+
+Without REDIS_URL (the embedded default) one push worker runs inside the gateway, sharing its
+in-process state (PUSH_IN_GATEWAY=off to run none); with Redis, run `python -m bot.push` workers."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from bot.gateway.config import GatewayConfigError, settings_from_env
@@ -14,13 +18,23 @@ def main() -> int:
     except GatewayConfigError as error:
         print(f"gateway not started: {error}", file=sys.stderr)
         return 2
+    push = None
+    if settings.redis_url is None and (os.environ.get("PUSH_IN_GATEWAY") or "on").lower() not in ("off", "0", "false", "no"):
+        # the embedded default: no Redis, so the push worker runs here, sharing this process's state
+        from bot.push.config import PushConfigError, settings_from_env as push_settings
+
+        try:
+            push = push_settings()
+        except PushConfigError as error:
+            print(f"gateway not started: push worker: {error}", file=sys.stderr)
+            return 2
     import uvicorn
 
     from bot.gateway.app import create_app
 
     # access logs off: Telegram's token and WeChat's signatures travel in URLs
     # ws="none": Rasa pins an old websockets that uvicorn's WebSocket support cannot use (none is served)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
+    uvicorn.run(create_app(settings, push=push), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
     return 0
 
 
