@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway clean
+.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push clean
 
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
 	$(PY) -m bot.local
@@ -57,6 +57,9 @@ benchmark: model  ## latency, throughput, cold start and memory figures (docs/be
 
 benchmark-gateway: model  ## WeChat round trips through the gateway vs bare Rasa REST (docs/gateway-benchmark.md)
 	$(PY) -m scripts.gateway_benchmark
+
+benchmark-push: venv  ## 100,000-recipient fan-out and Telegram send rate (docs/push-benchmark.md; needs Redis, PostgreSQL)
+	$(PY) -m scripts.push_benchmark
 
 clean:
 	rm -rf $(VENV) models nlu/generated .pytest_cache

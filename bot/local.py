@@ -1,6 +1,8 @@
 """`make run`: the action server and the Rasa server on loopback, the gateway in front of them
 (web chat at http://127.0.0.1:8080/chat; WeChat and Telegram when their settings are in the
-environment, see bot/gateway/config.py), and a terminal chat.
+environment, see bot/gateway/config.py; without Redis the push worker runs inside it), the staff
+console (http://127.0.0.1:8090/console; accounts: python -m bot.console add-user), and a terminal
+chat.
 
 Rasa's REST channel: http://127.0.0.1:5005/webhooks/rest/webhook (loopback only).
 Ctrl-C (or Ctrl-D in the chat) stops everything this started.
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from bot.rasa_client import RasaRestClient
 from bot.gateway.config import GatewayConfigError, settings_from_env
+from bot.console.process import running_console
 from bot.stack import ROOT, StackError, running_gateway, running_stack
 from bot.terminal import chat
 
@@ -23,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--logs", type=Path, default=ROOT / ".rasa" / "logs")
+    parser.add_argument("--console-port", type=int, default=8090)
     args = parser.parse_args(argv)
     try:
         gateway = settings_from_env()
@@ -32,10 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Starting the assistant (logs in {args.logs}); the first start takes about a minute…", flush=True)
     try:
         with running_stack(args.model, args.rasa_port, args.actions_port, args.logs) as stack, \
-                running_gateway(stack.rasa_url, gateway.port, args.logs):
+                running_gateway(stack.rasa_url, gateway.port, args.logs), \
+                running_console(args.console_port, args.logs):
             print(f"Rasa REST channel: {stack.rasa_url}/webhooks/rest/webhook  ·  action server: {stack.actions_url}")
             print(f"Gateway: http://{gateway.host}:{gateway.port}  ·  channels on: {', '.join(gateway.channels_on())}"
                   f"  ·  web chat: http://{gateway.host}:{gateway.port}/chat")
+            print(f"Staff console: http://127.0.0.1:{args.console_port}/console  "
+                  "(create an account: .venv/bin/python -m bot.console add-user NAME --role city)")
             client = RasaRestClient(stack.rasa_url)
             try:
                 chat(client)
