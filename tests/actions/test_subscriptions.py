@@ -263,19 +263,12 @@ def test_database_errors_give_a_short_try_again_answer(monkeypatch: pytest.Monke
     assert "稍后再试" in result.text and result.events == []
 
 
-def test_a_bare_number_cannot_pick_these_buttons_until_the_inform_router_runs_their_intents(
-        store: NoticeStore, sender: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from actions import inform
-
+def test_a_bare_number_picks_these_buttons(store: NoticeStore, sender: str) -> None:
+    """The inform router runs the notice intents, so the buttons are offered as numbered choices."""
     ask = tracker(sender, "朝阳有见习岗位吗", "ask_notices", [("district", "朝阳"), ("notice_kind", "见习岗位")],
                   slots={"last_choices": ["/ask_policy"]})
     result = run(ActionAnswerNotices(), ask)
-    # “1” would otherwise send the button's district to the institution directory
-    assert result.buttons and result.slot("last_choices") is None
-    monkeypatch.setitem(inform.ACTIONS, "subscribe", ActionSubscribe)
-    monkeypatch.setitem(inform.ACTIONS, "ask_notices", ActionAnswerNotices)
-    routed = run(ActionAnswerNotices(), ask)
-    assert routed.slot("last_choices") == [b["payload"] for b in routed.buttons]
+    assert result.buttons and result.slot("last_choices") == [b["payload"] for b in result.buttons]
 
 
 def test_a_channel_the_push_worker_cannot_reach_is_told_so(store: NoticeStore) -> None:
