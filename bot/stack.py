@@ -4,6 +4,7 @@ Used by `make run` (bot.local), the tests and the benchmark, so all three run th
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -136,23 +137,34 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 @contextmanager
+def running_service(
+    module: str,
+    port: int,
+    log_dir: Path,
+    env: Optional[Dict[str, str]] = None,
+    timeout: float = 60.0,
+) -> Iterator[subprocess.Popen]:
+    """`python -m <module>` serving on 127.0.0.1:`port` (its /health answering), stopped on exit.
+    Its log is <log_dir>/<last part of the module>-<port>.log."""
+    if not port_is_free(port):
+        raise StackError(f"port {port} on 127.0.0.1 is already in use")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{module.rsplit('.', 1)[-1]}-{port}.log"
+    process = _spawn([sys.executable, "-m", module], log, {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    try:
+        _wait_ready(process, f"http://127.0.0.1:{port}/health", log, timeout)
+        yield process
+    finally:
+        _terminate(process)
+
+
 def running_gateway(
     rasa_url: str,
     port: int,
     log_dir: Path,
     env: Optional[Dict[str, str]] = None,
     timeout: float = 60.0,
-) -> Iterator[subprocess.Popen]:
+) -> "contextlib.AbstractContextManager[subprocess.Popen]":
     """The gateway (python -m bot.gateway) on 127.0.0.1:`port` in front of `rasa_url`, stopped on
     exit. `env` carries the channel settings (WECHAT_*, TELEGRAM_*, REDIS_URL …)."""
-    if not port_is_free(port):
-        raise StackError(f"port {port} on 127.0.0.1 is already in use")
-    log_dir.mkdir(parents=True, exist_ok=True)
-    process_env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_URL": rasa_url, "GATEWAY_PORT": str(port), **(env or {})}
-    log = log_dir / f"gateway-{port}.log"
-    process = _spawn([sys.executable, "-m", "bot.gateway"], log, process_env)
-    try:
-        _wait_ready(process, f"http://127.0.0.1:{port}/health", log, timeout)
-        yield process
-    finally:
-        _terminate(process)
+    return running_service("bot.gateway", port, log_dir, {"RASA_URL": rasa_url, "GATEWAY_PORT": str(port), **(env or {})}, timeout)

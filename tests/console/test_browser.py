@@ -5,7 +5,6 @@ ledger with a masked registration whose markup is shown as text."""
 from __future__ import annotations
 
 import base64
-import shutil
 from typing import Iterator, Tuple
 
 import pytest
@@ -19,6 +18,7 @@ from ledger.crypto import new_key
 from ledger.store import Ledger
 from notices.db import deliveries
 from notices.store import NoticeStore
+from tests.browser import chromium
 from tests.conftest import free_port
 from tests.console.conftest import PASSWORD, graduate, subscribe
 
@@ -40,18 +40,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledg
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.fail("Chromium is needed for the console test: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    session = webdriver.Chrome(service=Service(driver), options=options)
+    session = chromium("1280,900", console_log=True)
     yield session
     session.quit()
 

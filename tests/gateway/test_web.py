@@ -2,7 +2,6 @@
 page in a real headless Chromium that types a question and reads the answer."""
 from __future__ import annotations
 
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from bot.stack import Stack, running_gateway
+from tests.browser import chromium
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.stack
@@ -93,17 +93,7 @@ def test_rasa_down_gets_a_short_answer_and_the_gateway_keeps_running(tmp_path: P
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.fail("Chromium is needed for the web chat test: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844"):
-        options.add_argument(flag)  # a phone-sized window
-    session = webdriver.Chrome(service=Service(driver), options=options)
+    session = chromium("390,844")  # a phone-sized window
     yield session
     session.quit()
 
