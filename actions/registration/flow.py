@@ -110,8 +110,7 @@ def start(retention_days: int) -> Outcome:
 
 
 def resume_offer(draft: Draft) -> Outcome:
-    reg = draft.registration()
-    done = sum(1 for step in STEPS if _answered(draft, step, reg))
+    done = sum(1 for step in STEPS if _answered(draft, step))
     return Outcome([Reply(f"你上次的登记还没完成（已填{done}项）。接着填，还是重新开始？", ["继续", "重新开始"])],
                    Draft.from_dict({**draft.to_dict(), "phase": "resume"}))
 
@@ -234,10 +233,9 @@ def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
     if new_value is not None:
         _set(draft, step, new_value)
         draft.editing = None
-        after = summary(draft) if draft.phase == "confirm" or _current(draft) is None else _ask(draft)
         if _current(draft) is None:
             draft.phase = "confirm"
-            after = summary(draft)
+        after = summary(draft) if draft.phase == "confirm" else _ask(draft)
         return Outcome([Reply(f"已把{step.label}改为：{display(step, draft.registration())}"), after], draft)
     draft.editing = key
     draft.values.pop(key, None)
@@ -262,14 +260,14 @@ def _new_value(step: Step, turn: Turn) -> Any:
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def _answered(draft: Draft, step: Step, reg: Registration) -> bool:
-    return step.key in draft.skipped or getattr(reg, step.key) not in (None, "", [])  or step.key in draft.values
+def _answered(draft: Draft, step: Step) -> bool:
+    return step.key in draft.values or step.key in draft.skipped
 
 
 def _next_step(draft: Draft) -> Optional[Step]:
     reg = draft.registration()
     for step in STEPS:
-        if step.applies(reg) and not _answered(draft, step, reg):
+        if step.applies(reg) and not _answered(draft, step):
             return step
     return None
 
@@ -359,8 +357,10 @@ def _ask(draft: Draft, again: bool = False) -> Reply:
     step = _current(draft)
     if step is None:
         return summary(draft)
-    total = sum(1 for s in STEPS if s.applies(draft.registration()))
-    position = [s.key for s in STEPS if s.applies(draft.registration())].index(step.key) + 1 if step.applies(draft.registration()) else total
+    reg = draft.registration()
+    asked = [s.key for s in STEPS if s.applies(reg)]
+    total = len(asked)
+    position = asked.index(step.key) + 1 if step.key in asked else total
     prefix = "回到登记——" if again else ""
     choices = list(step.choices())
     text = f"{prefix}（{position}/{total}）{step.question}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,9 +17,9 @@ from ledger.model import Registration
 from ledger.store import Ledger
 from notices.model import Subscription
 from notices.store import NoticeStore
-from tests.ledger.conftest import database_url, settings_for  # noqa: F401 - fixture re-used
+from tests.ledger.conftest import database_url, ledger  # noqa: F401 - the ledger fixtures, re-used
 
-__all__ = ["database_url"]
+__all__ = ["database_url", "ledger"]
 
 PASSWORD = "correct-horse-battery"
 STAFF = {
@@ -67,13 +67,6 @@ class Console:
         response = client.post("/console/api/login", json={"username": username, "password": password})
         assert response.status_code == 200, response.text
         return Session(client, response.json()["csrf"])
-
-
-@pytest.fixture
-def ledger(database_url: str) -> Iterator[Ledger]:  # noqa: F811
-    opened = Ledger.open(settings_for(database_url))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
