@@ -2,7 +2,8 @@
 variable named. A channel whose settings are absent is off.
 
 GATEWAY_HOST / GATEWAY_PORT   where the gateway listens (127.0.0.1:8080)
-RASA_URL                      Rasa's REST channel, loopback or internal network (http://127.0.0.1:5005)
+RASA_URL                      Rasa's REST channel, loopback or internal network (http://127.0.0.1:5005);
+                              several replicas comma-separated (docs/deployment.md: routing, failover)
 REDIS_URL                     shared state for several replicas; absent = in-process stores
 WECHAT_TOKEN                  WeChat on; with WECHAT_APP_ID, WECHAT_APP_SECRET (customer-service API)
 WECHAT_AES_KEY                safe mode (43-character EncodingAESKey); absent = plaintext mode
@@ -18,7 +19,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import List, Mapping, Optional
+from typing import List, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 
 class GatewayConfigError(Exception):
@@ -46,13 +48,18 @@ class TelegramSettings:
 class GatewaySettings:
     host: str = "127.0.0.1"
     port: int = 8080
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_urls: Tuple[str, ...] = ("http://127.0.0.1:5005",)
     redis_url: Optional[str] = None
     wechat: Optional[WeChatSettings] = None
     telegram: Optional[TelegramSettings] = None
     web: bool = True
     # WeChat waits 5 s; the passive reply must be on its way before that
     reply_deadline: float = 4.0
+
+    @property
+    def rasa_url(self) -> str:
+        """The Rasa replicas as RASA_URL lists them (for logs and messages)."""
+        return ",".join(self.rasa_urls)
 
     def channels_on(self) -> List[str]:
         return [name for name, on in (("wechat", self.wechat), ("telegram", self.telegram), ("web", self.web)) if on]
@@ -63,7 +70,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> GatewaySetting
     return GatewaySettings(
         host=env.get("GATEWAY_HOST") or "127.0.0.1",
         port=_port(env.get("GATEWAY_PORT")),
-        rasa_url=_url("RASA_URL", env.get("RASA_URL") or "http://127.0.0.1:5005"),
+        rasa_urls=_rasa_urls(env.get("RASA_URL") or "http://127.0.0.1:5005"),
         redis_url=_url("REDIS_URL", env["REDIS_URL"], ("redis://", "rediss://", "unix://")) if env.get("REDIS_URL") else None,
         wechat=_wechat(env),
         telegram=_telegram(env),
@@ -83,6 +90,15 @@ def _url(name: str, value: str, schemes: tuple = ("http://", "https://")) -> str
     if not value.startswith(schemes):
         raise GatewayConfigError(f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}")
     return value.rstrip("/")
+
+
+def _rasa_urls(raw: str) -> Tuple[str, ...]:
+    urls = tuple(_url("RASA_URL", part.strip()) for part in raw.split(","))
+    if any(not urlsplit(url).hostname for url in urls):
+        raise GatewayConfigError(f"RASA_URL: an empty host in {raw!r} (replicas are separated by single commas)")
+    if len(set(urls)) != len(urls):
+        raise GatewayConfigError(f"RASA_URL: a replica is listed twice in {raw!r}")
+    return urls
 
 
 def _wechat(env: Mapping[str, str]) -> Optional[WeChatSettings]:

@@ -20,6 +20,12 @@ def test_defaults_turn_on_only_the_web_chat() -> None:
     assert settings.channels_on() == ["web"] and settings.redis_url is None
 
 
+def test_rasa_url_may_list_several_replicas() -> None:
+    settings = settings_from_env({"RASA_URL": "http://127.0.0.1:5005, http://127.0.0.1:5006/"})
+    assert settings.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    assert settings.rasa_url == "http://127.0.0.1:5005,http://127.0.0.1:5006"
+
+
 def test_each_channel_turns_on_with_its_settings() -> None:
     settings = settings_from_env({**WX, "WECHAT_AES_KEY": "a" * 43, "TELEGRAM_BOT_TOKEN": TG, "WEB_CHAT": "off",
                                   "REDIS_URL": "redis://127.0.0.1:6379/0"})
@@ -32,6 +38,11 @@ def test_each_channel_turns_on_with_its_settings() -> None:
     ({"GATEWAY_PORT": "eighty"}, "GATEWAY_PORT"),
     ({"GATEWAY_PORT": "70000"}, "GATEWAY_PORT"),
     ({"RASA_URL": "localhost:5005"}, "RASA_URL"),
+    ({"RASA_URL": "http://127.0.0.1:5005,localhost:5006"}, "RASA_URL"),
+    ({"RASA_URL": "http://127.0.0.1:5005,,http://127.0.0.1:5006"}, "RASA_URL"),
+    ({"RASA_URL": "http://127.0.0.1:5005,"}, "RASA_URL"),
+    ({"RASA_URL": "http://127.0.0.1:5005,http://"}, "RASA_URL"),
+    ({"RASA_URL": "http://127.0.0.1:5005,http://127.0.0.1:5005/"}, "RASA_URL"),
     ({"REDIS_URL": "http://x"}, "REDIS_URL"),
     ({"WECHAT_TOKEN": "tok123"}, "WECHAT_APP_ID"),
     ({**WX, "WECHAT_APP_SECRET": ""}, "WECHAT_APP_SECRET"),
