@@ -20,6 +20,7 @@ class KBStore:
         self._lock = threading.Lock()
         self._stamp = self._read_stamp()
         self._kb = load_kb(data_dir)  # a broken file stops start-up here
+        self.reloads = {"ok": 0, "rejected": 0}  # for the action server's metrics
 
     def get(self) -> KnowledgeBase:
         """The current knowledge base; a file edited since the last call is loaded first.
@@ -37,8 +38,10 @@ class KBStore:
     def _reload(self) -> None:
         try:
             self._kb = load_kb(self.data_dir)
+            self.reloads["ok"] += 1
             logger.info("knowledge base reloaded from %s", self.data_dir)
         except KBError as error:
+            self.reloads["rejected"] += 1
             logger.error("knowledge base edit rejected, still answering from the last good data: %s", error)
 
     def _read_stamp(self) -> Stamp:

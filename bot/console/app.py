@@ -1,5 +1,5 @@
-"""The console application: the page, its script and style, the JSON API under /console/api
-and a health endpoint. `python -m bot.console` serves it (uvicorn)."""
+"""The console application: the page, its script and style, the JSON API under /console/api,
+health endpoints and /metrics (logins; docs/observability.md). `python -m bot.console` serves it (uvicorn)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -19,6 +20,8 @@ from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
 from bot.console.throttle import LoginThrottle
 from bot.console.web import SecurityHeaders
+from bot.health import check, database_probe
+from bot.metrics import CONSOLE, CONSOLE_LOGINS, MEDIA_TYPE, render
 from ledger.store import Ledger
 
 STATIC = Path(__file__).with_name("static")
@@ -28,6 +31,23 @@ ASSETS = {"app.js": "text/javascript; charset=utf-8", "console.css": "text/css; 
 def staff_store(settings: ConsoleSettings, ledger: Ledger) -> StaffStore:
     return StaffStore(ledger.engine, settings.max_failures, timedelta(minutes=settings.lock_minutes),
                       timedelta(hours=settings.session_hours))
+
+
+LOGIN_RESULTS = {200: "ok", 401: "failed", 429: "locked"}
+
+
+def counted_logins(route: BaseRoute) -> BaseRoute:
+    """The login route with each attempt counted in console_logins_total; other routes as they are."""
+    if not isinstance(route, Route) or route.path != "/console/api/login":
+        return route
+    login = route.endpoint
+
+    async def counted(request: Request) -> Response:
+        response: Response = await login(request)
+        CONSOLE_LOGINS.inc(1.0, (LOGIN_RESULTS.get(response.status_code, "refused"),))
+        return response
+
+    return Route(route.path, counted, methods=list(route.methods or ()), name=route.name)
 
 
 def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
@@ -47,16 +67,24 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
         return Response(assets[name], media_type=ASSETS[name])
 
     async def health(request: Request) -> Response:
+        status, body = await check({"database": database_probe(ledger.engine, run_in_threadpool)})
+        return JSONResponse(body, status_code=status)
+
+    async def live(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(render(CONSOLE), media_type=MEDIA_TYPE)
 
     async def to_console(request: Request) -> Response:
         return RedirectResponse("/console", status_code=302)
 
     routes: List[BaseRoute] = [
-        Route("/health", health), Route("/", to_console), Route("/console/", to_console),
+        Route("/health", health), Route("/health/live", live), Route("/metrics", metrics),
+        Route("/", to_console), Route("/console/", to_console),
         Route("/console", show), Route("/console/static/{name}", asset),
     ]
-    routes += AuthApi(accounts, ledger, throttle, districts).routes()
+    routes += [counted_logins(route) for route in AuthApi(accounts, ledger, throttle, districts).routes()]
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

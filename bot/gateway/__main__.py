@@ -1,7 +1,9 @@
 """`python -m bot.gateway`: the gateway on GATEWAY_HOST:GATEWAY_PORT (default 127.0.0.1:8080).
 
 Without REDIS_URL (the embedded default) one push worker runs inside the gateway, sharing its
-in-process state (PUSH_IN_GATEWAY=off to run none); with Redis, run `python -m bot.push` workers."""
+in-process state (PUSH_IN_GATEWAY=off to run none); with Redis, run `python -m bot.push` workers.
+GATEWAY_METRICS_PORT (unset = off) serves /metrics on GATEWAY_METRICS_HOST (127.0.0.1), apart from
+the public port (docs/observability.md)."""
 from __future__ import annotations
 
 import logging
@@ -9,13 +11,15 @@ import os
 import sys
 
 from bot.gateway.config import GatewayConfigError, settings_from_env
+from bot.health import ListenerConfigError, listener_from_env
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     try:
         settings = settings_from_env()
-    except GatewayConfigError as error:
+        metrics = listener_from_env("GATEWAY_METRICS")
+    except (GatewayConfigError, ListenerConfigError) as error:
         print(f"gateway not started: {error}", file=sys.stderr)
         return 2
     push = None
@@ -34,7 +38,7 @@ def main() -> int:
 
     # access logs off: Telegram's token and WeChat's signatures travel in URLs
     # ws="none": Rasa pins an old websockets that uvicorn's WebSocket support cannot use (none is served)
-    uvicorn.run(create_app(settings, push=push), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
+    uvicorn.run(create_app(settings, push=push, metrics=metrics), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
     return 0
 
 

@@ -1,18 +1,26 @@
-"""`python -m bot.push`: one push worker until SIGTERM or SIGINT (finishes what is in flight)."""
+"""`python -m bot.push`: one push worker until SIGTERM or SIGINT (finishes what is in flight).
+
+PUSH_METRICS_PORT (unset = off) serves GET /metrics, /health and /health/live on
+PUSH_METRICS_HOST (127.0.0.1); docs/observability.md."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from typing import Optional
 
+from bot.health import Listener, ListenerConfigError, listener_from_env
 from bot.push.config import PushConfigError, PushSettings, settings_from_env
 
 
-async def serve(settings: PushSettings) -> None:
-    from bot.push.app import open_worker
+async def serve(settings: PushSettings, listener: Optional[Listener] = None) -> None:
+    from bot.push.app import metrics_listener, open_worker
 
-    async with open_worker(settings) as worker:
+    async with open_worker(settings) as worker, contextlib.AsyncExitStack() as running:
+        if listener is not None:
+            await running.enter_async_context(metrics_listener(listener, worker, settings.redis_url).running())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
@@ -27,10 +35,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     try:
         settings = settings_from_env()
-    except PushConfigError as error:
+        listener = listener_from_env("PUSH_METRICS")
+    except (PushConfigError, ListenerConfigError) as error:
         print(f"push worker not started: {error}", file=sys.stderr)
         return 2
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, listener))
     return 0
 
 

@@ -6,19 +6,30 @@ PUSH_KEY_PREFIX. Without: everything in this process; then the worker cannot see
 gateway (another process) knows about users, unless it is given the gateway's store."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from typing import AsyncIterator, Optional
+import logging
+from typing import AsyncIterator, Dict, Optional, Tuple
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from bot.gateway.stores import MemoryStore, RedisStore, Store
+from bot.health import Listener, MetricsListener, Probe, check, database_probe
+from bot.metrics import PUSH, PUSH_BROADCASTS_RUNNING, PUSH_QUEUE_DEPTH, render
 from bot.push.book import Book
 from bot.push.config import PushSettings
 from bot.push.limits import MemorySlots, RedisSlots, TemplateQuota
 from bot.push.queue import MemoryQueue, RedisStreamQueue, consumer_name
 from bot.push.telegram import TelegramSender
 from bot.push.wechat import WeChatSender
-from bot.push.worker import Worker
+from bot.push.worker import QUEUES, Worker
 from ledger.store import Ledger
+from notices.db import broadcasts
 from notices.store import NoticeStore
+
+log = logging.getLogger(__name__)
+GAUGE_TIMEOUT = 2.0
 
 
 @contextlib.asynccontextmanager
@@ -57,3 +68,44 @@ async def open_worker(settings: PushSettings, store: Optional[Store] = None) -> 
         if redis is not None:
             await redis.close()
         ledger.close()
+
+
+# ---- health and metrics (docs/observability.md)
+
+def health_probes(worker: Worker, redis_url: Optional[str]) -> Dict[str, Probe]:
+    """The worker's dependencies: its database, and Redis when the queue lives there."""
+    probes: Dict[str, Probe] = {"database": database_probe(worker.book.engine, worker.db)}
+    if redis_url:
+        probes["redis"] = lambda: worker.queue.depth("tg")  # any round trip to the queue's Redis
+    return probes
+
+
+def running_broadcasts(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(broadcasts)
+                                .where(broadcasts.c.status == "running")).scalar() or 0)
+
+
+async def refresh_gauges(worker: Worker) -> None:
+    """Queue depth per queue and running broadcasts, read when metrics are scraped; a dependency
+    that does not answer leaves its gauge at the last value read (its /health says it is down)."""
+    try:
+        for name in QUEUES:
+            PUSH_QUEUE_DEPTH.set(await asyncio.wait_for(worker.queue.depth(name), GAUGE_TIMEOUT), name)
+        PUSH_BROADCASTS_RUNNING.set(await asyncio.wait_for(worker.db(running_broadcasts, worker.book.engine), GAUGE_TIMEOUT))
+    except Exception as error:  # Redis or the database away: the scrape still answers
+        log.warning("push metrics: gauges not refreshed (%s)", type(error).__name__)
+
+
+def metrics_listener(listener: Listener, worker: Worker, redis_url: Optional[str]) -> MetricsListener:
+    """The push worker's own /metrics and /health (PUSH_METRICS_PORT)."""
+
+    async def metrics() -> str:
+        await refresh_gauges(worker)
+        return render(PUSH)
+
+    async def health() -> Tuple[int, Dict[str, str]]:
+        return await check(health_probes(worker, redis_url))
+
+    return MetricsListener(listener, metrics, health)
+

@@ -64,6 +64,9 @@ class Queue(Protocol):
     async def repair(self, channel: str) -> int:
         """Drop held marks whose message is gone; returns how many."""
 
+    async def depth(self, channel: str) -> int:
+        """Messages not yet acknowledged: waiting, or taken and being worked on (for metrics)."""
+
     async def close(self) -> None:
         ...
 
@@ -157,6 +160,9 @@ class RedisStreamQueue:
             log.warning("push queue %s: %d held marks without a message dropped", channel, dropped)
         return dropped
 
+    async def depth(self, channel: str) -> int:
+        return int(await self.redis.xlen(self.stream(channel)))  # acknowledged messages are deleted
+
     async def close(self) -> None:
         await self.redis.close()
 
@@ -226,6 +232,9 @@ class MemoryQueue:
 
     async def repair(self, channel: str) -> int:
         return 0
+
+    async def depth(self, channel: str) -> int:
+        return len(self._held.get(channel, ()))
 
     async def close(self) -> None:
         self._queues.clear()

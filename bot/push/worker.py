@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from bot.gateway.stores import Store
+from bot.metrics import PUSH_DELIVERIES
 from bot.push.book import Book, Row, beijing_today
 from bot.push.config import Timing
 from bot.push.limits import Slot
@@ -241,6 +242,7 @@ class Worker:
     async def settle(self, row: Row, attempt: int, outcome: Outcome, notice: Notice) -> None:
         delay = await self.db(self.book.record, row, attempt, outcome, self.timing.max_attempts, self.timing.backoff, notice.title)
         self.counts[f"{row.channel} {outcome.status}"] += 1
+        PUSH_DELIVERIES.inc(1.0, (row.channel, outcome.status))
         if outcome.status == "blocked":
             await self.db(self.notices.mark_inactive, row.identity, "blocked")
             address = row.identity.split(":", 1)[1]
@@ -251,6 +253,7 @@ class Worker:
     async def close(self, row: Row, status: str, reason: str) -> None:
         if await self.db(self.book.close_unclaimed, row.id, status, reason):
             self.counts[f"{row.channel} {status}"] += 1
+            PUSH_DELIVERIES.inc(1.0, (row.channel, status))
 
     def _later(self, delay: float, name: str, delivery_id: int) -> None:
         async def again() -> None:
