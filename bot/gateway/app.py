@@ -1,24 +1,29 @@
-"""The gateway application: the channels that are on, a health endpoint, one shared store and
-one Rasa client. `python -m bot.gateway` serves it (uvicorn)."""
+"""The gateway application: the channels that are on, health endpoints, metrics on an internal
+port, one shared store and one Rasa client. `python -m bot.gateway` serves it (uvicorn)."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, AsyncIterator, List, Optional, Protocol
+from typing import TYPE_CHECKING, AsyncIterator, Dict, FrozenSet, List, Optional, Protocol, Tuple
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.gateway.assistant import Assistant
 from bot.gateway.choices import Choices
 from bot.gateway.config import GatewaySettings
 from bot.gateway.stores import Store, make_store
+from bot.health import Listener, MetricsListener, Probe, check, database_probe
+from bot.metrics import GATEWAY, GATEWAY_RESPONSES, PUSH, render
 
 if TYPE_CHECKING:
     from bot.push.config import PushSettings
+    from bot.push.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +60,31 @@ def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store
 
 
 def create_app(settings: GatewaySettings, assistant: Optional[Assistant] = None, store: Optional[Store] = None,
-               push: Optional["PushSettings"] = None) -> Starlette:
+               push: Optional["PushSettings"] = None, metrics: Optional[Listener] = None) -> Starlette:
     """`push`: run one push worker in this process, sharing the in-process store (the embedded
-    default, without Redis); with Redis, workers are processes of their own (`python -m bot.push`)."""
+    default, without Redis); with Redis, workers are processes of their own (`python -m bot.push`).
+    `metrics`: where to serve /metrics (GATEWAY_METRICS_PORT), never on the public port
+    (docs/observability.md); /health and /health/live are on both."""
     store = store or make_store(settings.redis_url)
     assistant = assistant or Assistant(settings.rasa_urls)
     channels = build_channels(settings, assistant, store)
 
+    embedded: List["Worker"] = []  # the push worker running in this process, once started
+
     async def health(request: Request) -> JSONResponse:
-        rasa = await assistant.healthy()
-        return JSONResponse({"status": "ok", "channels": settings.channels_on(), "rasa": "up" if rasa else "down"})
+        status, body = await check(_probes(settings, assistant, store, embedded))
+        return JSONResponse({**body, "channels": settings.channels_on()}, status_code=status)
+
+    async def metrics_text() -> str:
+        if not embedded:
+            return render(GATEWAY)
+        from bot.push.app import refresh_gauges
+
+        await refresh_gauges(embedded[0])
+        return render(GATEWAY, PUSH)
+
+    async def internal_health() -> Tuple[int, Dict[str, str]]:
+        return await check(_probes(settings, assistant, store, embedded))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -75,26 +95,69 @@ def create_app(settings: GatewaySettings, assistant: Optional[Assistant] = None,
                 await channel.startup()
                 running.push_async_callback(channel.shutdown)
             if push is not None:
-                await running.enter_async_context(_worker_in_process(push, store))
+                embedded.append(await running.enter_async_context(_worker_in_process(push, store)))
+            if metrics is not None:
+                await running.enter_async_context(MetricsListener(metrics, metrics_text, internal_health).running())
             log.info("gateway on %s:%d, channels on: %s; Rasa at %s; shared state: %s; push worker: %s",
                      settings.host, settings.port, ", ".join(settings.channels_on()) or "none", settings.rasa_url,
                      "Redis" if settings.redis_url else "in-process", "in this process" if push else "separate")
             yield
 
-    routes: List[BaseRoute] = [Route("/health", health)]
+    routes: List[BaseRoute] = [Route("/health", health), Route("/health/live", live)]
     for channel in channels:
         routes.extend(channel.routes())
-    return Starlette(routes=routes, lifespan=lifespan)
+    known = frozenset(route.path for route in routes if isinstance(route, Route))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CountResponses, routes=known)])
+
+
+async def live(request: Request) -> JSONResponse:
+    """The process answers (its dependencies may not: /health)."""
+    return JSONResponse({"status": "ok"})
+
+
+def _probes(settings: GatewaySettings, assistant: Assistant, store: Store, embedded: List["Worker"]) -> Dict[str, Probe]:
+    probes: Dict[str, Probe] = {"rasa": assistant.healthy}  # at least one replica answers
+    if settings.redis_url:
+        probes["redis"] = lambda: store.get("health")
+    if embedded:
+        probes["database"] = database_probe(embedded[0].book.engine, embedded[0].db)
+    return probes
+
+
+class CountResponses:
+    """Counts every answer in gateway_http_responses_total by route (paths the gateway serves,
+    anything else `other`) and status; an exception counts as the 500 it becomes."""
+
+    def __init__(self, app: ASGIApp, routes: FrozenSet[str]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = scope["path"] if scope["path"] in self.routes else "other"
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                GATEWAY_RESPONSES.inc(1.0, (route, str(message["status"])))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counted)
+        except Exception:
+            GATEWAY_RESPONSES.inc(1.0, (route, "500"))
+            raise
 
 
 @contextlib.asynccontextmanager
-async def _worker_in_process(push: "PushSettings", store: Store) -> AsyncIterator[None]:
+async def _worker_in_process(push: "PushSettings", store: Store) -> AsyncIterator["Worker"]:
     from bot.push.app import open_worker
 
     async with open_worker(push, store=store) as worker:
         task = asyncio.create_task(worker.run())
         try:
-            yield
+            yield worker
         finally:
             worker.stop()
             await task

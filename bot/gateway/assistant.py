@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import httpx
 
 from bot.gateway.replies import Reply, from_rasa
+from bot.metrics import count_turn
 
 log = logging.getLogger(__name__)
 SORRY = "系统有点忙，请稍后再试。急事可以拨打12333人社服务热线。"
@@ -94,6 +95,7 @@ class Assistant:
             self._pass_over(url)
             raise self._unavailable(channel, started, "empty answer" if isinstance(messages, list) else "unexpected answer")
         self._passed_over.pop(url, None)
+        count_turn(channel, started)
         return from_rasa([m for m in messages if isinstance(m, dict)])
 
     def _pass_over(self, url: str) -> None:
@@ -103,6 +105,7 @@ class Assistant:
     @staticmethod
     def _unavailable(channel: str, started: float, error: Union[Exception, str]) -> AssistantUnavailable:
         what = error if isinstance(error, str) else type(error).__name__
+        count_turn(channel, started, what)
         log.warning("assistant unavailable for a %s message after %.1f s: %s", channel, time.perf_counter() - started, what)
         return AssistantUnavailable(what)
 
