@@ -144,7 +144,8 @@ def running_service(
     env: Optional[Dict[str, str]] = None,
     timeout: float = 60.0,
 ) -> Iterator[subprocess.Popen]:
-    """`python -m <module>` serving on 127.0.0.1:`port` (its /health answering), stopped on exit.
+    """`python -m <module>` serving on 127.0.0.1:`port` (its /health/live answering: up, even
+    while a dependency is down), stopped on exit.
     Its log is <log_dir>/<last part of the module>-<port>.log."""
     if not port_is_free(port):
         raise StackError(f"port {port} on 127.0.0.1 is already in use")
@@ -152,7 +153,7 @@ def running_service(
     log = log_dir / f"{module.rsplit('.', 1)[-1]}-{port}.log"
     process = _spawn([sys.executable, "-m", module], log, {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
     try:
-        _wait_ready(process, f"http://127.0.0.1:{port}/health", log, timeout)
+        _wait_ready(process, f"http://127.0.0.1:{port}/health/live", log, timeout)
         yield process
     finally:
         _terminate(process)
