@@ -2,7 +2,7 @@
 after the test's purpose and a random suffix, and drops it afterwards.
 
 TEST_POSTGRES_URL names the server's maintenance database (default: postgres@127.0.0.1:5432,
-trust auth, as on the CI machine and in docker-compose's `services` profile)."""
+trust auth, as on the CI machine and in deploy/test-services.yml)."""
 from __future__ import annotations
 
 import os
