@@ -1,0 +1,135 @@
+"""nlu/private_store.py in process: the rewrite before saving, the event broker fed only the
+rewritten events, settings failing by name, and the expiry of idle conversations (memory, and
+SQL on the real PostgreSQL server)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+from rasa.core.brokers.sql import SQLEventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, text
+
+from nlu.private_store import SWEEP_SECONDS, PrivateTrackerStore, StoreSettings, TrackerStoreConfigError, private_tracker, settings_from_env
+from nlu.redaction import MARKER_KEY, find_spans, marker
+from tests.databases import postgres_database
+
+NAME = "林晓雨"
+DOMAIN = Domain.from_dict({"slots": {"active_task": {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})
+
+
+def turn(said: str, reply: str, name: Optional[str] = NAME, at: Optional[float] = None) -> List[Event]:
+    """One registration turn as Rasa logs it: the message, the action, its reply, its slot event
+    carrying the marker (as actions/registration/action.py sends it)."""
+    known = {"姓名": name} if name else {}
+    metadata = {MARKER_KEY: marker(find_spans(said, known), [(0, *s) for s in find_spans(reply, known)])} if name else {}
+    events = [UserUttered(said, {"name": "inform", "confidence": 0.4}, [{"entity": "x", "value": name or "", "start": 0, "end": 1}],
+                          metadata={"sealed_text": "gAAAAA-sealed"}),
+              ActionExecuted("action_registration"), BotUttered(reply, {"buttons": [{"title": "确认提交", "payload": "确认提交"}]}),
+              SlotSet("active_task", "action_registration", metadata=metadata), ActionExecuted("action_listen")]
+    return [ActionExecuted("action_listen")] + events if at is None else [_at(e, at) for e in [ActionExecuted("action_listen"), *events]]
+
+
+def _at(event: Event, timestamp: float) -> Event:
+    event.timestamp = timestamp
+    return event
+
+
+def tracker(sender: str, events: List[Event]) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, events, slots=DOMAIN.slots)
+
+
+def dump(t: DialogueStateTracker) -> str:
+    return json.dumps([e.as_dict() for e in t.events], ensure_ascii=False)
+
+
+def test_marked_name_numbers_and_sealed_text_are_taken_out() -> None:
+    original = tracker("s", turn("我叫林晓雨，手机13987654321", f"记下了：姓名 {NAME}，手机号 139****4321"))
+    stored = dump(private_tracker(original))
+    assert NAME not in stored and "13987654321" not in stored and "gAAAAA-sealed" not in stored and MARKER_KEY not in stored
+    assert "我叫〔姓名〕，手机139****4321" in stored and "记下了：姓名 〔姓名〕" in stored
+    assert NAME in dump(original)  # the tracker Rasa keeps using in this turn is untouched
+    assert [type(e) for e in private_tracker(original).events] == [type(e) for e in original.events]
+
+
+def test_a_tracker_without_personal_data_is_saved_as_it_is() -> None:
+    plain = tracker("s", turn("见习补贴怎么申请", "【见习补贴】…", name=None))
+    plain.events[1].metadata = {}
+    assert private_tracker(plain) is plain
+
+
+def test_the_event_broker_gets_only_rewritten_events(tmp_path: Path) -> None:
+    broker = SQLEventBroker(db=str(tmp_path / "broker.db"))
+    store = PrivateTrackerStore(DOMAIN, event_broker=broker, settings=StoreSettings(None))
+    first = turn("林晓雨", f"好的，{NAME}。手机号是多少？")
+    second = turn("我的身份证110108199903074215", "学校？", name=None)
+    asyncio.run(store.save(tracker("b", first)))
+    asyncio.run(store.save(tracker("b", [*first, *second[1:]])))  # Rasa saves the whole tracker each turn
+    engine = create_engine(f"sqlite:///{tmp_path / 'broker.db'}")
+    with engine.connect() as conn:
+        published = [row.data for row in conn.execute(text("SELECT data FROM events ORDER BY id"))]
+    engine.dispose()
+    raw = "\n".join(published)
+    assert len(published) == len(first) + len(second) - 1  # each event once (the second turn's listen repeats the first's)
+    for secret in (NAME, json.dumps(NAME)[1:-1], "110108199903074215", "gAAAAA-sealed"):
+        assert secret not in raw
+    assert json.dumps("〔姓名〕")[1:-1] in raw
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"TRACKER_STORE_URL": "mysql://u@h/db"}, "TRACKER_STORE_URL"),
+    ({"TRACKER_STORE_URL": "redis://127.0.0.1:6379/tracker"}, "TRACKER_STORE_URL"),
+    ({"TRACKER_STORE_URL": "redis://127.0.0.1:port/1"}, "TRACKER_STORE_URL"),
+    ({"TRACKER_STORE_URL": "postgresql://u:s3cret@db:5432"}, "TRACKER_STORE_URL"),
+    ({"TRACKER_EXPIRE_SECONDS": "7d"}, "TRACKER_EXPIRE_SECONDS"),
+    ({"TRACKER_EXPIRE_SECONDS": "0"}, "TRACKER_EXPIRE_SECONDS"),
+])
+def test_a_bad_setting_names_the_variable(env: dict, variable: str) -> None:
+    with pytest.raises(TrackerStoreConfigError, match=variable) as raised:
+        settings_from_env(env)
+    assert "s3cret" not in str(raised.value)
+
+
+def test_settings_defaults() -> None:
+    assert settings_from_env({}) == StoreSettings(None, 604800)
+    assert settings_from_env({"TRACKER_STORE_URL": "redis://r:6379/1", "TRACKER_EXPIRE_SECONDS": "60"}).backend == "redis"
+    assert settings_from_env({"TRACKER_STORE_URL": "postgresql://u@h/db"}).backend == "postgresql"
+
+
+def test_idle_conversations_expire_in_memory() -> None:
+    store = PrivateTrackerStore(DOMAIN, settings=StoreSettings(None, expire_seconds=60))
+    store._last_sweep = time.monotonic()  # swept below, by hand
+    asyncio.run(store.save(tracker("old", turn("林晓雨", "好的"))))
+    asyncio.run(store.save(tracker("new", turn("林晓雨", "好的"))))
+    store._last_saved["old"] -= 120
+    assert asyncio.run(store.purge_expired()) == 1
+    assert asyncio.run(store.retrieve("old")) is None and asyncio.run(store.retrieve("new")) is not None
+
+
+def test_idle_conversations_expire_in_postgresql() -> None:
+    """The sweep a save starts (at most every SWEEP_SECONDS) deletes every event of the
+    conversations idle longer than the expiry, and nothing else."""
+    with postgres_database("tracker_purge") as url:
+        store = PrivateTrackerStore(DOMAIN, settings=StoreSettings(url, expire_seconds=60))
+
+        async def scenario() -> None:
+            store._last_sweep = time.monotonic()  # not due yet
+            await store.save(tracker("old", turn("林晓雨", "好的", at=time.time() - 3600)))
+            await store.save(tracker("new", turn("林晓雨", "好的")))
+            assert store._sweep is None
+            store._last_sweep -= 2 * SWEEP_SECONDS  # due: the next save sweeps
+            await store.save(tracker("new", turn("林晓雨", "好的")))
+            assert store._sweep is not None
+            await store._sweep
+
+        asyncio.run(scenario())
+        with store.inner.engine.connect() as conn:  # type: ignore[attr-defined]
+            left = dict(conn.execute(text("SELECT sender_id, count(*) FROM events GROUP BY sender_id")).all())
+        store.inner.engine.dispose()  # type: ignore[attr-defined]
+        assert "old" not in left and left["new"] > 0
