@@ -153,7 +153,7 @@ def rasa_modules() -> Set[str]:
     return {path.rpartition(".")[0] for document in documents for path in class_paths(document)}
 
 
-def service_roots(name: str, service: Dict[str, Any]) -> Set[str]:
+def service_roots(service: Dict[str, Any]) -> Set[str]:
     module = command_module(service)
     roots = {module, f"{module}.__main__"}
     return roots | rasa_modules() if module == "nlu.serve" else roots
@@ -302,7 +302,7 @@ def test_each_process_gets_the_variables_it_reads(name: str) -> None:
     service = our_services()[name]
     exempt, reason = NOT_NEEDED.get(name, (set(), ""))
     given = set(environment(service)) | set(NOT_DEPLOYED) | exempt
-    missing = {var: modules for var, modules in variables_of(closure(service_roots(name, service))).items()
+    missing = {var: modules for var, modules in variables_of(closure(service_roots(service))).items()
                if var not in given}
     assert not missing, "".join(
         f"\n  service {name} runs {', '.join(modules)}, which reads {var}: docker-compose.yml does not give it "
