@@ -129,10 +129,50 @@ def _v3_staff(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v4_casework(conn: Connection) -> None:
+    """Handoffs to a person (cases and their messages) and the questions the assistant could not
+    answer (handoff/, unanswered/)."""
+    dialect = conn.dialect.name
+    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    big = "BIGSERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    statements = [
+        f"""CREATE TABLE handoffs (
+            id {serial},
+            identity VARCHAR(200) NOT NULL, channel VARCHAR(16) NOT NULL, district VARCHAR(32),
+            status VARCHAR(16) NOT NULL CHECK (status IN ('open', 'closed')),
+            opened_at {stamp} NOT NULL, last_inbound_at {stamp} NOT NULL, updated_at {stamp} NOT NULL,
+            claimed_by VARCHAR(64), closed_at {stamp}, closed_by VARCHAR(64))""",
+        "CREATE UNIQUE INDEX ux_handoffs_open_identity ON handoffs (identity) WHERE status = 'open'",
+        "CREATE INDEX ix_handoffs_status ON handoffs (status, updated_at)",
+        f"""CREATE TABLE handoff_messages (
+            id {big},
+            handoff_id INTEGER NOT NULL REFERENCES handoffs (id),
+            at {stamp} NOT NULL,
+            author VARCHAR(16) NOT NULL CHECK (author IN ('graduate', 'assistant', 'staff', 'system')),
+            staff VARCHAR(64), text_enc TEXT NOT NULL,
+            delivery VARCHAR(16), attempts INTEGER NOT NULL DEFAULT 0, lease_until {stamp},
+            last_error VARCHAR(200), sent_at {stamp})""",
+        "CREATE INDEX ix_handoff_messages_handoff ON handoff_messages (handoff_id, id)",
+        "CREATE INDEX ix_handoff_messages_delivery ON handoff_messages (delivery)",
+        f"""CREATE TABLE unanswered_questions (
+            id {big},
+            at {stamp} NOT NULL, channel VARCHAR(16) NOT NULL,
+            text_hash VARCHAR(64) NOT NULL, text_enc TEXT NOT NULL,
+            reason VARCHAR(16) NOT NULL, guess VARCHAR(64), confidence REAL,
+            resolved_at {stamp}, resolved_by VARCHAR(64), resolution VARCHAR(16))""",
+        "CREATE INDEX ix_unanswered_hash ON unanswered_questions (text_hash)",
+        "CREATE INDEX ix_unanswered_open ON unanswered_questions (resolved_at, at)",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
     (3, "staff accounts and sessions of the web console", _v3_staff),
+    (4, "handoff cases and messages, unanswered questions", _v4_casework),
 ]
 
 

@@ -14,12 +14,16 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
+from handoff.db import handoff_messages, handoffs
+from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
 from ledger.crypto import Cipher
 from ledger.db import audit_log, drafts, follow_ups, make_engine, now, registrations
 from ledger.fields import FOLLOW_UP_KINDS, join_codes, split_codes
 from ledger.migrations import migrate
 from ledger.model import Registration, Saved, StoredRegistration
+from unanswered.db import unanswered_questions
+from unanswered.store import UnansweredStore
 
 log = logging.getLogger(__name__)
 CONSENT_VERSION = "2022-1"
@@ -236,6 +240,8 @@ class Ledger:
             for row in conn.execute(select(drafts)).all():
                 conn.execute(update(drafts).where(drafts.c.identity == row.identity).values(data_enc=self.cipher.rotate(row.data_enc)))
                 changed += 1
+            changed += HandoffStore(self.engine, self.cipher).rotate(conn)
+            changed += UnansweredStore(self.engine, self.cipher).rotate(conn)
             self._audit(conn, actor, "rotate_keys", {"rows": changed})
         return changed
 
@@ -252,8 +258,15 @@ class Ledger:
                 .where(and_(registrations.c.deleted_at.is_(None), registrations.c.updated_at < stamp - timedelta(days=settings.retention_days)))
                 .values(**_ERASED, deleted_at=stamp)
             ).rowcount
-            self._audit(conn, actor, "purge", {"drafts": old_drafts, "registrations": erased})
-        return {"drafts": int(old_drafts or 0), "registrations": int(erased or 0)}
+            cutoff = stamp - timedelta(days=settings.retention_days)
+            old_cases = select(handoffs.c.id).where(and_(handoffs.c.status == "closed", handoffs.c.closed_at < cutoff))
+            conn.execute(handoff_messages.delete().where(handoff_messages.c.handoff_id.in_(old_cases)))
+            cases = conn.execute(handoffs.delete().where(and_(handoffs.c.status == "closed", handoffs.c.closed_at < cutoff))).rowcount
+            questions = conn.execute(unanswered_questions.delete().where(unanswered_questions.c.at < cutoff)).rowcount
+            counts = {"drafts": int(old_drafts or 0), "registrations": int(erased or 0),
+                      "handoff_cases": int(cases or 0), "unanswered_questions": int(questions or 0)}
+            self._audit(conn, actor, "purge", counts)
+        return counts
 
     # ---- helpers
     def _registration(self, row: Row) -> Registration:

@@ -1,0 +1,102 @@
+"""Recording unanswered questions (action server) and listing them for staff (console).
+
+Nothing identifies who asked: only the channel. Texts are masked (phone and ID numbers) before
+they are encrypted; a keyed hash of the normalised text groups the same question asked many times.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.crypto import Cipher
+from ledger.db import now
+from ledger.pii import mask_personal_numbers
+from policy_kb.text import normalize_chars
+from unanswered.db import unanswered_questions as table
+
+REASONS = ("unclear", "out_of_scope", "gave_up")
+RESOLUTIONS = {"added": "已补充知识库", "ignored": "忽略"}
+MAX_TEXT = 500
+SCAN_LIMIT = 5000  # the newest open records grouped for the list
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # the text hash: what staff mark as handled
+    text: str
+    count: int
+    first_at: datetime
+    last_at: datetime
+    channels: List[str]
+    reasons: List[str]
+    guess: Optional[str]
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"[\s，。！？?!,.、~～…]+", "", normalize_chars(text)).lower()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=now().tzinfo)
+
+
+class UnansweredStore:
+    def __init__(self, engine: Engine, cipher: Cipher) -> None:
+        self.engine = engine
+        self.cipher = cipher
+
+    def record(self, channel: str, text: str, reason: str, guess: Optional[str], confidence: Optional[float]) -> bool:
+        """Keep one question; False (nothing kept) for empty text, button payloads or bare numbers."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown reason {reason!r}")
+        text = mask_personal_numbers(text.strip())[:MAX_TEXT]
+        key = normalised(text)
+        if not key or text.startswith("/") or key.isdigit():
+            return False
+        with self.engine.begin() as conn:
+            conn.execute(table.insert().values(
+                at=now(), channel=channel[:16], text_hash=self.cipher.blind_index("question", key),
+                text_enc=self.cipher.encrypt(text), reason=reason, guess=(guess or None) and guess[:64],
+                confidence=confidence))
+        return True
+
+    def open_questions(self, limit: int = 200) -> List[Question]:
+        """Open questions grouped by text, most asked first (then most recent)."""
+        query = (select(table).where(table.c.resolved_at.is_(None)).order_by(table.c.id.desc()).limit(SCAN_LIMIT))
+        groups: Dict[str, List] = {}
+        with self.engine.begin() as conn:
+            for row in conn.execute(query):
+                groups.setdefault(row.text_hash, []).append(row)
+        questions = [self._question(key, rows) for key, rows in groups.items()]
+        questions.sort(key=lambda q: (-q.count, -q.last_at.timestamp()))
+        return questions[:limit]
+
+    def resolve(self, key: str, resolution: str, staff: str) -> int:
+        """Mark every open record of one question handled; returns how many."""
+        if resolution not in RESOLUTIONS:
+            raise ValueError(f"unknown resolution {resolution!r}")
+        with self.engine.begin() as conn:
+            return int(conn.execute(update(table).where(and_(table.c.text_hash == key, table.c.resolved_at.is_(None)))
+                                    .values(resolved_at=now(), resolved_by=staff, resolution=resolution)).rowcount)
+
+    def rotate(self, conn: Connection) -> int:
+        """Re-encrypt under the newest key and recompute the hashes (ledger rotate-keys)."""
+        rows = conn.execute(select(table.c.id, table.c.text_enc)).all()
+        for row in rows:
+            text = self.cipher.decrypt(row.text_enc) or ""
+            conn.execute(update(table).where(table.c.id == row.id).values(
+                text_enc=self.cipher.encrypt(text), text_hash=self.cipher.blind_index("question", normalised(text))))
+        return len(rows)
+
+    def _question(self, key: str, rows: List) -> Question:
+        newest = rows[0]
+        return Question(
+            key=key, text=self.cipher.decrypt(newest.text_enc) or "", count=len(rows),
+            first_at=_aware(rows[-1].at), last_at=_aware(newest.at),
+            channels=sorted({r.channel for r in rows}), reasons=sorted({r.reason for r in rows}),
+            guess=newest.guess)
