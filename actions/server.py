@@ -19,6 +19,7 @@ from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.knowledge import open_store
 from actions.registration.storage import open_ledger
 from bot.health import check, database_probe, in_thread
+from bot.logs import configure_or_exit
 from bot.metrics import ACTION_ANSWERS, ACTION_FAILURES, ACTIONS, FALLBACK_ANSWERS, KB_RELOADS, MEDIA_TYPE, render
 from ledger.config import LedgerConfigError
 from policy_kb import KBError
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    configure_or_exit("action server")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (bot/logs.py)
     try:
         store = open_store()
     except KBError as error:

@@ -92,7 +92,8 @@ def running_stack(
 
 def _endpoints_file(log_dir: Path, actions_port: int) -> Path:
     path = log_dir / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8")
+    store = "tracker_store:\n  type: nlu.private_store.PrivateTrackerStore\n"  # TRACKER_STORE_URL picks the backend
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + store, encoding="utf-8")
     return path
 
 

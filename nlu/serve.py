@@ -5,11 +5,13 @@ import sys
 
 from rasa.__main__ import main as rasa_main
 
+from bot.logs import take_over_rasa_logging
 from nlu.rasa_patches import install
 
 
 def main() -> None:
     install()
+    take_over_rasa_logging()  # LOG_FORMAT, personal numbers masked (bot/logs.py)
     sys.argv = ["rasa", "run", *sys.argv[1:]]
     rasa_main()
 

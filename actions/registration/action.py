@@ -29,6 +29,7 @@ from ledger.crypto import CipherError
 from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
+from nlu.redaction import MARKER_KEY, find_spans, marker
 
 log = logging.getLogger(__name__)
 TASK_SLOT = "active_task"
@@ -75,6 +76,25 @@ def task(name: Optional[str]) -> List[EventType]:
     return [SlotSet(TASK_SLOT, name)]
 
 
+PERSONAL_LABELS = {"name": "姓名", "phone": "手机号", "id_number": "身份证号"}
+
+
+def mark_personal(events: List[EventType], tracker: Tracker, dispatcher: CollectingDispatcher, values: Dict[str, Any]) -> List[EventType]:
+    """Tell Rasa's tracker store (nlu/private_store.py) where the latest message and this turn's
+    replies hold a name, phone or ID number: character spans on a slot event, never the values."""
+    known = {PERSONAL_LABELS[key]: str(value) for key, value in values.items() if key in PERSONAL_LABELS and value}
+    user = find_spans((tracker.latest_message or {}).get("text") or "", known)
+    bot = [(index, *span) for index, message in enumerate(dispatcher.messages) for span in find_spans(message.get("text") or "", known)]
+    if not user and not bot:
+        return events
+    slot = next((e for e in reversed(events) if e.get("event") == "slot" and e.get("name") == TASK_SLOT), None)
+    if slot is None:
+        slot = SlotSet(TASK_SLOT, tracker.get_slot(TASK_SLOT))
+        events = events + [slot]
+    slot["metadata"] = {**(slot.get("metadata") or {}), MARKER_KEY: marker(user, bot)}
+    return events
+
+
 class ActionRegistration(Action):
     """Starts (after the privacy notice and consent), resumes or changes a registration, and
     then receives every message until it is saved or cancelled."""
@@ -99,7 +119,7 @@ class ActionRegistration(Action):
             await ActionOfferHuman().run(dispatcher, tracker, domain)
         if outcome.status == "submit" and outcome.draft is not None:
             return await self.submit(dispatcher, ledger, identity, outcome.draft)
-        return await self.keep(dispatcher, ledger, identity, outcome)
+        return await self.keep(dispatcher, ledger, identity, outcome, tracker)
 
     async def enter(self, dispatcher: CollectingDispatcher, tracker: Tracker, ledger: Ledger, identity: str) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
@@ -117,16 +137,18 @@ class ActionRegistration(Action):
             return task(None)
         else:
             outcome = flow.start(retention_days(ledger))
-        return await self.keep(dispatcher, ledger, identity, outcome)
+        return await self.keep(dispatcher, ledger, identity, outcome, tracker)
 
-    async def keep(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, outcome: Outcome) -> List[EventType]:
+    async def keep(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, outcome: Outcome,
+                   tracker: Tracker) -> List[EventType]:
         if outcome.draft is not None:
             await run(ledger.put_draft, identity, outcome.draft.to_dict())
         elif outcome.status in ("cancelled", "declined"):
             await run(ledger.delete_draft, identity)
         send(dispatcher, outcome.replies)
         finished = outcome.status in ("cancelled", "declined")
-        return task(None if finished else self.name())
+        values = outcome.draft.values if outcome.draft is not None else {}
+        return mark_personal(task(None if finished else self.name()), tracker, dispatcher, values)
 
     async def submit(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, draft: Draft) -> List[EventType]:
         try:
@@ -180,7 +202,7 @@ class ActionViewRegistration(Action):
         text = f"你的求职登记（编号 {existing.ref}）：\n" + "\n".join(lines) + f"\n已获得的服务：{services}"
         dispatcher.utter_message(text=text, buttons=[{"title": "修改登记", "payload": "/update_registration"},
                                                     {"title": "删除登记", "payload": "/delete_registration"}])
-        return []
+        return mark_personal([], tracker, dispatcher, reg.to_dict())
 
 
 class ActionDeleteRegistration(Action):

@@ -23,6 +23,7 @@ from bot.console.accounts import ROLES, StaffError
 from bot.console.app import create_app, staff_store
 from bot.console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
 from bot.console.passwords import PasswordError, check_strength
+from bot.logs import configure_or_exit
 from ledger.config import LedgerConfigError
 from ledger.config import settings_from_env as ledger_settings
 from ledger.store import Ledger
@@ -85,7 +86,7 @@ def serve(settings: ConsoleSettings) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    configure_or_exit("console")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (bot/logs.py)
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_env()

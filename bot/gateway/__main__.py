@@ -6,16 +6,16 @@ GATEWAY_METRICS_PORT (unset = off) serves /metrics on GATEWAY_METRICS_HOST (127.
 the public port (docs/observability.md)."""
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 from bot.gateway.config import GatewayConfigError, settings_from_env
 from bot.health import ListenerConfigError, listener_from_env
+from bot.logs import configure_or_exit
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    configure_or_exit("gateway")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (bot/logs.py)
     try:
         settings = settings_from_env()
         metrics = listener_from_env("GATEWAY_METRICS")

@@ -12,6 +12,7 @@ import sys
 from typing import Optional
 
 from bot.health import Listener, ListenerConfigError, listener_from_env
+from bot.logs import configure_or_exit
 from bot.push.config import PushConfigError, PushSettings, settings_from_env
 
 
@@ -32,7 +33,7 @@ async def serve(settings: PushSettings, listener: Optional[Listener] = None) -> 
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    configure_or_exit("push worker")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (bot/logs.py)
     try:
         settings = settings_from_env()
         listener = listener_from_env("PUSH_METRICS")
