@@ -196,17 +196,27 @@ class HandoffStore:
 
     # ---- delivery (push worker)
     def due(self, limit: int = 100) -> List[int]:
-        query = (select(handoff_messages.c.id).where(handoff_messages.c.delivery == "pending")
-                 .order_by(handoff_messages.c.id).limit(limit))
+        """Pending messages whose retry time (if any) has come, oldest first."""
+        moment = now()
+        query = (select(handoff_messages.c.id).where(and_(
+            handoff_messages.c.delivery == "pending",
+            or_(handoff_messages.c.lease_until.is_(None), handoff_messages.c.lease_until <= moment)))
+            .order_by(handoff_messages.c.id).limit(limit))
         with self.engine.begin() as conn:
             return [int(i) for i in conn.execute(query).scalars()]
 
     def claim(self, message_id: int, lease: float) -> Optional[Outgoing]:
-        """Take one pending message for sending (one worker wins); None if another has it."""
+        """Take one pending message for sending (one worker wins); None if another has it, or if an
+        earlier message of the same case is still pending or on its way (one case's messages
+        arrive in the order staff wrote them, whatever the number of workers)."""
         moment = now()
+        earlier = handoff_messages.alias("earlier")
+        waiting_before = select(earlier.c.id).where(and_(
+            earlier.c.handoff_id == handoff_messages.c.handoff_id, earlier.c.id < message_id,
+            earlier.c.delivery.in_(("pending", "sending")))).exists()
         with self.engine.begin() as conn:
             changed = conn.execute(update(handoff_messages).where(and_(
-                handoff_messages.c.id == message_id, handoff_messages.c.delivery == "pending")).values(
+                handoff_messages.c.id == message_id, handoff_messages.c.delivery == "pending", ~waiting_before)).values(
                 delivery="sending", attempts=handoff_messages.c.attempts + 1,
                 lease_until=moment + timedelta(seconds=lease))).rowcount
             if not changed:
@@ -216,10 +226,11 @@ class HandoffStore:
                                .where(handoff_messages.c.id == message_id)).first()
         return Outgoing(row.id, row.handoff_id, row.identity, row.channel, self.cipher.decrypt(row.text_enc) or "", row.attempts)
 
-    def settle(self, message_id: int, status: str, error: Optional[str] = None, retry: bool = False) -> None:
-        """Record a send's outcome; `retry` puts the message back to pending."""
-        values: Dict[str, Any] = {"delivery": "pending" if retry else status, "last_error": (error or None) and error[:200],
-                                  "lease_until": None}
+    def settle(self, message_id: int, status: str, error: Optional[str] = None, retry_in: Optional[float] = None) -> None:
+        """Record a send's outcome; `retry_in` seconds puts the message back to pending until then."""
+        values: Dict[str, Any] = {"delivery": "pending" if retry_in is not None else status,
+                                  "last_error": (error or None) and error[:200],
+                                  "lease_until": now() + timedelta(seconds=retry_in) if retry_in is not None else None}
         if status == "sent":
             values["sent_at"] = now()
         with self.engine.begin() as conn:

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.accounts import StaffStore
 from bot.console.auth_api import AuthApi
 from bot.console.config import ConsoleSettings
+from bot.console.handoff_api import HandoffApi
 from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
 from bot.console.throttle import LoginThrottle
@@ -87,6 +88,7 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += [counted_logins(route) for route in AuthApi(accounts, ledger, throttle, districts).routes()]
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
+    routes += HandoffApi(accounts, ledger).routes()
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     app.state.accounts = accounts
     app.state.throttle = throttle

@@ -55,7 +55,7 @@ def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store
     if settings.web:
         from bot.channels.web.channel import WebChannel
 
-        channels.append(WebChannel(assistant, choices))
+        channels.append(WebChannel(assistant, choices, store))
     return channels
 
 

@@ -1,12 +1,13 @@
 """Small shared state of the gateway: claims (dedupe of WeChat retries, replayed nonces), the
-WeChat access token, the choices each graduate was last offered, inactive users.
+WeChat access token, the choices each graduate was last offered, inactive users, and the web
+chat's inbox of staff replies (handoff).
 
 With REDIS_URL, every gateway replica shares it through Redis (keys under `gw:`); without, it
 lives in this process (the embedded default, one replica)."""
 from __future__ import annotations
 
 import time
-from typing import Dict, Optional, Protocol, Tuple
+from typing import Dict, List, Optional, Protocol, Tuple
 
 
 class Store(Protocol):
@@ -22,6 +23,14 @@ class Store(Protocol):
     async def delete(self, key: str) -> None:
         ...
 
+    async def append(self, key: str, value: str, ttl: float) -> None:
+        """Add to the end of the list at `key` (which lives `ttl` seconds after the last append)."""
+        ...
+
+    async def drain(self, key: str) -> List[str]:
+        """Take the whole list at `key`, oldest first, leaving nothing."""
+        ...
+
     async def close(self) -> None:
         ...
 
@@ -29,6 +38,7 @@ class Store(Protocol):
 class MemoryStore:
     def __init__(self) -> None:
         self._data: Dict[str, Tuple[str, Optional[float]]] = {}
+        self._lists: Dict[str, Tuple[List[str], Optional[float]]] = {}
 
     def _live(self, key: str) -> Optional[str]:
         item = self._data.get(key)
@@ -56,9 +66,28 @@ class MemoryStore:
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
+        self._lists.pop(key, None)
+
+    async def append(self, key: str, value: str, ttl: float) -> None:
+        items = self._live_list(key)
+        items.append(value)
+        self._lists[key] = (items, time.monotonic() + ttl)
+
+    async def drain(self, key: str) -> List[str]:
+        items = self._live_list(key)
+        self._lists.pop(key, None)
+        return items
 
     async def close(self) -> None:
         self._data.clear()
+        self._lists.clear()
+
+    def _live_list(self, key: str) -> List[str]:
+        items, expires = self._lists.get(key, ([], None))
+        if expires is not None and expires <= time.monotonic():
+            self._lists.pop(key, None)
+            return []
+        return list(items)
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -85,6 +114,15 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+    async def append(self, key: str, value: str, ttl: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.rpush(self._prefix + key, value).pexpire(self._prefix + key, int(ttl * 1000)).execute()
+
+    async def drain(self, key: str) -> List[str]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            items, _ = await pipe.lrange(self._prefix + key, 0, -1).delete(self._prefix + key).execute()
+        return [str(item) for item in items]
 
     async def close(self) -> None:
         await self._redis.close()

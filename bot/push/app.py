@@ -21,9 +21,11 @@ from bot.push.book import Book
 from bot.push.config import PushSettings
 from bot.push.limits import MemorySlots, RedisSlots, TemplateQuota
 from bot.push.queue import MemoryQueue, RedisStreamQueue, consumer_name
+from bot.push.replies import ReplyCourier
 from bot.push.telegram import TelegramSender
 from bot.push.wechat import WeChatSender
 from bot.push.worker import QUEUES, Worker
+from handoff.store import HandoffStore
 from ledger.store import Ledger
 from notices.db import broadcasts
 from notices.store import NoticeStore
@@ -58,6 +60,8 @@ async def open_worker(settings: PushSettings, store: Optional[Store] = None) -> 
               if settings.wechat else None)
     worker = Worker(Book(ledger.engine), NoticeStore(ledger.engine), queue, store, own, slots, timing,
                     telegram, wechat, name)
+    worker.courier = ReplyCourier(HandoffStore(ledger.engine, ledger.cipher), store, slots, worker.db,
+                                  timing.sending_timeout, telegram, wechat)
     try:
         yield worker
     finally:

@@ -44,6 +44,7 @@ class Timing:
     sending_timeout: float = 120.0
     claim_idle: float = 60.0
     scheduler_interval: float = 2.0
+    reply_interval: float = 1.0
     reconcile_interval: float = 10.0
     reconcile_grace: float = 30.0
     fan_out_lease: float = 300.0

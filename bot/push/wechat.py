@@ -85,6 +85,14 @@ class WeChatSender:
             await self.quota.give_back()
         return outcome
 
+    async def send_text(self, openid: str, text: str) -> Outcome:
+        """A customer-service text (a staff reply), only inside the user's 48-hour window: no
+        template stands in for a conversation."""
+        if not await self.store.get(last_inbound_key(openid)):
+            return Outcome("skipped", "outside 48h window: the graduate has not written in 48 hours")
+        body: Dict[str, Any] = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        return await self._post(CUSTOM_SEND, body)
+
     async def close(self) -> None:
         await self._http.aclose()
         await self.tokens.close()

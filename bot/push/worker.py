@@ -8,6 +8,7 @@
   broadcasts that no queue holds are enqueued again (a Redis restart, a worker killed between
   fan-out and enqueue, a retry whose worker stopped); running broadcasts with nothing pending or
   sending become `done`. Cancelled broadcasts are left alone (cancel skips their pending rows);
+- handoff replies (every `reply_interval`): staff replies to graduates, see replies.py;
 - consumers (`tg`, `wx`, and `other` for identities no channel can reach): take ids, load their
   rows, and for each pending, due one: skip an inactive recipient (`blocked`), wait for a sending
   slot (Telegram), claim the row, send, record the outcome; a retry is enqueued again by this
@@ -22,7 +23,7 @@ import logging
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from bot.gateway.stores import Store
 from bot.metrics import PUSH_DELIVERIES
@@ -37,6 +38,9 @@ from bot.push.wechat import WeChatSender
 from ledger.db import now
 from notices.model import Notice
 from notices.store import NoticeError, NoticeStore
+
+if TYPE_CHECKING:
+    from bot.push.replies import ReplyCourier
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,11 +67,14 @@ class Worker:
         self._timers: Set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="push-db")
+        self.courier: Optional["ReplyCourier"] = None  # handoff messages (bot/push/replies.py), set by open_worker
 
     # ---- life
     async def run(self) -> None:
         loops = [self._every(self.timing.scheduler_interval, self.schedule, "scheduler"),
                  self._every(self.timing.reconcile_interval, self.reconcile_if_first, "reconciler")]
+        if self.courier is not None:
+            loops.append(self._every(self.timing.reply_interval, self.courier.tick, "handoff replies"))
         loops += [self.consume(name) for name in QUEUES]
         log.info("push worker %s running", self.name)
         try:

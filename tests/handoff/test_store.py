@@ -73,13 +73,21 @@ def test_a_retry_goes_back_to_pending_and_a_lost_lease_becomes_unknown(cases: Ha
     first = cases.reply(case.id, "city1", "第一条")
     second = cases.reply(case.id, "city1", "第二条")
     assert cases.claim(first, 60) is not None
-    cases.settle(first, "retry", "Telegram unreachable", retry=True)
-    assert cases.due() == [first, second]
+    assert cases.claim(second, 60) is None  # not before the first one is dealt with
+    cases.settle(first, "retry", "Telegram unreachable", retry_in=0)
+    assert cases.due() == [first, second] and cases.claim(second, 60) is None
+    assert cases.claim(first, 60) is not None
+    cases.settle(first, "retry", "Telegram unreachable", retry_in=60)
+    assert cases.due() == [second]  # the first waits for its retry time
+    with ledger.engine.begin() as conn:
+        conn.execute(update(handoff_messages).where(handoff_messages.c.id == first).values(lease_until=None))
+    assert cases.claim(first, 60) is not None
+    cases.settle(first, "sent")
     assert cases.claim(second, 60) is not None
     with ledger.engine.begin() as conn:  # the worker holding it stopped long ago
         conn.execute(update(handoff_messages).where(handoff_messages.c.id == second).values(lease_until=now() - timedelta(seconds=1)))
     assert cases.expire_leases() == 1
-    assert [m.delivery for m in cases.messages(case.id)] == ["pending", "unknown"]
+    assert [m.delivery for m in cases.messages(case.id)] == ["sent", "unknown"]
 
 
 @pytest.mark.parametrize("text, problem", [("   ", "不能为空"), ("字" * (MAX_REPLY + 1), f"最多 {MAX_REPLY} 个字")])

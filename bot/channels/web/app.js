@@ -74,5 +74,20 @@ document.getElementById("ask").addEventListener("submit", (event) => {
   send(message);
 });
 
+// staff replies (after “转人工”) arrive in the session's inbox; the page asks for them now and then
+async function pollInbox() {
+  try {
+    const response = await fetch("/chat/inbox", {credentials: "same-origin", cache: "no-store"});
+    if (response.ok) {
+      const data = await response.json();
+      for (const message of data.messages || []) show(message.text, "bot staff");
+    }
+  } catch (error) {
+    // offline for a moment: the messages wait in the inbox for the next poll
+  }
+  setTimeout(pollInbox, document.hidden ? 15000 : 4000);
+}
+setTimeout(pollInbox, 4000);
+
 show("你好！我是北京市离校未就业高校毕业生就业服务助手。可以问我就业政策、求助途径、招聘渠道和各区服务机构，也可以在这里做求职登记。", "bot");
 showButtons([{title: "政策清单", payload: "/ask_policy"}, {title: "求职登记", payload: "/register"}, {title: "我能做什么", payload: "/help"}]);

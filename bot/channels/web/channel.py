@@ -1,5 +1,7 @@
 """Web chat: GET /chat serves the page; POST /chat/message takes {"message": "..."} and answers
-{"replies": [{"text", "buttons": [{"title", "payload"}]}]}.
+{"replies": [{"text", "buttons": [{"title", "payload"}]}]}; GET /chat/inbox hands the page what
+staff wrote since it last asked (a handoff to a person: the push worker puts staff replies into
+the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"text"}]}.
 
 The sender id is `web:<session>`, the session a random id in an HttpOnly, SameSite=Strict cookie
 set by the gateway; the page never chooses it. Only JSON bodies are accepted (a cross-site form
@@ -20,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.replies import Reply, all_buttons
+from bot.gateway.stores import Store
 
 PAGE = Path(__file__).with_name("page.html")
 SCRIPT = Path(__file__).with_name("app.js")
@@ -31,9 +34,10 @@ MAX_MESSAGE = 2000
 class WebChannel:
     name = "web"
 
-    def __init__(self, assistant: Assistant, choices: Choices) -> None:
+    def __init__(self, assistant: Assistant, choices: Choices, store: Store) -> None:
         self.assistant = assistant
         self.choices = choices
+        self.store = store
         self.page = PAGE.read_text(encoding="utf-8")
         self.script = SCRIPT.read_text(encoding="utf-8")
 
@@ -42,6 +46,7 @@ class WebChannel:
             Route("/chat", self.show, methods=["GET"]),
             Route("/chat/app.js", self.app_js, methods=["GET"]),
             Route("/chat/message", self.message, methods=["POST"]),
+            Route("/chat/inbox", self.inbox, methods=["GET"]),
         ]
 
     async def startup(self) -> None:
@@ -87,6 +92,29 @@ class WebChannel:
         return response
 
 
+    async def inbox(self, request: Request) -> Response:
+        session = request.cookies.get(COOKIE)
+        if not valid_session(session):
+            return JSONResponse({"messages": []}, headers=NO_STORE)
+        items = await self.store.drain(web_inbox_key(str(session)))
+        messages = []
+        for item in items:
+            try:
+                text = json.loads(item).get("text")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(text, str) and text:
+                messages.append({"text": text})
+        return JSONResponse({"messages": messages}, headers=NO_STORE)
+
+
+def web_inbox_key(session: str) -> str:
+    """Where staff replies wait for the page of `session` (kept WEB_INBOX_TTL after the last one)."""
+    return f"web:inbox:{session}"
+
+
+WEB_INBOX_TTL = 7 * 24 * 3600.0
+NO_STORE = {"Cache-Control": "no-store"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",

@@ -164,7 +164,7 @@ function renderNav() {
   }
   const links = [["#/notices", "通知"], ["#/compose", "发布通知"], ["#/broadcasts", "推送记录"]];
   if (user.role === "city") links.push(["#/approvals", "待审批"]);
-  links.push(["#/ledger", "登记台账"]);
+  links.push(["#/ledger", "登记台账"], ["#/handoffs", "转人工"], ["#/unanswered", "未答问题"]);
   nav.replaceChildren(...links.map(([href, text]) => h("a", {href, "data-route": href}, text)));
   markCurrent();
   const logout = h("button", {type: "button", id: "logout", onclick: async () => {
@@ -178,7 +178,8 @@ function markCurrent() {
   const hash = location.hash.split("/").slice(0, 2).join("/");
   for (const link of nav.querySelectorAll("a")) {
     link.classList.toggle("current", link.dataset.route === hash || (hash === "#/notice" && link.dataset.route === "#/notices")
-      || (hash === "#/broadcast" && link.dataset.route === "#/broadcasts"));
+      || (hash === "#/broadcast" && link.dataset.route === "#/broadcasts")
+      || (hash === "#/handoff" && link.dataset.route === "#/handoffs"));
   }
 }
 
@@ -217,6 +218,10 @@ const ROUTES = [
   [/^#\/approvals$/, showApprovals],
   [/^#\/broadcast\/(\d+)$/, showBroadcast],
   [/^#\/ledger$/, showLedger],
+  [/^#\/handoffs$/, showHandoffs],
+  [/^#\/handoffs\/closed$/, showClosedHandoffs],
+  [/^#\/handoff\/(\d+)$/, showHandoff],
+  [/^#\/unanswered$/, showUnanswered],
 ];
 
 function stopPolling() {
@@ -638,6 +643,130 @@ async function showLedger() {
         h("button", {type: "button", disabled: data.page <= 1, onclick: () => turn(data.page - 1)}, "上一页"),
         h("button", {type: "button", disabled: data.page >= pages, onclick: () => turn(data.page + 1)}, "下一页"))),
   ];
+}
+
+// ---- handoff to a person (转人工) -----------------------------------------------------------
+
+function handoffTable(cases, closed) {
+  const rows = cases.map((c) => h("tr", {class: c.waiting && !closed ? "waiting" : null, "data-id": c.id},
+    h("td", null, h("a", {href: `#/handoff/${c.id}`}, `#${c.id}`)), h("td", null, c.channel_label),
+    h("td", null, c.district || "未知"), h("td", null, closed ? c.closed_at : c.opened_at),
+    h("td", null, closed ? (c.closed_by || "") : (c.waiting ? "等待回复" : "已回复")),
+    h("td", null, c.claimed_by || ""), h("td", {class: "pre"}, c.preview)));
+  const headers = ["会话", "渠道", "所在区", closed ? "结束时间" : "发起时间", closed ? "结束人" : "状态", "接待人", "最近消息"];
+  return table(headers, rows, {id: closed ? "closed-handoffs" : "handoffs"});
+}
+
+async function showHandoffs(ticket) {
+  const data = await getJson("/handoffs?status=open");
+  state.poll = setTimeout(() => { if (current(ticket)) route(); }, 10 * POLL_MS);
+  return h("section", {class: "card"}, h("h2", null, "转人工：待处理会话"),
+    h("p", {class: "muted"}, "毕业生回复“转人工”后出现在这里；会话结束前智能助手不自动回答。每 20 秒刷新。"),
+    data.cases.length ? handoffTable(data.cases, false) : h("p", {class: "muted", id: "no-handoffs"}, "没有待处理的会话。"),
+    h("div", {class: "actions"}, h("a", {href: "#/handoffs/closed"}, "已结束的会话")));
+}
+
+async function showClosedHandoffs() {
+  const data = await getJson("/handoffs?status=closed");
+  return h("section", {class: "card"}, h("h2", null, "已结束的会话"),
+    data.cases.length ? handoffTable(data.cases, true) : h("p", {class: "muted"}, "还没有已结束的会话。"),
+    h("div", {class: "actions"}, h("a", {href: "#/handoffs"}, "返回待处理会话")));
+}
+
+function handoffMessages(messages) {
+  return h("ol", {class: "transcript", id: "transcript"}, messages.map((m) => h("li", {class: `from-${m.author}`, "data-id": m.id},
+    h("div", {class: "meta"}, `${m.author_label}${m.staff ? "（" + m.staff + "）" : ""} · ${m.at}`,
+      m.delivery ? h("span", {class: `delivery ${m.delivery}`, "data-delivery": m.delivery},
+        ` · ${m.delivery_label}${m.error ? "：" + m.error : ""}`) : null),
+    h("div", {class: "pre"}, m.text))));
+}
+
+async function showHandoff(ticket, id) {
+  const data = await getJson(`/handoffs/${id}`);
+  const c = data.case;
+  const open = c.status === "open";
+  const transcript = h("div", null, handoffMessages(data.messages));
+  const message = h("p", {role: "status", id: "handoff-message"});
+  const text = h("textarea", {id: "reply-text", maxlength: data.max_reply, placeholder: "回复内容会发到毕业生所用的渠道"});
+  const send = h("button", {type: "button", class: "primary", id: "send-reply"}, "发送回复");
+  const close = h("button", {type: "button", id: "close-handoff"}, "结束会话");
+  const refresh = async () => {
+    const latest = await getJson(`/handoffs/${id}`);
+    if (!current(ticket)) return;
+    transcript.replaceChildren(handoffMessages(latest.messages));
+    if (latest.case.status === "open") state.poll = setTimeout(() => refresh().catch(() => {}), POLL_MS * 2);
+  };
+  send.addEventListener("click", async () => {
+    if (!text.value.trim()) { message.className = "error"; message.textContent = "请填写回复内容"; return; }
+    send.disabled = true;
+    try {
+      const result = await postJson(`/handoffs/${id}/reply`, {text: text.value});
+      text.value = "";
+      message.className = result.note ? "error" : "ok";
+      message.textContent = result.note || "已发送，送达情况见上方记录。";
+      stopPolling();
+      await refresh();
+    } catch (failure) {
+      message.className = "error";
+      message.textContent = failure.message;
+    } finally {
+      send.disabled = false;
+    }
+  });
+  close.addEventListener("click", async () => {
+    if (!window.confirm("结束会话后，智能助手恢复自动回答，毕业生会收到结束提示。确定结束？")) return;
+    close.disabled = true;
+    try {
+      await postJson(`/handoffs/${id}/close`, {});
+      go(`#/handoff/${id}`);
+    } catch (failure) {
+      message.className = "error";
+      message.textContent = failure.message;
+      close.disabled = false;
+    }
+  });
+  if (open) state.poll = setTimeout(() => refresh().catch(() => {}), POLL_MS * 2);
+  const windowNote = c.channel === "wx" && !c.window_open
+    ? h("p", {class: "error"}, "对方超过48小时没有发消息，微信不允许再发客服消息：回复可能无法送达，可请其拨打12333或到区服务机构。") : null;
+  return [
+    h("section", {class: "card"}, h("h2", null, `会话 #${c.id}`),
+      h("dl", null, h("dt", null, "渠道"), h("dd", null, c.channel_label), h("dt", null, "所在区"), h("dd", null, c.district || "未知（未登记）"),
+        h("dt", null, "发起时间"), h("dd", null, c.opened_at), h("dt", null, "最近来信"), h("dd", null, c.last_inbound_at),
+        h("dt", null, "状态"), h("dd", {id: "handoff-status"}, open ? "进行中" : `已结束（${c.closed_by || ""} ${c.closed_at}）`)),
+      windowNote),
+    h("section", {class: "card"}, h("h3", null, "对话记录（手机号、身份证号已遮盖）"), transcript),
+    open ? h("section", {class: "card"}, h("h3", null, "回复毕业生"), text,
+      h("div", {class: "actions"}, send, close), message) : h("p", null, h("a", {href: "#/handoffs"}, "返回待处理会话")),
+  ];
+}
+
+// ---- questions the assistant could not answer ----------------------------------------------
+
+async function showUnanswered() {
+  const data = await getJson("/unanswered");
+  const message = h("p", {role: "status", id: "unanswered-message"});
+  const REASONS = {unclear: "没听懂", out_of_scope: "超出范围", gave_up: "多次没听懂"};
+  const rows = data.questions.map((q) => {
+    const buttons = Object.entries(data.resolutions).map(([code, label]) => h("button", {type: "button", "data-resolution": code,
+      onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          await postJson(`/unanswered/${q.key}/resolve`, {resolution: code});
+          route();
+        } catch (failure) {
+          message.className = "error";
+          message.textContent = failure.message;
+          event.target.disabled = false;
+        }
+      }}, label));
+    return h("tr", {"data-key": q.key}, h("td", {class: "pre"}, q.text), h("td", null, String(q.count)),
+      h("td", null, q.reasons.map((r) => REASONS[r] || r).join("、")), h("td", null, q.guess || ""),
+      h("td", null, q.channels.join("、")), h("td", null, q.last_at), h("td", null, h("div", {class: "actions"}, buttons)));
+  });
+  return h("section", {class: "card"}, h("h2", null, "智能助手没能回答的问题"),
+    h("p", {class: "muted"}, "按提问次数排序，用于补充知识库（policy_kb/data）。不记录提问人，手机号、身份证号已遮盖。"), message,
+    rows.length ? table(["问题", "次数", "原因", "最接近的意图", "渠道", "最近一次", "处理"], rows, {id: "unanswered"})
+      : h("p", {class: "muted"}, "暂时没有未答问题。"));
 }
 
 // ---- start ---------------------------------------------------------------------------------
