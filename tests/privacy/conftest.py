@@ -37,7 +37,8 @@ def redis_stack(model: Path, stack_kb_dir: Path, redis_client: "redis.Redis[byte
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {"POLICY_KB_DIR": str(stack_kb_dir), "TRACKER_STORE_URL": REDIS_URL,
            "TRACKER_EXPIRE_SECONDS": str(EXPIRE_SECONDS), "LOG_FORMAT": "json"}
-    with running_stack(model, free_port(), free_port(), tmp_path_factory.mktemp("redis-stack-logs"), env=env) as running:
+    with running_stack(model, free_port(), free_port(), tmp_path_factory.mktemp("redis-stack-logs"),
+                       enable_api=True, env=env) as running:
         yield running
 
 
@@ -46,5 +47,6 @@ def sql_stack(model: Path, stack_kb_dir: Path, tmp_path_factory: pytest.TempPath
     """The stack and its tracker database's URL."""
     with postgres_database("trackers") as url:
         env = {"POLICY_KB_DIR": str(stack_kb_dir), "TRACKER_STORE_URL": url, "TRACKER_EXPIRE_SECONDS": str(EXPIRE_SECONDS)}
-        with running_stack(model, free_port(), free_port(), tmp_path_factory.mktemp("sql-stack-logs"), env=env) as running:
+        with running_stack(model, free_port(), free_port(), tmp_path_factory.mktemp("sql-stack-logs"),
+                           enable_api=True, env=env) as running:
             yield running, url
