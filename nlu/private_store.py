@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
@@ -265,12 +265,14 @@ def _private_event(event: Event, secrets: Dict[str, str]) -> Event:
     marked = MARKER_KEY in (event.metadata or {})
     if isinstance(event, UserUttered):
         needs = secrets or marked or SEALED_KEY in (event.metadata or {}) or has_personal_numbers(event.text or "")
-    else:
-        needs = secrets or marked
+    else:  # Rasa copies the first message's metadata into the slot `session_started_metadata`
+        needs = secrets or marked or isinstance(event, SlotSet) and isinstance(event.value, dict) and SEALED_KEY in event.value
     if not needs:
         return event
     data = event.as_dict()
     data["metadata"] = {k: v for k, v in (data.get("metadata") or {}).items() if k not in (MARKER_KEY, SEALED_KEY)}
+    if isinstance(event, SlotSet) and isinstance(event.value, dict):
+        data["value"] = {k: v for k, v in event.value.items() if k != SEALED_KEY}
     if isinstance(event, UserUttered):
         parse_data = dict(data.get("parse_data") or {})
         parse_data.pop("metadata", None)  # the event's own metadata is put back when it is rebuilt

@@ -58,6 +58,12 @@ def test_marked_name_numbers_and_sealed_text_are_taken_out() -> None:
     assert [type(e) for e in private_tracker(original).events] == [type(e) for e in original.events]
 
 
+def test_the_sealed_text_copied_into_the_session_start_slot_is_dropped() -> None:
+    start = SlotSet("session_started_metadata", {"sealed_text": "gAAAAA-sealed", "channel": "web"})
+    stored = private_tracker(tracker("s", [start, *turn("我叫林晓雨，手机13987654321", "好的")]))
+    assert "gAAAAA-sealed" not in dump(stored) and stored.events[0].value == {"channel": "web"}
+
+
 def test_a_tracker_without_personal_data_is_saved_as_it_is() -> None:
     plain = tracker("s", turn("见习补贴怎么申请", "【见习补贴】…", name=None))
     plain.events[1].metadata = {}
