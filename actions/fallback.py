@@ -2,16 +2,24 @@
 politely; after two misses in a row, offer the help routes and a person."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import REPHRASE, Button, answered, button, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
 from actions.policy import mentioned_topics
+from actions.registration.storage import open_ledger, run
+from ledger.config import LedgerConfigError
+from ledger.crypto import CipherError
+from unanswered.store import UnansweredStore
+
+log = logging.getLogger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "抱歉，这个我帮不上忙。我是就业服务助手，只能回答离校未就业毕业生的就业政策、求助途径、招聘渠道和服务机构方面的问题。"
@@ -35,7 +43,9 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
+            await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)
+        await remember_unanswered(tracker, "unclear")
         guesses = guess_buttons(tracker)
         if not guesses:
             dispatcher.utter_message(text=REPHRASE)
@@ -53,10 +63,36 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
+            await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)
+        await remember_unanswered(tracker, "out_of_scope")
         buttons = [button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes"), button("看看你能做什么", "help")]
         dispatcher.utter_message(text=OUT_OF_SCOPE, buttons=buttons)
         return answered(tracker, "out_of_scope", buttons=buttons)
+
+
+async def remember_unanswered(tracker: Tracker, reason: str) -> None:
+    """Keep the question for the console's list of unanswered questions (unanswered/). Never in
+    the way of the answer: a database failure is logged and the graduate is answered anyway."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    intent = message.get("intent") or {}
+    channel = tracker.sender_id.split(":", 1)[0] if ":" in tracker.sender_id else "rest"
+    try:
+        await run(unanswered_store().record, channel, text, reason, intent.get("name"), intent.get("confidence"))
+    except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
+        log.warning("unanswered question not recorded: %s", type(error).__name__)
+
+
+_unanswered: Optional[UnansweredStore] = None
+
+
+def unanswered_store() -> UnansweredStore:
+    global _unanswered
+    if _unanswered is None:
+        ledger = open_ledger()
+        _unanswered = UnansweredStore(ledger.engine, ledger.cipher)
+    return _unanswered
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -108,7 +144,7 @@ def offer_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Event
         "抱歉，我还是没能理解。你可以：\n"
         f"1. 拨打{hotline.name} {hotline.phone}，请工作人员解答；\n"
         f"2. 登录{platform.name}：{platform.url}\n"
-        "3. 回复“转人工”，我告诉你怎么联系工作人员；或者看看下面的菜单。"
+        "3. 回复“转人工”，请在线工作人员帮你；或者看看下面的菜单。"
     )
     buttons = [button("转人工", "request_human"), button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes")]
     dispatcher.utter_message(text=text, buttons=buttons)

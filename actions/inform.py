@@ -16,12 +16,13 @@ from actions.common import REPHRASE, answered, latest_text, slot_text
 from actions.eligibility import ActionCheckEligibility
 from actions.facts import parse_option
 from actions.faq import ActionAnswerFaq
+from actions.handoff import ActionHandoff
 from actions.institution import ActionAnswerInstitution
 from actions.knowledge import kb
 from actions.policy import ActionAnswerPolicy, ActionListMeasures
 from actions.request import Request, current_request, parse_payload
 from actions.subscriptions import ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
-from actions.routes import ActionAnswerHelpRoutes, ActionAnswerJobChannels, ActionAnswerRights, ActionOfferHuman
+from actions.routes import ActionAnswerHelpRoutes, ActionAnswerJobChannels, ActionAnswerRights
 
 ACTIONS: Dict[str, Type[Action]] = {
     "ask_policy": ActionAnswerPolicy,
@@ -31,7 +32,7 @@ ACTIONS: Dict[str, Type[Action]] = {
     "ask_help_routes": ActionAnswerHelpRoutes,
     "ask_job_channels": ActionAnswerJobChannels,
     "complain_rights": ActionAnswerRights,
-    "request_human": ActionOfferHuman,
+    "request_human": ActionHandoff,
     "faq_choice": ActionAnswerFaq,
     "subscribe": ActionSubscribe,
     "unsubscribe": ActionUnsubscribe,

@@ -78,22 +78,14 @@ class ActionAnswerRights(Action):
         return answered(tracker, "rights")
 
 
-class ActionOfferHuman(Action):
-    """How to reach a person: 12333 and the district's public employment service."""
-
-    def name(self) -> str:
-        return "action_offer_human"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        knowledge = kb()
-        hotline = knowledge.routes["hotline_12333"]
-        district = knowledge.routes["district_service"]
-        text = (
-            "需要工作人员帮忙的话：\n"
-            f"1. 拨打{hotline.name}：{hotline.phone}（政策咨询、投诉举报）；\n"
-            f"2. 找{district.name}：{district.summary}\n"
-            f"{render.sources_line(knowledge, [*hotline.sources, *district.sources])}"
-        )
-        buttons = [button("查我所在区的服务机构", "ask_institution", institution_kind="公共就业服务机构")]
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return answered(tracker, "human", buttons=buttons)
+def human_routes_text(knowledge: Any) -> str:
+    """How to reach a person outside this chat: 12333 and the district's public employment service
+    (the in-chat handoff is actions/handoff.py)."""
+    hotline = knowledge.routes["hotline_12333"]
+    district = knowledge.routes["district_service"]
+    return (
+        "需要工作人员帮忙的话：\n"
+        f"1. 拨打{hotline.name}：{hotline.phone}（政策咨询、投诉举报）；\n"
+        f"2. 找{district.name}：{district.summary}\n"
+        f"{render.sources_line(knowledge, [*hotline.sources, *district.sources])}"
+    )

@@ -24,7 +24,6 @@ from actions.registration.flow import Draft, Outcome, Reply, Turn
 from actions.registration.parse import clean, looks_like_question
 from actions.registration.steps import STEPS, display
 from actions.registration.storage import open_ledger, run
-from actions.routes import ActionOfferHuman
 from ledger.crypto import CipherError
 from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
@@ -115,8 +114,10 @@ class ActionRegistration(Action):
         outcome = flow.handle(draft, turn_of(tracker, ledger), retention_days(ledger))
         if outcome.status == "aside":
             await answer_aside(dispatcher, tracker, domain)
-        elif outcome.status == "human":
-            await ActionOfferHuman().run(dispatcher, tracker, domain)
+        elif outcome.status == "human":  # the draft stays; a person takes over (actions/handoff.py)
+            from actions.handoff import ActionHandoff
+
+            return await ActionHandoff().enter(dispatcher, tracker, registering=True)
         if outcome.status == "submit" and outcome.draft is not None:
             return await self.submit(dispatcher, ledger, identity, outcome.draft)
         return await self.keep(dispatcher, ledger, identity, outcome, tracker)

@@ -4,7 +4,7 @@ import re
 
 from actions.faq import ActionAnswerFaq
 from actions.institution import ActionAnswerInstitution
-from actions.routes import ActionAnswerHelpRoutes, ActionAnswerJobChannels, ActionAnswerRights, ActionOfferHuman
+from actions.routes import ActionAnswerHelpRoutes, ActionAnswerJobChannels, ActionAnswerRights
 from tests.actions.conftest import make_tracker, run
 
 PHONE_LIKE = re.compile(r"\d{5,}")
@@ -57,11 +57,6 @@ def test_rights_complaint_gets_the_notice_route_and_12333() -> None:
     result = run(ActionAnswerRights(), make_tracker("遇到虚假招聘怎么办", "complain_rights"))
     assert "12333" in result.text and "虚假招聘" in result.text and "通知 五（九）" in result.text
     assert result.slot("answer_ref") == "rights"
-
-
-def test_person_offered() -> None:
-    result = run(ActionOfferHuman(), make_tracker("转人工", "request_human"))
-    assert result.slot("answer_ref") == "human" and "12333" in result.text
 
 
 def test_faq_answer_comes_from_the_knowledge_base() -> None:

@@ -1,0 +1,165 @@
+"""Handoff to a person (转人工): the graduate's case goes to the staff console's queue with the
+conversation so far; until the case is closed every message goes to the case and the assistant
+stays quiet; staff replies reach the graduate through the push worker (bot/push/replies.py).
+
+The action keeps its old name, `action_offer_human` (the rule for request_human and the trained
+model name it). While a case is open the slot `active_task` holds that name, so ActiveTaskPolicy
+sends every message here. When staff have closed the case, the graduate's next message clears the
+slot and is answered as usual, in this same turn.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import answered, button
+from actions.knowledge import kb
+from actions.registration.storage import open_ledger, run
+from actions.routes import human_routes_text
+from handoff.store import IDLE_DAYS, HandoffStore
+from ledger.config import LedgerConfigError
+from ledger.crypto import CipherError
+from ledger.db import now
+
+log = logging.getLogger(__name__)
+NAME = "action_offer_human"
+TASK_SLOT = "active_task"
+END = re.compile(r"^\s*(请)?(结束|退出|取消|关闭|不用|不要|不需要)(了)?(转)?(人工|客服|人工服务|人工客服|对话|会话)(了|吧|啦)?[。！!.\s]*$"
+                 r"|^\s*(不用人工了|不找人工了|不用转人工了|问题解决了|已经解决了|没事了)[。！!.\s]*$")
+ASKS_AGAIN = {"request_human"}
+# intents whose own action starts a task of its own: handed over with FollowupAction
+TASK_INTENTS = {"register": "action_registration", "update_registration": "action_registration",
+                "view_registration": "action_view_registration", "delete_registration": "action_delete_registration"}
+UNAVAILABLE = "转人工服务暂时出了点问题，你的消息可能没有送到工作人员那里。请稍后再试，急事可以拨打12333人社服务热线。"
+
+_store: Optional[HandoffStore] = None
+
+
+def handoff_store() -> HandoffStore:
+    global _store
+    if _store is None:
+        ledger = open_ledger()
+        _store = HandoffStore(ledger.engine, ledger.cipher)
+    return _store
+
+
+def opening_text(registering: bool) -> str:
+    hotline = kb().routes["hotline_12333"]
+    lines = [
+        "好的，已为你转接人工服务，你的问题已进入工作人员的待办列表。",
+        "工作人员看到后会直接在这里回复你，请留意消息。在此期间我先不自动回答，你可以把情况详细说一下（所在区、毕业年份、想咨询的事）。",
+        "想结束人工服务、继续问我，回复“结束人工”。",
+        f"着急的话也可以拨打{hotline.name}：{hotline.phone}。",
+    ]
+    if registering:
+        lines.insert(1, "你刚才填的求职登记已经保存，之后回复“继续登记”可以接着填。")
+    return "\n".join(lines)
+
+
+def transcript(tracker: Tracker) -> List[Tuple[str, str]]:
+    """The conversation so far (user and bot texts; user texts as the channel stored them, with
+    phone and ID numbers masked), the request for a person included."""
+    said: List[Tuple[str, str]] = []
+    for event in tracker.events:
+        kind, text = event.get("event"), event.get("text")
+        if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+            continue
+        if kind == "user":
+            said.append(("graduate", text))
+        elif kind == "bot":
+            said.append(("assistant", text))
+    return said
+
+
+def district_of(identity: str) -> Optional[str]:
+    stored = open_ledger().find(identity)
+    return stored.registration.district if stored else None
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return NAME
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        try:
+            if tracker.get_slot(TASK_SLOT) != NAME:
+                return await self.enter(dispatcher, tracker)
+            return await self.during(dispatcher, tracker, domain)
+        except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
+            log.error("handoff unavailable: %s", type(error).__name__)
+            if tracker.get_slot(TASK_SLOT) == NAME:
+                dispatcher.utter_message(text=UNAVAILABLE)
+                return []
+            return offer_routes(dispatcher, tracker)
+
+    async def enter(self, dispatcher: CollectingDispatcher, tracker: Tracker, registering: bool = False) -> List[EventType]:
+        identity = tracker.sender_id
+        district = await run(district_of, identity)
+        case, created = await run(handoff_store().open, identity, district, transcript(tracker))
+        log.info("handoff case %d %s (%s)", case.id, "opened" if created else "already open", case.channel)
+        dispatcher.utter_message(text=opening_text(registering))
+        return [*answered(tracker, "human"), SlotSet(TASK_SLOT, NAME)]
+
+    async def during(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        store = handoff_store()
+        identity = tracker.sender_id
+        text = (tracker.latest_message or {}).get("text") or ""
+        case = await run(store.current, identity)
+        if case is None:  # staff closed it (the graduate was told): back to the assistant
+            if END.search(text):
+                dispatcher.utter_message(text="人工服务已经结束了。有问题可以直接问我，需要工作人员时再回复“转人工”。")
+                return [SlotSet(TASK_SLOT, None)]
+            return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
+        if END.search(text):
+            await run(store.close, case.id, "graduate", False)
+            dispatcher.utter_message(text="好的，已结束人工服务。有问题可以继续问我，需要工作人员时再回复“转人工”。")
+            return [SlotSet(TASK_SLOT, None)]
+        if case.idle_since(now()).days >= IDLE_DAYS:
+            await run(store.close, case.id, "expired", False)
+            dispatcher.utter_message(text=f"之前的人工服务已超过{IDLE_DAYS}天没有新消息，已自动结束。需要工作人员时请再回复“转人工”。")
+            return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
+        await run(store.inbound, case.id, text)
+        if intent_of(tracker) in ASKS_AGAIN:
+            dispatcher.utter_message(text="已经在为你转接了，工作人员看到后会在这里回复你，请稍候。想结束人工服务，回复“结束人工”。")
+        return []  # quiet: a person answers
+
+
+def intent_of(tracker: Tracker) -> Optional[str]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+async def answer_as_usual(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    """This turn's message answered as if no case had been open (its events kept)."""
+    from actions.fallback import ActionClarify, ActionOutOfScope
+    from actions.faq import ActionAnswerFaq
+    from actions.inform import answer
+    from actions.request import current_request
+
+    intent = intent_of(tracker)
+    if intent in TASK_INTENTS:
+        return [FollowupAction(TASK_INTENTS[intent])]
+    if intent == "faq":
+        return await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    if intent == "nlu_fallback":
+        return await ActionClarify().run(dispatcher, tracker, domain)
+    if intent == "out_of_scope":
+        return await ActionOutOfScope().run(dispatcher, tracker, domain)
+    responses = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_iamabot"}
+    if intent in responses:
+        dispatcher.utter_message(response=responses[intent])
+        return []
+    return await answer(current_request(tracker), dispatcher, tracker, domain)
+
+
+def offer_routes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """No case could be opened (the database is down): how to reach a person instead."""
+    buttons = [button("查我所在区的服务机构", "ask_institution", institution_kind="公共就业服务机构")]
+    dispatcher.utter_message(text="现在没能为你转接在线人工服务。" + human_routes_text(kb()), buttons=buttons)
+    return answered(tracker, "human", buttons=buttons)
+

@@ -1,0 +1,85 @@
+"""The handoff action in-process on the session's ledger: a case with the conversation so far, the
+assistant quiet while it is open, ended by the graduate or by staff (then the message is answered
+as usual), and the questions the assistant could not answer kept for staff."""
+from __future__ import annotations
+
+import secrets
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.handoff import NAME, ActionHandoff, handoff_store
+from actions.registration.storage import open_ledger
+from tests.actions.conftest import SLOTS, run
+from unanswered.store import UnansweredStore
+
+
+def tracker(sender: str, text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
+            before: Optional[List[Dict[str, Any]]] = None, confidence: float = 0.9) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
+               "intent_ranking": [{"name": intent, "confidence": confidence}]}
+    all_slots = {name: None for name in SLOTS}
+    all_slots.update(slots or {})
+    events = [*(before or []), {"event": "user", "text": text, "parse_data": message}]
+    return Tracker(sender, all_slots, message, events, False, None, {}, "action_listen")
+
+
+def sender() -> str:
+    return f"tg:{secrets.randbelow(10**9)}"
+
+
+SO_FAR = [{"event": "user", "text": "见习补贴怎么领"}, {"event": "bot", "text": "就业见习补贴……"}]
+
+
+def test_asking_for_a_person_opens_a_case_with_the_conversation_so_far() -> None:
+    graduate = sender()
+    result = run(ActionHandoff(), tracker(graduate, "转人工", "request_human", before=SO_FAR))
+    assert "已为你转接人工服务" in result.text and "结束人工" in result.text and "12333" in result.text
+    assert result.slot("active_task") == NAME
+    case = handoff_store().current(graduate)
+    assert case is not None
+    assert [(m.author, m.text) for m in handoff_store().messages(case.id)] == [
+        ("graduate", "见习补贴怎么领"), ("assistant", "就业见习补贴……"), ("graduate", "转人工")]
+
+
+def test_while_the_case_is_open_the_assistant_is_quiet_and_the_messages_reach_the_case() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, "我的档案在学校，怎么转回海淀", "ask_institution", {"active_task": NAME}))
+    assert result.messages == [] and result.events == []
+    case = handoff_store().current(graduate)
+    assert case is not None and handoff_store().messages(case.id)[-1].text == "我的档案在学校，怎么转回海淀"
+    again = run(ActionHandoff(), tracker(graduate, "人工客服呢", "request_human", {"active_task": NAME}))
+    assert "已经在为你转接" in again.text and again.slot("active_task") == NAME
+
+
+def test_the_graduate_can_end_it() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, "结束人工", "nlu_fallback", {"active_task": NAME}))
+    assert "已结束人工服务" in result.text and result.slot("active_task") is None
+    assert handoff_store().current(graduate) is None
+    closed = handoff_store().latest(graduate)
+    assert closed is not None and closed.closed_by == "graduate"
+
+
+def test_after_staff_close_the_case_the_next_question_is_answered_as_usual() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    case = handoff_store().current(graduate)
+    assert case is not None and handoff_store().close(case.id, "haidian", notify=True)
+    result = run(ActionHandoff(), tracker(graduate, "社保补贴是什么", "ask_policy", {"active_task": NAME}))
+    assert result.slot("active_task") is None
+    assert "【社保补贴】" in result.text and "来源：通知" in result.text
+
+
+def test_questions_the_assistant_could_not_answer_are_kept_without_who_asked() -> None:
+    ledger = open_ledger()
+    questions = UnansweredStore(ledger.engine, ledger.cipher)
+    marker = secrets.token_hex(3)
+    run(ActionClarify(), tracker(sender(), f"那个{marker}咋整", "nlu_fallback", confidence=0.3))
+    run(ActionOutOfScope(), tracker(sender(), f"帮我订{marker}机票，手机13812345678", "out_of_scope"))
+    kept = {q.text: q for q in questions.open_questions(1000) if marker in q.text}
+    assert set(kept) == {f"那个{marker}咋整", f"帮我订{marker}机票，手机138****5678"}
+    assert kept[f"那个{marker}咋整"].reasons == ["unclear"] and kept[f"那个{marker}咋整"].channels == ["tg"]
