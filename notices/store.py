@@ -112,9 +112,15 @@ class NoticeStore:
             if not changed:
                 conn.execute(recipients.insert().values(identity=identity, channel=identity.split(":", 1)[0], inactive=reason, inactive_at=now()))
 
-    def mark_active(self, identity: str) -> None:
+    def reactivate(self, identities: List[str]) -> int:
+        """Graduates the platform had refused (blocked the bot, unfollowed the account) who have
+        written again: reachable once more. A graduate who unsubscribed (退订) stays so."""
+        if not identities:
+            return 0
         with self.engine.begin() as conn:
-            conn.execute(update(recipients).where(recipients.c.identity == identity).values(inactive=None, inactive_at=None))
+            return int(conn.execute(update(recipients).where(and_(recipients.c.identity.in_(identities),
+                                                                  recipients.c.inactive == "blocked"))
+                                    .values(inactive=None, inactive_at=None)).rowcount)
 
     # ---- broadcasts
     def audience_sql(self) -> str:

@@ -3,7 +3,8 @@
 - scheduler (every `scheduler_interval`): broadcasts `ready`, or `scheduled` and due, are claimed
   in the database (one worker wins each), fanned out (NoticeStore.fan_out: one pending row per
   recipient) and their pending delivery ids enqueued;
-- reconciler (every `reconcile_interval`, one worker at a time): `sending` rows past their lease
+- reconciler (every `reconcile_interval`, one worker at a time): recipients marked blocked who
+  wrote again are reachable again (bot/gateway/seen.py); `sending` rows past their lease
   become `unknown`; held marks without a message are dropped; pending, due deliveries of running
   broadcasts that no queue holds are enqueued again (a Redis restart, a worker killed between
   fan-out and enqueue, a retry whose worker stopped); running broadcasts with nothing pending or
@@ -25,6 +26,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
+from bot.gateway.seen import take_seen
 from bot.gateway.stores import Store
 from bot.metrics import PUSH_DELIVERIES
 from bot.push.book import Book, Row, beijing_today
@@ -136,6 +138,11 @@ class Worker:
             await self.reconcile()
 
     async def reconcile(self) -> None:
+        seen = await take_seen(self.store)
+        if seen:
+            back = await self.db(self.notices.reactivate, seen)
+            if back:
+                log.info("push: %d recipients marked blocked wrote again: reachable again", back)
         lost = await self.db(self.book.expire_sending)
         if lost:
             log.warning("push: %d deliveries left `sending` by a stopped worker marked unknown", lost)

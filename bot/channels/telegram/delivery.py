@@ -30,6 +30,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.render import Outgoing, keyboard, outgoing, picked
 from bot.gateway.replies import Button, Reply
+from bot.gateway.seen import note_seen
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class Delivery:
     async def reachable(self, chat: int, written_at: float) -> bool:
         """False for a message written before the chat blocked the bot; a later one unmarks it."""
         blocked_at = await self.store.get(inactive_key(chat))
+        if blocked_at is None or written_at > float(blocked_at):
+            await note_seen(self.store, f"tg:{chat}")
         if blocked_at is None:
             return True
         if written_at <= float(blocked_at):

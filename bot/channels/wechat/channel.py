@@ -33,6 +33,7 @@ from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.config import WeChatSettings
 from bot.gateway.replies import all_buttons
+from bot.gateway.seen import note_seen
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class WeChatChannel:
     async def _respond(self, inbound: Inbound, nonce: str, started: float) -> Response:
         if inbound.kind in USER_MESSAGES:
             await self.store.set(last_inbound_key(inbound.openid), str(int(time.time())), LAST_INBOUND_TTL)
+        if inbound.kind in USER_MESSAGES or inbound.kind == "subscribe":
+            await note_seen(self.store, f"wx:{inbound.openid}")
         if inbound.kind == "unsubscribe":
             await self.store.set(f"wx:inactive:{inbound.openid}", "1", INACTIVE_TTL)
             return success()
