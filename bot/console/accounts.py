@@ -102,6 +102,9 @@ class StaffStore:
 
     # ---- logging in and out
     def login(self, username: str, password: str) -> Login:
+        if not _USERNAME.fullmatch(username):  # no such account; and PostgreSQL refuses a NUL in a query
+            verify_password(password, DUMMY_HASH)
+            return Login()
         with self.engine.begin() as conn:
             row = conn.execute(select(staff_users).where(staff_users.c.username == username)).first()
         if row is None:

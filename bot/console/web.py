@@ -90,7 +90,7 @@ async def json_body(request: Request) -> Dict[str, Any]:
         raise ApiError(413, "请求内容过大")
     try:
         data = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise ApiError(400, "请求格式错误（JSON）") from None
     if not isinstance(data, dict):
         raise ApiError(400, "请求格式错误（应为 JSON 对象）")

@@ -110,7 +110,7 @@ class TelegramChannel:
     def _parse(self, body: bytes) -> Optional[Update]:
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return None
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return None

@@ -72,7 +72,7 @@ class WebChannel:
             return JSONResponse({"error": "message too large"}, status_code=413)
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return JSONResponse({"error": "malformed JSON"}, status_code=400)
         text = data.get("message") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
