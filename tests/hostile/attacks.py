@@ -360,7 +360,7 @@ class Generator:
                              json.dumps({"username": username, "password": password}).encode())
         # as from many addresses (through the bureau's proxy), so the per-address slow-down, tested in
         # tests/console, does not stretch this run; a few come from the bare loopback address
-        if rng.random() < 0.85:
+        if rng.random() < 0.95:
             attack.headers["X-Forwarded-For"] = f"198.51.100.{rng.randrange(1, 255)}"
         return attack
 

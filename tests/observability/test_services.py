@@ -134,6 +134,20 @@ def test_gateway_health_is_503_while_rasa_and_redis_are_down(tmp_path: Path) -> 
         parse(httpx.get(f"http://127.0.0.1:{metrics}/metrics").text)
 
 
+def test_gateway_with_the_push_worker_inside_reports_both(tmp_path: Path) -> None:
+    """The embedded default (no Redis): the worker's database is probed, its metrics served too."""
+    port, metrics = free_port(), free_port()
+    ledger = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}", "LEDGER_KEYS": new_key().decode(),
+              "LEDGER_HASH_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
+    env = {"WEB_CHAT": "on", "WECHAT_TOKEN": "", "TELEGRAM_BOT_TOKEN": "", "REDIS_URL": "", "PUSH_IN_GATEWAY": "on",
+           "GATEWAY_METRICS_PORT": str(metrics), **ledger}
+    with running_gateway(f"http://127.0.0.1:{free_port()}", port, tmp_path, env):
+        status, body, _ = health(f"http://127.0.0.1:{port}/health")
+        samples = scrape(f"http://127.0.0.1:{metrics}/metrics")
+    assert (status, body["rasa"], body["database"]) == (503, "down", "up")
+    assert ("push_queue_depth", (("queue", "tg"),)) in samples and ("push_broadcasts_running", ()) in samples
+
+
 # ---------------------------------------------------------------- action server
 
 
