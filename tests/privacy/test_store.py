@@ -13,6 +13,7 @@ import pytest
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
@@ -21,7 +22,9 @@ from nlu.redaction import MARKER_KEY, find_spans, marker
 from tests.databases import postgres_database
 
 NAME = "林晓雨"
-DOMAIN = Domain.from_dict({"slots": {"active_task": {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})
+DOMAIN = Domain.empty()
+SLOTS = [AnySlot("active_task", mappings=[{"type": "custom"}], influence_conversation=False),
+         AnySlot("session_started_metadata", mappings=[{"type": "custom"}], influence_conversation=False)]
 
 
 def turn(said: str, reply: str, name: Optional[str] = NAME, at: Optional[float] = None) -> List[Event]:
@@ -42,7 +45,7 @@ def _at(event: Event, timestamp: float) -> Event:
 
 
 def tracker(sender: str, events: List[Event]) -> DialogueStateTracker:
-    return DialogueStateTracker.from_events(sender, events, slots=DOMAIN.slots)
+    return DialogueStateTracker.from_events(sender, events, slots=SLOTS)
 
 
 def dump(t: DialogueStateTracker) -> str:
