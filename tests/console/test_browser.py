@@ -1,26 +1,32 @@
 """The console in a real headless Chromium against a console process: log in, compose and
 publish a district job fair, read its audience count, send it, watch the progress page follow
 the deliveries (the test plays the push worker), read the report and its chart, and open the
-ledger with a masked registration whose markup is shown as text."""
+ledger with a masked registration whose markup is shown as text; answer a handoff (转人工) and
+close it; a second city staff member approves a city-wide broadcast; mark an unanswered
+question handled."""
 from __future__ import annotations
 
 import base64
+from datetime import date, timedelta
 from typing import Iterator, Tuple
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.console.app import staff_store
 from bot.console.config import ConsoleSettings
 from bot.console.process import running_console
+from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.store import Ledger
-from notices.db import deliveries
+from notices.db import broadcasts, deliveries
+from notices.model import Notice
 from notices.store import NoticeStore
 from tests.browser import chromium
 from tests.conftest import free_port
 from tests.console.conftest import PASSWORD, graduate, subscribe
+from unanswered.store import UnansweredStore
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +35,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledg
     folder = tmp_path_factory.mktemp("console")
     key, hash_key = new_key(), b"h" * 32
     ledger = Ledger.open(LedgerSettings(f"sqlite:///{folder / 'ledger.sqlite3'}", [key], hash_key))
-    staff_store(ConsoleSettings(), ledger).add_user("haidian", PASSWORD, "district", "海淀区", "tg:9001")
+    accounts = staff_store(ConsoleSettings(), ledger)
+    accounts.add_user("haidian", PASSWORD, "district", "海淀区", "tg:9001")
+    accounts.add_user("city1", PASSWORD, "city", None, None)
+    accounts.add_user("city2", PASSWORD, "city", None, None)
     env = {"DATABASE_URL": ledger.settings.database_url, "LEDGER_KEYS": key.decode(),  # type: ignore[union-attr]
            "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
     port = free_port()
@@ -46,10 +55,15 @@ def browser() -> Iterator[object]:
 
 
 def text_of(driver, css: str) -> str:  # type: ignore[no-untyped-def]
+    """The element's text, or "" while it is missing or being replaced (the page re-renders)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    found = driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    try:
+        found = driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
 
 
 def play_push_worker(ledger: Ledger, broadcast_id: int, statuses: dict) -> None:
@@ -134,3 +148,119 @@ def test_compose_send_watch_progress_read_report_and_ledger_in_chromium(served: 
     assert errors == []
     actions = [entry["action"] for entry in ledger.audit_entries()]
     assert actions == ["login", "notice_publish", "broadcast"]
+
+
+def log_in(driver, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, 15)
+    driver.get(f"{url}/console")
+    wait.until(lambda d: d.find_elements(By.ID, "username") or d.find_elements(By.ID, "logout"))
+    if driver.find_elements(By.ID, "logout"):
+        if username in text_of(driver, "#who"):
+            return
+        driver.find_element(By.ID, "logout").click()
+        wait.until(lambda d: d.find_elements(By.ID, "username"))
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login").click()
+    wait.until(lambda d: username in text_of(d, "#who"))
+
+
+def test_answer_a_handoff_and_close_it_in_chromium(served: Tuple[str, Ledger], browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, ledger = served
+    cases = HandoffStore(ledger.engine, ledger.cipher)
+    said = [("graduate", "我想问见习补贴"), ("assistant", "就业见习补贴……"), ("graduate", "<b>转人工</b>，手机13912345678")]
+    case, _ = cases.open("tg:7001", "海淀区", said)
+    cases.open("tg:7002", "朝阳区", [("graduate", "转人工")])  # not haidian's
+    driver = browser
+    wait = WebDriverWait(driver, 15)
+    log_in(driver, url, "haidian")
+
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/handoffs']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#handoffs tr[data-id]"))
+    listed = driver.execute_script(  # type: ignore[attr-defined]
+        "return [...document.querySelectorAll('#handoffs tr[data-id]')].map((row) => [row.dataset.id, row.textContent])")
+    assert [row[0] for row in listed] == [str(case.id)] and "等待回复" in listed[0][1]
+    driver.get(f"{url}/console#/handoff/{case.id}")  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript li"))
+    # read in one go: the page re-renders the transcript while it polls
+    said_on_page = driver.execute_script(  # type: ignore[attr-defined]
+        "return [...document.querySelectorAll('#transcript li .pre')].map((node) => node.textContent)")
+    assert said_on_page == ["我想问见习补贴", "就业见习补贴……", "<b>转人工</b>，手机139****5678"]  # markup as text, number masked
+
+    driver.find_element(By.ID, "reply-text").send_keys("你好，我是海淀区的工作人员。请问你是哪年毕业的？")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "send-reply").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: "已发送" in text_of(d, "#handoff-message"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript li.from-staff [data-delivery='pending']"))
+    [outgoing] = [cases.claim(i, 60) for i in cases.due()]  # the push worker's part
+    assert outgoing is not None and outgoing.identity == "tg:7001"
+    cases.settle(outgoing.id, "sent")
+    cases.inbound(case.id, "2022年毕业的")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript li.from-staff [data-delivery='sent']"))  # the page polled
+    wait.until(lambda d: "2022年毕业的" in text_of(d, "#transcript"))
+
+    driver.find_element(By.ID, "close-handoff").click()  # type: ignore[attr-defined]
+    driver.switch_to.alert.accept()  # type: ignore[attr-defined]
+    wait.until(lambda d: text_of(d, "#handoff-status").startswith("已结束"))
+    assert driver.find_elements(By.ID, "reply-text") == []  # type: ignore[attr-defined]
+    assert cases.current("tg:7001") is None
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/handoffs']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.ID, "no-handoffs"))
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]  # type: ignore[attr-defined]
+    assert errors == []
+    assert [e["action"] for e in ledger.audit_entries()][-2:] == ["handoff_reply", "handoff_close"]
+
+
+def test_a_second_city_staff_member_approves_a_city_wide_broadcast_in_chromium(
+        served: Tuple[str, Ledger], browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, ledger = served
+    notices = NoticeStore(ledger.engine)
+    notice_id = notices.create(Notice(kind="announcement", title="致全市未就业毕业生的一封信", body="就业服务不断线。",
+                                      valid_from=date.today(), valid_until=date.today() + timedelta(days=30), created_by="city1"))
+    notices.publish(notice_id)
+    broadcast_id = notices.create_broadcast(notice_id, "city1")
+    driver = browser
+    wait = WebDriverWait(driver, 15)
+
+    log_in(driver, url, "city1")
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/approvals']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#approvals button.approve[data-id='{broadcast_id}']"))
+    own = driver.find_element(By.CSS_SELECTOR, f"#approvals button.approve[data-id='{broadcast_id}']")  # type: ignore[attr-defined]
+    assert not own.is_enabled()  # nobody approves their own city-wide broadcast
+
+    log_in(driver, url, "city2")
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/approvals']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#approvals button.approve[data-id='{broadcast_id}']"))
+    driver.find_element(By.CSS_SELECTOR, f"#approvals button.approve[data-id='{broadcast_id}']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f"#approvals button.approve[data-id='{broadcast_id}']"))
+    with ledger.engine.begin() as conn:
+        row = conn.execute(select(broadcasts.c.status, broadcasts.c.approved_by).where(broadcasts.c.id == broadcast_id)).first()
+    assert (row.status, row.approved_by) == ("ready", "city2")
+
+
+def test_mark_an_unanswered_question_handled_in_chromium(served: Tuple[str, Ledger], browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, ledger = served
+    questions = UnansweredStore(ledger.engine, ledger.cipher)
+    questions.record("tg", "灵活就业人员社保怎么交", "unclear", "ask_policy", 0.4)
+    questions.record("wx", "灵活就业人员社保怎么交？", "gave_up", "nlu_fallback", 0.2)
+    driver = browser
+    wait = WebDriverWait(driver, 15)
+    log_in(driver, url, "city1")
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='#/unanswered']").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#unanswered tr[data-key]"))
+    [row] = driver.find_elements(By.CSS_SELECTOR, "#unanswered tr[data-key]")  # type: ignore[attr-defined]
+    assert "灵活就业人员社保怎么交" in row.text and "2" in row.text
+    row.find_element(By.CSS_SELECTOR, "button[data-resolution='added']").click()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#unanswered tr[data-key]"))
+    assert questions.open_questions() == []
