@@ -36,6 +36,9 @@ ASKS_AGAIN = {"request_human"}
 # intents whose own action starts a task of its own: handed over with FollowupAction
 TASK_INTENTS = {"register": "action_registration", "update_registration": "action_registration",
                 "view_registration": "action_view_registration", "delete_registration": "action_delete_registration"}
+# a quiet turn still answers something: a message with no text, which every channel skips, so the
+# gateway can tell "nothing to say" from "the action server failed" (bot/gateway/assistant.py)
+QUIET = {"quiet": "handoff"}
 UNAVAILABLE = "转人工服务暂时出了点问题，你的消息可能没有送到工作人员那里。请稍后再试，急事可以拨打12333人社服务热线。"
 
 _store: Optional[HandoffStore] = None
@@ -127,7 +130,9 @@ class ActionHandoff(Action):
         await run(store.inbound, case.id, text)
         if intent_of(tracker) in ASKS_AGAIN:
             dispatcher.utter_message(text="已经在为你转接了，工作人员看到后会在这里回复你，请稍候。想结束人工服务，回复“结束人工”。")
-        return []  # quiet: a person answers
+        else:
+            dispatcher.utter_message(json_message=QUIET)  # a person answers
+        return []
 
 
 def intent_of(tracker: Tracker) -> Optional[str]:

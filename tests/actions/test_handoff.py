@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 from actions.fallback import ActionClarify, ActionOutOfScope
-from actions.handoff import NAME, ActionHandoff, handoff_store
+from actions.handoff import NAME, QUIET, ActionHandoff, handoff_store
 from actions.registration.storage import open_ledger
 from tests.actions.conftest import SLOTS, run
 from unanswered.store import UnansweredStore
@@ -47,7 +47,7 @@ def test_while_the_case_is_open_the_assistant_is_quiet_and_the_messages_reach_th
     graduate = sender()
     run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
     result = run(ActionHandoff(), tracker(graduate, "我的档案在学校，怎么转回海淀", "ask_institution", {"active_task": NAME}))
-    assert result.messages == [] and result.events == []
+    assert [m.get("custom") for m in result.messages] == [QUIET] and result.text == "" and result.events == []
     case = handoff_store().current(graduate)
     assert case is not None and handoff_store().messages(case.id)[-1].text == "我的档案在学校，怎么转回海淀"
     again = run(ActionHandoff(), tracker(graduate, "人工客服呢", "request_human", {"active_task": NAME}))
