@@ -12,10 +12,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push clean
+.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push run-cluster clean
 
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
 	$(PY) -m bot.local
+
+run-cluster: model  ## the production topology here: 2 of each process on Redis and PostgreSQL (docs/deployment.md)
+	$(PY) -m bot.cluster
 
 test: model validate  ## the full test suite (CI runs this)
 	$(PY) -m pytest

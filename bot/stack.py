@@ -1,6 +1,8 @@
 """Start and stop the assistant's processes (action server + Rasa server) on loopback.
 
-Used by `make run` (bot.local), the tests and the benchmark, so all three run the same thing.
+Used by `make run` (bot.local), the tests and the benchmark, so all three run the same thing;
+bot.cluster builds the multi-replica topology from the same pieces (Service, the commands, the
+endpoints file).
 """
 from __future__ import annotations
 
@@ -38,8 +40,7 @@ class Stack:
     def restart_actions(self, timeout: float = 60.0) -> None:
         """Kill the action server (SIGKILL, as a crash would) and start it again on its port."""
         old = self.processes[0]
-        os.killpg(old.pid, signal.SIGKILL)
-        old.wait()
+        _kill(old)
         self.processes[0] = _spawn(self.actions_command, self.log_dir / "actions.log", self.env)
         _wait_ready(self.processes[0], f"{self.actions_url}/health", self.log_dir / "actions.log", timeout)
 
@@ -47,6 +48,75 @@ class Stack:
         for process in reversed(self.processes):
             _terminate(process)
         self.processes.clear()
+
+
+@dataclass
+class Service:
+    """One process of the assistant that a test may kill and start again on the same port: ready
+    when `ready_url` answers 200, or (a process without HTTP) when `ready_line` shows in its log."""
+
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    log: Path
+    ready_url: Optional[str] = None
+    ready_line: Optional[str] = None
+    process: Optional[subprocess.Popen] = None
+    _offset: int = 0  # where this run's part of the log begins
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, f"{self.name} is not started"
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 180.0) -> None:
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def spawn(self) -> None:
+        """Start it without waiting (several start at once, then `wait_ready` each)."""
+        self._offset = self.log.stat().st_size if self.log.exists() else 0
+        self.process = _spawn(self.command, self.log, self.env)
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        assert self.process is not None, f"{self.name} is not started"
+        if self.ready_url:
+            _wait_ready(self.process, self.ready_url, self.log, timeout)
+        elif self.ready_line:
+            _wait_for_line(self.process, self.ready_line, self.log, self._offset, timeout)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no goodbye, its children too."""
+        if self.process is not None:
+            _kill(self.process)
+
+    def restart(self, timeout: float = 180.0) -> None:
+        self.stop()
+        self.start(timeout)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _terminate(self.process)
+
+
+def process_env(env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of a process started from the repository."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **(env or {})}
+
+
+def actions_command(port: int) -> List[str]:
+    return [sys.executable, "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_command(model: Path, port: int, endpoints: Path, enable_api: bool = False) -> List[str]:
+    return [
+        sys.executable, "-m", "nlu.serve", "--interface", "127.0.0.1", "--port", str(port),
+        "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", str(ROOT / "credentials.yml"),
+    ] + (["--enable-api"] if enable_api else [])
 
 
 def port_is_free(port: int) -> bool:
@@ -70,30 +140,26 @@ def running_stack(
             raise StackError(f"port {port} on 127.0.0.1 is already in use (another assistant running?)")
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    process_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **(env or {})}
-    actions_command = [sys.executable, "-m", "actions.server", "--port", str(actions_port)]
+    environment = process_env(env)
     stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", log_dir,
-                  actions_command=actions_command, env=process_env)
+                  actions_command=actions_command(actions_port), env=environment)
     try:
-        stack.processes.append(_spawn(actions_command, log_dir / "actions.log", process_env))
+        stack.processes.append(_spawn(stack.actions_command, log_dir / "actions.log", environment))
         _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
         endpoints = _endpoints_file(log_dir, actions_port)
-        command = [
-            sys.executable, "-m", "nlu.serve", "--interface", "127.0.0.1", "--port", str(rasa_port),
-            "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", str(ROOT / "credentials.yml"),
-        ] + (["--enable-api"] if enable_api else [])
-        stack.processes.append(_spawn(command, log_dir / "rasa.log", process_env))
+        command = rasa_command(model, rasa_port, endpoints, enable_api)
+        stack.processes.append(_spawn(command, log_dir / "rasa.log", environment))
         _wait_ready(stack.processes[-1], f"{stack.rasa_url}/", log_dir / "rasa.log", timeout)
         yield stack
     finally:
         stack.stop()
 
 
-def _endpoints_file(log_dir: Path, actions_port: int) -> Path:
-    path = log_dir / "endpoints.yml"
+def _endpoints_file(log_dir: Path, actions_port: int, name: str = "endpoints.yml", extra: str = "") -> Path:
+    """Rasa's endpoints: its action server, and `extra` YAML sections (the cluster's lock store)."""
+    path = log_dir / name
     store = "tracker_store:\n  type: nlu.private_store.PrivateTrackerStore\n"  # TRACKER_STORE_URL picks the backend
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + store, encoding="utf-8")
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + store + extra, encoding="utf-8")
     return path
 
 
@@ -114,6 +180,27 @@ def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float) 
             pass
         time.sleep(0.25)
     raise StackError(f"{url} not ready after {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _wait_for_line(process: subprocess.Popen, line: str, log: Path, offset: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{' '.join(map(str, process.args[:4]))} exited with {process.returncode}:\n{_tail(log)}")
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            if line.encode() in handle.read():
+                return
+        time.sleep(0.1)
+    raise StackError(f"{log.name}: {line!r} not logged after {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def _terminate(process: subprocess.Popen) -> None:
@@ -152,7 +239,7 @@ def running_service(
         raise StackError(f"port {port} on 127.0.0.1 is already in use")
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{module.rsplit('.', 1)[-1]}-{port}.log"
-    process = _spawn([sys.executable, "-m", module], log, {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    process = _spawn([sys.executable, "-m", module], log, process_env(env))
     try:
         _wait_ready(process, f"http://127.0.0.1:{port}/health/live", log, timeout)
         yield process
