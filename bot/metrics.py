@@ -106,8 +106,9 @@ class Counter(_Metric):
         return _CounterChild(self, key)
 
     def inc(self, amount: float = 1.0, key: LabelValues = ()) -> None:
-        if amount < 0:
-            raise MetricError(f"{self.name}: a counter cannot go down")
+        """Add `amount` to the series `key` (its label values, in order; what labels() binds)."""
+        if amount < 0 or len(key) != len(self.label_names):
+            raise MetricError(f"{self.name}: a counter cannot go down, and takes {len(self.label_names)} label values")
         with self._lock:
             self._values[key] = self._values.get(key, 0.0) + amount
 
@@ -202,6 +203,8 @@ class Histogram(_Metric):
         return _HistogramChild(self, key)
 
     def observe(self, value: float, key: LabelValues = ()) -> None:
+        if len(key) != len(self.label_names):
+            raise MetricError(f"{self.name}: takes {len(self.label_names)} label values")
         slot = bisect_left(self.bounds, value)  # the first bound >= value: `le` is inclusive
         with self._lock:
             counts, total = self._series.setdefault(key, self._empty())

@@ -91,6 +91,8 @@ def test_misuse_is_refused_at_once() -> None:
     with pytest.raises(MetricError):
         counter.labels("x").inc(-1)
     with pytest.raises(MetricError):
+        counter.inc(1.0, ("x", "y"))
+    with pytest.raises(MetricError):
         registry.histogram("demo_h", "Bad buckets.", (1.0, 0.5))
 
 
