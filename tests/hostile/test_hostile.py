@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import httpx
@@ -58,7 +58,7 @@ COUNTS = dict(plain=3000, safe=1500, telegram=2000, web=2000, console=1500)
 class Service:
     url: str
     metrics_url: str
-    popen: object
+    popen: "subprocess.Popen[bytes]"
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_ten_thousand_hostile_requests_get_4xx_and_change_nothing(
 
     # no crash, and healthy
     for service in (plain, safe, console_service):
-        assert service.popen.poll() is None, f"{service.url} exited"  # type: ignore[attr-defined]
+        assert service.popen.poll() is None, f"{service.url} exited"
         health = httpx.get(service.url + "/health", timeout=10.0)
         assert health.status_code == 200 and health.json()["status"] == "ok", health.text
 
