@@ -92,7 +92,7 @@ def test_failed_logins_delay_the_next_attempt_from_that_address(tmp_path: Path) 
     first = timed("wrong-password-1")
     timed("wrong-password-2")
     third = timed(PASSWORD)  # two failures before: 0.8 s, even for the right password
-    assert first < 0.4 and third >= 0.8
+    assert third >= 0.8 and third - first >= 0.6  # the delay comes on top of the password check (slow on a busy machine)
     ledger.close()
 
 
