@@ -89,6 +89,16 @@ def test_rasa_down_gets_a_short_answer_and_the_gateway_keeps_running(tmp_path: P
         assert httpx.get(f"{url}/health").json()["rasa"] == "down"
 
 
+def test_redis_away_still_gets_the_answer(stack: Stack, tmp_path: Path) -> None:
+    """The shared store down (a Redis restart): offered choices are not kept, the answer still is given."""
+    port = free_port()
+    env = {"WEB_CHAT": "on", "WECHAT_TOKEN": "", "TELEGRAM_BOT_TOKEN": "", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    with running_gateway(stack.rasa_url, port, tmp_path, env):
+        with chat(f"http://127.0.0.1:{port}") as client:
+            assert "社保补贴" in say(client, "社保补贴是什么")["replies"][0]["text"]
+            assert say(client, "2")["replies"]  # a number goes as typed
+
+
 # ---- a real browser ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
