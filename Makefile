@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push run-cluster clean
+.PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-load run-cluster clean
 
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
 	$(PY) -m bot.local
@@ -63,6 +63,10 @@ benchmark-gateway: model  ## WeChat round trips through the gateway vs bare Rasa
 
 benchmark-push: venv  ## 100,000-recipient fan-out and Telegram send rate (docs/push-benchmark.md; needs Redis, PostgreSQL)
 	$(PY) -m scripts.push_benchmark
+
+LOAD_ARGS ?= --replicas 2 --graduates 4,8,16 --duration 30 --mix kb
+benchmark-load: model  ## graduates through the WeChat/Telegram stand-ins on the cluster (docs/load.md; needs Redis, PostgreSQL)
+	$(PY) -m scripts.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) models nlu/generated .pytest_cache
