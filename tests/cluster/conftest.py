@@ -1,0 +1,407 @@
+"""The multi-replica topology (bot.cluster: 2 action servers, 2 Rasa servers, 2 gateways, 2 push
+workers), started once for the session, on a Redis and a PostgreSQL server of the tests' own
+(redis-server and initdb/pg_ctl on free ports, so the tests may restart them; never the machine's
+shared ones), with the WeChat API and Telegram Bot API stand-ins in front. Where those binaries
+are missing the cluster runs on the shared servers (Redis db 13, flushed afterwards; a throwaway
+database) and the restart tests are skipped.
+
+`Load` plays graduates talking through the gateways while a test breaks something."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from bot.cluster import Cluster, Ports, running_cluster
+from bot.gateway.assistant import SORRY
+from ledger.store import Ledger
+from tests.conftest import free_port
+from tests.databases import postgres_database
+from tests.push.conftest import FAST_ENV, Bureau
+from tests.standins.telegram import TelegramStandIn
+from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes
+
+WX_TOKEN, WX_APP_ID, WX_APP_SECRET = "clusterToken7", "wx7d1e3c5a9b2f4e60", secrets.token_hex(16)
+TG_TOKEN = f"{secrets.randbelow(10**9) + 10**8}:{secrets.token_urlsafe(30)}"
+TG_SECRET = secrets.token_urlsafe(24)
+SHARED_REDIS = os.environ.get("TEST_REDIS_URL_CLUSTER", "redis://127.0.0.1:6379/13")
+DEADLINE = 5.0  # WeChat's
+TELEGRAM_PATIENCE = 20.0  # a Telegram answer later than this counts as none
+
+
+# ---------------------------------------------------------------- Redis and PostgreSQL of our own
+
+
+class PrivateRedis:
+    """redis-server on a free loopback port, keeping nothing on disk (as in production)."""
+
+    def __init__(self, work: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = work / "redis.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait(lambda: _redis_up(self.url), 10, "the private Redis")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the tests' own (initdb refuses root: it runs as `postgres`)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="cluster-pg-"))
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.port = free_port()
+        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._ctl = ["runuser", "-u", "postgres", "--", "pg_ctl", "-D", str(self.dir / "data"), "-l",
+                     str(self.dir / "postgres.log"), "-o", options]
+
+    def init(self) -> None:
+        self._run(["runuser", "-u", "postgres", "--", "initdb", "-D", str(self.dir / "data"), "-U", "postgres",
+                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+
+    def start(self) -> None:
+        self._run(self._ctl + ["-w", "-t", "30", "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(self._ctl + ["-w", "-m", mode, "stop"])
+
+    def restart(self) -> None:
+        """Stopped the hard way (as a crash would) and started again."""
+        self.stop("immediate")
+        self.start()
+
+    def remove(self) -> None:
+        subprocess.run(self._ctl + ["-m", "immediate", "stop"], capture_output=True, timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @staticmethod
+    def _run(command: List[str]) -> None:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"{' '.join(command[3:5])}: {result.stdout}{result.stderr}"
+
+
+def private_servers_missing() -> Optional[str]:
+    missing = [name for name in ("redis-server", "initdb", "pg_ctl", "runuser") if shutil.which(name) is None]
+    return f"{', '.join(missing)} not installed" if missing else None
+
+
+@dataclass
+class Servers:
+    redis_url: str
+    database_url: str
+    redis: Optional[PrivateRedis] = None
+    postgres: Optional[PrivatePostgres] = None
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    if private_servers_missing():
+        with postgres_database("cluster") as url:
+            yield Servers(SHARED_REDIS, url)
+        redis.Redis.from_url(SHARED_REDIS).flushdb()
+        return
+    own_redis, own_pg = PrivateRedis(tmp_path_factory.mktemp("redis")), PrivatePostgres()
+    try:
+        own_redis.start()
+        own_pg.init()
+        own_pg.start()
+        admin = create_engine(own_pg.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE cluster"))
+        admin.dispose()
+        yield Servers(own_redis.url, own_pg.admin_url.rsplit("/", 1)[0] + "/cluster", own_redis, own_pg)
+    finally:
+        own_redis.stop()
+        own_pg.remove()
+
+
+# ---------------------------------------------------------------- the cluster
+
+
+@dataclass
+class Topology:
+    cluster: Cluster
+    servers: Servers
+    bureau: Bureau
+    wechat: WeChatAPIStandIn
+    telegram: TelegramStandIn
+    pushes: WeChatPushes
+
+    def ledger(self) -> Ledger:
+        return self.bureau.ledger
+
+
+@pytest.fixture(scope="session")
+def topology(model: Path, servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    bureau = Bureau(servers.database_url)
+    ports = Ports.free()
+    logs = tmp_path_factory.mktemp("cluster-logs")
+    with WeChatAPIStandIn(WX_APP_ID, WX_APP_SECRET) as wechat, TelegramStandIn(TG_TOKEN) as telegram:
+        env = {**bureau.env(), **FAST_ENV, "PUSH_IN_GATEWAY": "off", "WEB_CHAT": "on",
+               "WECHAT_TOKEN": WX_TOKEN, "WECHAT_APP_ID": WX_APP_ID, "WECHAT_APP_SECRET": WX_APP_SECRET,
+               "WECHAT_API_BASE_URL": wechat.url, "TELEGRAM_BOT_TOKEN": TG_TOKEN,
+               "TELEGRAM_API_BASE_URL": telegram.api_base_url, "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
+               "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{ports.gateway}/telegram/webhook"}
+        started = time.monotonic()
+        with running_cluster(model, servers.redis_url, env, replicas=2, ports=ports, log_dir=logs) as cluster:
+            print(f"\ncluster up in {time.monotonic() - started:.0f} s\n{cluster.describe()}")
+            yield Topology(cluster, servers, bureau, wechat, telegram, WeChatPushes(WX_TOKEN, WX_APP_ID))
+    bureau.close()
+
+
+def restart(topology: Topology, name: str, timeout: float = 240.0) -> float:
+    """Start a killed process again; returns how long it took to be ready."""
+    started = time.monotonic()
+    topology.cluster.service(name).start(timeout)
+    return time.monotonic() - started
+
+
+# ---------------------------------------------------------------- graduates under load
+
+
+QUESTIONS = ["见习补贴怎么申请", "社保补贴有哪些条件", "海淀区在哪里办理就业登记", "最近有什么招聘会", "一次性扩岗补助是什么",
+             "我22岁失业能参加见习吗", "去哪里找工作"]
+REF = re.compile(r"QZ-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+@dataclass
+class Turn:
+    who: str
+    at: float          # when it was sent (monotonic)
+    took: float        # until the answer (or the error) came back
+    outcome: str       # answer | sorry | late (WeChat `success`, the answer follows) | dropped | error:<what>
+    text: str = ""
+    player: str = field(default_factory=lambda: threading.current_thread().name)  # the graduate playing
+
+
+def answers_for(phone: str) -> List[Tuple[str, str]]:
+    """The registration dialogue as (what the assistant asks, what the graduate answers); the
+    graduate answers whatever it is asked, so a lost or repeated turn does not derail it."""
+    return [("登记成功", ""), ("请核对你的登记信息", "确认提交"), ("回到登记，请核对", "确认提交"), ("接着填，还是重新开始", "继续"),
+            ("你同意吗", "同意"), ("需要你先同意", "同意"), ("你的姓名", "王芳"), ("手机号是多少", phone), ("身份证号", "跳过"),
+            ("哪所学校", "北京工业大学"), ("所学专业", "会计学"), ("你的学历", "本科"), ("哪一年毕业", "2022"),
+            ("年龄或出生年份", "23"), ("北京哪个区", "海淀"), ("就业状态", "未就业"), ("什么样的工作", "行政文员"),
+            ("哪些区工作", "不限"), ("哪些就业服务", "1 2"), ("困难家庭", "不属于")]
+
+
+class Load:
+    """Graduates talking at once through the gateways until `stop()`: WeChat askers, a WeChat
+    graduate registering over and over (new identity each time), a Telegram asker. Each WeChat
+    turn is one push with WeChat's 5-s patience; a gateway that refuses the connection is passed
+    over as a load balancer would."""
+
+    def __init__(self, topology: Topology, wechat_askers: int = 3, telegram_askers: int = 1, registrants: int = 1) -> None:
+        self.topology = topology
+        self.turns: List[Turn] = []
+        self.confirmed: List[Tuple[str, str]] = []  # (identity, ref)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._wechat_asker, args=(n,), name=f"wechat-asker-{n}", daemon=True)
+                         for n in range(wechat_askers)]
+        self._threads += [threading.Thread(target=self._telegram_asker, args=(n,), name=f"telegram-asker-{n}", daemon=True)
+                          for n in range(telegram_askers)]
+        self._threads += [threading.Thread(target=self._registrant, args=(n,), name=f"registrant-{n}", daemon=True)
+                          for n in range(registrants)]
+
+    def __enter__(self) -> "Load":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(30)
+
+    def between(self, start: float, end: float = float("inf")) -> List[Turn]:
+        with self._lock:
+            return [t for t in self.turns if start <= t.at < end]
+
+    def record(self, turn: Turn) -> None:
+        with self._lock:
+            self.turns.append(turn)
+
+    def wait_turns(self, count: int, since: float, timeout: float = 60.0) -> None:
+        _wait(lambda: len(self.between(since)) >= count, timeout, f"{count} turns")
+
+    # ---- WeChat
+    def _wechat_asker(self, n: int) -> None:
+        openid = "o" + secrets.token_hex(14)[:27]
+        http = httpx.Client(timeout=DEADLINE + 0.5)
+        for i in range(10**6):
+            if self._stop.is_set():
+                break
+            self._push(http, openid, QUESTIONS[(n + i) % len(QUESTIONS)], n + i)
+            time.sleep(0.3)
+        http.close()
+
+    def _registrant(self, n: int) -> None:
+        http = httpx.Client(timeout=DEADLINE + 0.5)
+        while not self._stop.is_set():
+            openid = "o" + secrets.token_hex(14)[:27]
+            phone = f"139{secrets.randbelow(10**8):08d}"
+            script = answers_for(phone)
+            said = self._push(http, openid, "我要登记", n)
+            for i in range(40):
+                if self._stop.is_set():
+                    break
+                if REF.search(said):
+                    with self._lock:
+                        self.confirmed.append((f"wx:{openid}", REF.search(said).group(0)))  # type: ignore[union-attr]
+                    break
+                reply = next((answer for asked, answer in script if asked in said), "继续登记")
+                said = self._push(http, openid, reply, n + i)
+                time.sleep(0.2)
+        http.close()
+
+    def _push(self, http: httpx.Client, openid: str, text: str, home: int) -> str:
+        """One message; the passive reply's text ('' when none came)."""
+        params, body = self.topology.pushes.signed(self.topology.pushes.text(openid, text))
+        urls = self.topology.cluster.gateway_urls
+        started = time.monotonic()
+        outcome, said = "error:no gateway", ""
+        for url in urls[home % len(urls):] + urls[:home % len(urls)]:
+            try:
+                response = http.post(f"{url}/wechat", params=params, content=body, headers={"content-type": "text/xml"})
+            except httpx.ConnectError:
+                continue  # the load balancer's health check: try the next gateway
+            except httpx.TimeoutException:
+                outcome = "error:timeout"
+                break
+            except httpx.TransportError:
+                outcome = "dropped"  # the gateway died with the push in hand
+                break
+            outcome, said = self._read(response)
+            break
+        self.record(Turn(f"wx:{openid}", started, time.monotonic() - started, outcome, said))
+        return said
+
+    def _read(self, response: httpx.Response) -> Tuple[str, str]:
+        if response.status_code != 200:
+            return f"error:http {response.status_code}", ""
+        if response.content == b"success":
+            return "late", ""
+        said = self.topology.pushes.open_reply(response.content).get("Content", "")
+        return ("sorry" if SORRY in said else "answer"), said
+
+    # ---- Telegram (webhook)
+    def _telegram_asker(self, n: int) -> None:
+        chat = 7 * 10**8 + secrets.randbelow(10**8)
+        telegram = self.topology.telegram
+        http = httpx.Client(timeout=DEADLINE)
+        for i in range(10**6):
+            if self._stop.is_set():
+                break
+            before = len(telegram.messages(chat))
+            update = telegram.text_update(chat, QUESTIONS[(n + i + 3) % len(QUESTIONS)])
+            started = time.monotonic()
+            outcome = "error:no gateway"
+            for url in self.topology.cluster.gateway_urls[n % 2:] + self.topology.cluster.gateway_urls[:n % 2]:
+                try:
+                    response = http.post(f"{url}/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+                except httpx.ConnectError:
+                    continue
+                except httpx.HTTPError:
+                    outcome = "dropped"
+                    break
+                outcome = "error:no answer" if response.status_code == 200 else f"error:webhook {response.status_code}"
+                break
+            said, took = "", 0.0
+            deadline = started + TELEGRAM_PATIENCE
+            while outcome == "error:no answer" and time.monotonic() < deadline:
+                got = telegram.messages(chat)
+                if len(got) > before:
+                    said, took = got[before].text, time.monotonic() - started
+                    outcome = "sorry" if SORRY in said else "answer"
+                    break
+                time.sleep(0.05)
+            self.record(Turn(f"tg:{chat}", started, took or time.monotonic() - started, outcome, said))
+            _settle(lambda: len(telegram.messages(chat)), 1.2, 6.0)  # a long answer comes in pieces, 1 s apart
+        http.close()
+
+
+# ---------------------------------------------------------------- what a test checks
+
+
+def outcomes(turns: List[Turn]) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
+    for turn in turns:
+        counts[turn.outcome] = counts.get(turn.outcome, 0) + 1
+    return counts
+
+
+def recovered_after(load: Load, since: float) -> float:
+    """Seconds from `since` until every graduate's turns are answered again (the start of each
+    graduate's final run of answers)."""
+    last_bad: Dict[str, float] = {}
+    for turn in load.between(since):
+        if turn.outcome != "answer":
+            last_bad[turn.player] = max(last_bad.get(turn.player, since), turn.at + turn.took)
+    return max(last_bad.values(), default=since) - since
+
+
+def confirmed_are_saved(topology: Topology, confirmed: List[Tuple[str, str]]) -> List[str]:
+    """The confirmed registrations the database does not hold under the same reference."""
+    ledger = topology.ledger()
+    problems = []
+    for identity, ref in confirmed:
+        found = ledger.find(identity)
+        if found is None or found.ref != ref:
+            problems.append(f"{identity}: confirmed {ref}, database has {found.ref if found else None}")
+    return problems
+
+
+def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.1)
+
+
+def _settle(count: Callable[[], int], quiet: float, most: float) -> None:
+    """Until `count` has not changed for `quiet` seconds (at most `most`)."""
+    end, last, since = time.monotonic() + most, count(), time.monotonic()
+    while time.monotonic() < end and time.monotonic() - since < quiet:
+        time.sleep(0.1)
+        if count() != last:
+            last, since = count(), time.monotonic()
+
+
+def _redis_up(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
