@@ -98,8 +98,14 @@ class MemoryStore:
 class RedisStore:
     def __init__(self, url: str, prefix: str = "gw:") -> None:
         from redis import asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
-        self._redis = aioredis.from_url(url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0)
+        # after a Redis restart every pooled connection is dead: one immediate retry on a fresh
+        # connection, instead of one failed request per pooled connection
+        self._redis = aioredis.from_url(url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0,
+                                        retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError])
         self._prefix = prefix
 
     async def claim(self, key: str, ttl: float) -> bool:
