@@ -64,7 +64,7 @@ benchmark-gateway: model  ## WeChat round trips through the gateway vs bare Rasa
 benchmark-push: venv  ## 100,000-recipient fan-out and Telegram send rate (docs/push-benchmark.md; needs Redis, PostgreSQL)
 	$(PY) -m scripts.push_benchmark
 
-LOAD_ARGS ?= --replicas 2 --graduates 4,8,16 --duration 30 --mix kb
+LOAD_ARGS ?= --replicas 2 --graduates 4,8,16,24 --duration 30 --warm-up 10 --mix kb
 benchmark-load: model  ## graduates through the WeChat/Telegram stand-ins on the cluster (docs/load.md; needs Redis, PostgreSQL)
 	$(PY) -m scripts.load $(LOAD_ARGS)
 
