@@ -14,7 +14,7 @@ from actions.common import REPHRASE, Button, answered, button, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
 from actions.policy import mentioned_topics
-from actions.registration.storage import open_ledger, run
+from actions.registration.storage import ledger_store, run
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
 from unanswered.store import UnansweredStore
@@ -79,20 +79,9 @@ async def remember_unanswered(tracker: Tracker, reason: str) -> None:
     intent = message.get("intent") or {}
     channel = tracker.sender_id.split(":", 1)[0] if ":" in tracker.sender_id else "rest"
     try:
-        await run(unanswered_store().record, channel, text, reason, intent.get("name"), intent.get("confidence"))
+        await run(ledger_store(UnansweredStore).record, channel, text, reason, intent.get("name"), intent.get("confidence"))
     except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
         log.warning("unanswered question not recorded: %s", type(error).__name__)
-
-
-_unanswered: Optional[UnansweredStore] = None
-
-
-def unanswered_store() -> UnansweredStore:
-    global _unanswered
-    if _unanswered is None:
-        ledger = open_ledger()
-        _unanswered = UnansweredStore(ledger.engine, ledger.cipher)
-    return _unanswered
 
 
 def consecutive_misses(tracker: Tracker) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import answered, button
 from actions.knowledge import kb
-from actions.registration.storage import open_ledger, run
+from actions.registration.storage import ledger_store, open_ledger, run
 from actions.routes import human_routes_text
 from handoff.store import IDLE_DAYS, HandoffStore
 from ledger.config import LedgerConfigError
@@ -41,15 +41,8 @@ TASK_INTENTS = {"register": "action_registration", "update_registration": "actio
 QUIET = {"quiet": "handoff"}
 UNAVAILABLE = "转人工服务暂时出了点问题，你的消息可能没有送到工作人员那里。请稍后再试，急事可以拨打12333人社服务热线。"
 
-_store: Optional[HandoffStore] = None
-
-
 def handoff_store() -> HandoffStore:
-    global _store
-    if _store is None:
-        ledger = open_ledger()
-        _store = HandoffStore(ledger.engine, ledger.cipher)
-    return _store
+    return ledger_store(HandoffStore)
 
 
 def opening_text(registering: bool) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handoff.db import handoff_messages, handoffs
 from ledger.crypto import Cipher
-from ledger.db import now
+from ledger.db import now, utc
 from ledger.pii import mask_personal_numbers
 
 IDLE_DAYS = 7
@@ -46,10 +46,10 @@ class Case:
     closed_by: Optional[str]
 
     def idle_since(self, moment: datetime) -> timedelta:
-        return moment - _aware(self.updated_at)
+        return moment - utc(self.updated_at)
 
     def wechat_window_open(self, moment: datetime) -> bool:
-        return self.channel != "wx" or moment - _aware(self.last_inbound_at) < WECHAT_WINDOW
+        return self.channel != "wx" or moment - utc(self.last_inbound_at) < WECHAT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,10 @@ class HandoffError(ValueError):
     """A change the case's state does not allow; the message says why (for staff, Chinese)."""
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; everything stored is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=now().tzinfo)
-
-
 def _case(row: Row) -> Case:
-    return Case(row.id, row.identity, row.channel, row.district, row.status, _aware(row.opened_at),
-                _aware(row.last_inbound_at), _aware(row.updated_at), row.claimed_by,
-                _aware(row.closed_at) if row.closed_at else None, row.closed_by)
+    return Case(row.id, row.identity, row.channel, row.district, row.status, utc(row.opened_at),
+                utc(row.last_inbound_at), utc(row.updated_at), row.claimed_by,
+                utc(row.closed_at) if row.closed_at else None, row.closed_by)
 
 
 class HandoffStore:
@@ -263,7 +258,7 @@ class HandoffStore:
         return int(result.inserted_primary_key[0])
 
     def _message(self, row: Row) -> Message:
-        return Message(row.id, _aware(row.at), row.author, row.staff, self.cipher.decrypt(row.text_enc) or "",
+        return Message(row.id, utc(row.at), row.author, row.staff, self.cipher.decrypt(row.text_enc) or "",
                        row.delivery, row.last_error)
 
     def _summary(self, conn: Connection, case: Case) -> Dict[str, Any]:
@@ -271,7 +266,7 @@ class HandoffStore:
                             .order_by(handoff_messages.c.id.desc()).limit(1)).first()
         last_staff = conn.execute(select(func.max(handoff_messages.c.at)).where(and_(
             handoff_messages.c.handoff_id == case.id, handoff_messages.c.author == "staff"))).scalar()
-        waiting = last_staff is None or _aware(last_staff) < case.last_inbound_at
+        waiting = last_staff is None or utc(last_staff) < case.last_inbound_at
         moment = now()
         return {"case": case, "last": self._message(last) if last else None, "waiting": waiting,
                 "window_open": case.wechat_window_open(moment)}

@@ -9,7 +9,7 @@ in db.py, so replaying history on an empty database always gives the same result
 from __future__ import annotations
 
 import logging
-from typing import Callable, List, Tuple
+from typing import Callable, List, NamedTuple, Tuple
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
@@ -21,10 +21,21 @@ Step = Callable[[Connection], None]
 _LOCK_ID = 4_711_202_203  # any constant shared by every process migrating this database
 
 
+class _Types(NamedTuple):
+    """The column types the steps' DDL needs, per database."""
+    serial: str
+    big: str
+    stamp: str
+
+
+def _types(conn: Connection) -> _Types:
+    if conn.dialect.name == "postgresql":
+        return _Types("SERIAL PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "TIMESTAMP WITH TIME ZONE")
+    return _Types("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER PRIMARY KEY AUTOINCREMENT", "DATETIME")
+
+
 def _v1_initial(conn: Connection) -> None:
-    dialect = conn.dialect.name
-    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    serial, _, stamp = _types(conn)
     statements = [
         f"""CREATE TABLE registrations (
             id {serial},
@@ -58,10 +69,7 @@ def _v1_initial(conn: Connection) -> None:
 
 def _v2_notices(conn: Connection) -> None:
     """Notices, subscriptions, broadcasts and their deliveries (notices/, bot/push/)."""
-    dialect = conn.dialect.name
-    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    big = "BIGSERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    serial, big, stamp = _types(conn)
     statements = [
         f"""CREATE TABLE notices (
             id {serial},
@@ -107,8 +115,7 @@ def _v2_notices(conn: Connection) -> None:
 
 def _v3_staff(conn: Connection) -> None:
     """Staff accounts and sessions of the web console (bot/console/)."""
-    dialect = conn.dialect.name
-    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    stamp = _types(conn).stamp
     statements = [
         f"""CREATE TABLE staff_users (
             username VARCHAR(64) PRIMARY KEY,
@@ -132,10 +139,7 @@ def _v3_staff(conn: Connection) -> None:
 def _v4_casework(conn: Connection) -> None:
     """Handoffs to a person (cases and their messages) and the questions the assistant could not
     answer (handoff/, unanswered/)."""
-    dialect = conn.dialect.name
-    serial = "SERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    big = "BIGSERIAL PRIMARY KEY" if dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    stamp = "TIMESTAMP WITH TIME ZONE" if dialect == "postgresql" else "DATETIME"
+    serial, big, stamp = _types(conn)
     statements = [
         f"""CREATE TABLE handoffs (
             id {serial},

@@ -14,7 +14,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.crypto import Cipher
-from ledger.db import now
+from ledger.db import now, utc
 from ledger.pii import mask_personal_numbers
 from policy_kb.text import normalize_chars
 from unanswered.db import unanswered_questions as table
@@ -39,10 +39,6 @@ class Question:
 
 def normalised(text: str) -> str:
     return re.sub(r"[\s，。！？?!,.、~～…]+", "", normalize_chars(text)).lower()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=now().tzinfo)
 
 
 class UnansweredStore:
@@ -97,6 +93,6 @@ class UnansweredStore:
         newest = rows[0]
         return Question(
             key=key, text=self.cipher.decrypt(newest.text_enc) or "", count=len(rows),
-            first_at=_aware(rows[-1].at), last_at=_aware(newest.at),
+            first_at=utc(rows[-1].at), last_at=utc(newest.at),
             channels=sorted({r.channel for r in rows}), reasons=sorted({r.reason for r in rows}),
             guess=newest.guess)

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Dict, Optional, TypeVar
+
+from sqlalchemy.engine import Engine
 
 from ledger.config import settings_from_env
+from ledger.crypto import Cipher
 from ledger.store import Ledger
 
 T = TypeVar("T")
 _ledger: Optional[Ledger] = None
+_stores: Dict[Any, Any] = {}
 
 
 def open_ledger() -> Ledger:
@@ -16,6 +20,14 @@ def open_ledger() -> Ledger:
     if _ledger is None:
         _ledger = Ledger.open(settings_from_env())
     return _ledger
+
+
+def ledger_store(kind: Callable[[Engine, Cipher], T]) -> T:
+    """One `kind` store (handoff cases, unanswered questions …) on the ledger's engine and keys."""
+    if kind not in _stores:
+        ledger = open_ledger()
+        _stores[kind] = kind(ledger.engine, ledger.cipher)
+    return _stores[kind]  # type: ignore[no-any-return]
 
 
 async def run(call: Callable[..., T], *args: Any) -> T:

@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import and_, func, or_, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine, Row
 
 from bot.console.db import staff_sessions, staff_users
 from bot.console.passwords import DUMMY_HASH, hash_password, verify_password
-from ledger.db import now
+from ledger.db import now, utc
 from ledger.export import district_matches
 
 ROLES = ("city", "district")
@@ -63,8 +63,7 @@ class Login:
 
 
 def aware(value: Optional[datetime]) -> Optional[datetime]:
-    """SQLite hands back naive UTC."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    return utc(value) if value is not None else None
 
 
 class StaffStore:

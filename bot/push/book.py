@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.push.limits import BEIJING
 from bot.push.outcome import Outcome
-from ledger.db import audit_log, follow_ups, now, registrations
+from ledger.db import audit_log, follow_ups, now, registrations, utc
 from notices.db import broadcasts, deliveries, recipients
 
 FINAL = ("sending", "unknown")
@@ -42,7 +42,7 @@ class Row:
     inactive: Optional[str]  # the recipients table's mark: blocked | unsubscribed
 
     def due(self, at: datetime) -> bool:
-        return self.next_attempt_at is None or _aware(self.next_attempt_at) <= at
+        return self.next_attempt_at is None or utc(self.next_attempt_at) <= at
 
 
 class Book:
@@ -188,8 +188,3 @@ def _recommendation_follow_up(conn: Connection, row: Row, title: str, stamp: dat
 
 def beijing_today() -> date:
     return now().astimezone(BEIJING).date()
-
-
-def _aware(stamp: datetime) -> datetime:
-    """SQLite gives naive datetimes back (stored as UTC)."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=now().tzinfo)
