@@ -17,7 +17,6 @@ from typing import Dict, Iterator, Tuple
 
 import httpx
 import pytest
-import redis
 from sqlalchemy import create_engine, text
 
 from bot.console.app import staff_store
@@ -30,7 +29,7 @@ from ledger.store import Ledger
 from tests.conftest import Conversation, free_port
 from tests.databases import ADMIN_URL, postgres_database
 from tests.observability.prometheus import Samples, parse, total, value
-from tests.push.conftest import REDIS_URL, TOKEN as PUSH_TOKEN, Bureau, chats, worker_env
+from tests.push.conftest import TOKEN as PUSH_TOKEN, Bureau, chats, redis_prefix, worker_env  # noqa: F401 - redis_prefix is a fixture
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes
 
@@ -214,18 +213,6 @@ def test_console_counts_logins_and_is_503_when_its_database_is_gone(console_db: 
 
 
 # ---------------------------------------------------------------- push worker
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    prefix = f"test-obs-{secrets.token_hex(4)}:"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        for key in client.scan_iter(match=prefix + "*", count=1000):
-            client.delete(key)
-    finally:
-        client.close()
 
 
 def test_push_worker_counts_deliveries_and_reports_its_queues(redis_prefix: str, tmp_path: Path) -> None:
