@@ -27,6 +27,7 @@ A setting that is wrong stops Rasa at start-up with the variable named (TrackerS
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EXPIRE_SECONDS = 604800
 REDIS_KEY_PREFIX = "rasa"  # Rasa appends ":tracker:"; the lock store uses `rasa:lock:`
 SWEEP_SECONDS = 600.0
+MERGED_BY_RASA = "tracker store: the saved conversation did not continue the stored one; merged as Rasa does"
 
 
 class TrackerStoreConfigError(Exception):
@@ -111,12 +113,51 @@ def _backend(settings: StoreSettings, domain: Optional[Domain], broker: Optional
     password = unquote(parts.password) if parts.password else None
     username = unquote(parts.username) if parts.username else None
     if settings.backend == "redis":
-        return RedisTrackerStore(domain or Domain.empty(), host=parts.hostname or "localhost", port=parts.port or 6379,
+        return ContinuingRedisTrackerStore(domain or Domain.empty(), host=parts.hostname or "localhost", port=parts.port or 6379,
                                  db=int(parts.path.strip("/") or 0), username=username, password=password,
                                  event_broker=broker, record_exp=settings.expire_seconds, key_prefix=REDIS_KEY_PREFIX,
                                  use_ssl=parts.scheme == "rediss")
     return SQLTrackerStore(domain, dialect="postgresql", host=parts.hostname, port=parts.port, db=parts.path.strip("/"),
                            username=username, password=password, event_broker=broker, query=dict(parse_qsl(parts.query)) or None)
+
+
+class ContinuingRedisTrackerStore(RedisTrackerStore):
+    """Rasa's Redis tracker store, saving without rebuilding what is stored.
+
+    `retrieve` hands Rasa only the conversation's latest session, so Rasa's `save` reads the stored
+    conversation back to keep the earlier sessions: it rebuilds the stored tracker (every event
+    replayed), replays the new one back to the stored one's last timestamp and compares the two
+    event lists, only to find, turn after turn, that the new events simply continue the stored
+    ones (a fifth of Rasa's CPU per turn under load, more as conversations grow). Here that is
+    checked on the stored JSON's event dicts; only when it fails does Rasa's merge run. What is
+    stored is the same either way."""
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        await self.stream_events(tracker)
+        key = self.key_prefix + tracker.sender_id
+        events = [event.as_dict() for event in tracker.events]
+        stored = self.red.get(key)
+        if stored is not None:
+            merged = continued_events(json.loads(stored).get("events") or [], events)
+            if merged is None:  # not a continuation (edited history, a truncated tracker): Rasa's merge
+                log.info(MERGED_BY_RASA)
+                prior = self.deserialise_tracker(tracker.sender_id, stored)
+                merged = [event.as_dict() for event in self._merge_trackers(prior, tracker).events] if prior else events
+            events = merged
+        self.red.set(key, json.dumps({"events": events, "name": tracker.sender_id}), ex=timeout or self.record_exp)
+
+
+def continued_events(stored: List[Dict[str, Any]], new: List[Dict[str, Any]]) -> Optional[List[Dict[str, Any]]]:
+    """The stored events followed by what `new` adds, when `new` continues them: `new` begins with
+    every stored event, or with the stored events from some point on (the latest session, which
+    is all that `retrieve` returned). None when `new` does not continue them."""
+    if new[:len(stored)] == stored:
+        return new
+    if new:
+        for start in range(len(stored) - 1, 0, -1):
+            if stored[start] == new[0] and new[:len(stored) - start] == stored[start:]:
+                return stored[:start] + new
+    return None
 
 
 class PrivateTrackerStore(TrackerStore):

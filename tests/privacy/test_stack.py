@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from bot.stack import ROOT, Stack
 from ledger.config import settings_from_env
 from ledger.store import Ledger
+from nlu.private_store import MERGED_BY_RASA
 from tests.conftest import TEST_LEDGER_ENV, Conversation, free_port
 from tests.privacy.conftest import EXPIRE_SECONDS
 
@@ -96,6 +97,20 @@ def test_redis_holds_no_name_phone_or_id_and_expires(redis_registration: str, re
     assert_private(raw, "Redis")
     assert json.dumps("〔姓名〕")[1:-1] in raw and "139****4321" in raw  # the conversation is there, masked
     assert 0 < redis_client.ttl(f"rasa:tracker:{redis_registration}") <= EXPIRE_SECONDS
+
+
+def test_redis_saves_each_turn_as_a_continuation_of_what_it_stored(redis_registration: str, redis_stack: Stack,
+                                                                    redis_client: "redis.Redis[bytes]") -> None:
+    """A whole registration through the real Rasa: every save took the store's own path, never
+    Rasa's rebuild-and-merge, and what is stored is the conversation Rasa serves back."""
+    assert MERGED_BY_RASA not in (redis_stack.log_dir / "rasa.log").read_text(encoding="utf-8")
+    stored = json.loads(redis_client.get(f"rasa:tracker:{redis_registration}") or b"{}")["events"]
+    talk = Conversation(redis_stack, redis_registration)
+    try:
+        served = talk.http.get(f"/conversations/{redis_registration}/tracker").json()["events"]
+    finally:
+        talk.http.close()
+    assert len(stored) > 40 and [e["event"] for e in stored] == [e["event"] for e in served]
 
 
 def test_postgresql_holds_no_name_phone_or_id(sql_registration: str, sql_stack: Tuple[Stack, str]) -> None:

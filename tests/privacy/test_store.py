@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import secrets
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 import pytest
 from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.tracker_store import RedisTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
-from nlu.private_store import SWEEP_SECONDS, PrivateTrackerStore, StoreSettings, TrackerStoreConfigError, private_tracker, settings_from_env
+from nlu.private_store import SWEEP_SECONDS, ContinuingRedisTrackerStore, PrivateTrackerStore, continued_events, StoreSettings, TrackerStoreConfigError, private_tracker, settings_from_env
 from nlu.redaction import MARKER_KEY, find_spans, marker
 from tests.databases import postgres_database
 
 NAME = "林晓雨"
+REDIS = urlsplit(os.environ.get("TEST_REDIS_URL_PRIVACY", "redis://127.0.0.1:6379/12"))
 DOMAIN = Domain.empty()
 SLOTS = [AnySlot("active_task", mappings=[{"type": "custom"}], influence_conversation=False),
          AnySlot("session_started_metadata", mappings=[{"type": "custom"}], influence_conversation=False)]
@@ -142,3 +147,80 @@ def test_idle_conversations_expire_in_postgresql() -> None:
             left = dict(conn.execute(text("SELECT sender_id, count(*) FROM events GROUP BY sender_id")).all())
         store.inner.engine.dispose()  # type: ignore[attr-defined]
         assert "old" not in left and left["new"] > 0
+
+
+# ---- the Redis backend's save (ContinuingRedisTrackerStore) ------------------------------------
+
+def session(first: bool, *questions: str) -> List[List[Event]]:
+    """A session as Rasa logs it: the session start, then one question and its answer per turn."""
+    start: List[Event] = [ActionExecuted("action_session_start"), SessionStarted(),
+                          SlotSet("session_started_metadata", {"channel": "wx"}), ActionExecuted("action_listen")]
+    turns: List[List[Event]] = [start] if first else [[ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]]
+    for number, question in enumerate(questions):
+        parse = {"intent": {"name": "faq", "confidence": 0.93}, "entities": [{"entity": "policy", "value": "社保补贴", "start": 0, "end": 4}],
+                 "intent_ranking": [{"name": "faq", "confidence": 0.93}, {"name": "ask_policy", "confidence": 0.05}],
+                 "response_selector": {"all_retrieval_intents": ["faq"], "faq": {"response": {"responses": None, "confidence": 0.9},
+                                                                                "ranking": [{"confidence": 0.9, "intent_response_key": "faq/social"}]}}}
+        turns.append([UserUttered(question, parse["intent"], parse["entities"], parse_data=parse, metadata={"msg_id": number}),
+                      ActionExecuted("action_answer", policy="RulePolicy", confidence=1.0),
+                      BotUttered(f"答：{question}", {"buttons": [{"title": "更多", "payload": "/more"}]}, {"source": "通知 二（一）"}),
+                      ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0)])
+    return turns
+
+
+def played(store: TrackerStore, sender: str, turns: List[List[Event]]) -> bytes:
+    """Each turn as Rasa runs it: retrieve (the latest session), add the turn's events, save."""
+    async def play() -> None:
+        for events in turns:
+            current = await store.retrieve(sender) or tracker(sender, [])
+            current.update_with_events(events, domain=None, override_timestamp=False)
+            await store.save(current)
+    asyncio.run(play())
+    return store.red.get(store.key_prefix + sender)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def redis_stores() -> Iterator[Tuple[TrackerStore, TrackerStore]]:
+    """Rasa's own Redis store and ours, each under a key prefix of its own on the test Redis."""
+    tag = secrets.token_hex(4)
+    settings = dict(host=REDIS.hostname, port=REDIS.port, db=int(REDIS.path.strip("/")), record_exp=600)
+    rasas, ours = RedisTrackerStore(DOMAIN, key_prefix=f"rasa{tag}", **settings), ContinuingRedisTrackerStore(DOMAIN, key_prefix=f"ours{tag}", **settings)
+    yield rasas, ours
+    for store in (rasas, ours):
+        for key in store.red.scan_iter(match=f"{store.key_prefix}*"):
+            store.red.delete(key)
+
+
+def test_redis_save_stores_exactly_what_rasas_own_save_stores(redis_stores: Tuple[TrackerStore, TrackerStore]) -> None:
+    turns = session(True, "社保补贴怎么申请", "见习补贴多少钱", "我还能领吗") + session(False, "一次性扩岗补助是什么", "在哪里办")
+    rasas, ours = redis_stores
+    expected, stored = played(rasas, "grad-1", turns), played(ours, "grad-1", turns)
+    assert stored == expected
+    assert len(json.loads(stored)["events"]) == sum(len(t) for t in turns)  # the first session kept
+    assert 0 < ours.red.ttl(ours.key_prefix + "grad-1") <= 600  # type: ignore[attr-defined]
+
+
+def test_redis_save_of_a_tracker_that_does_not_continue_the_stored_one_takes_rasas_merge(
+        redis_stores: Tuple[TrackerStore, TrackerStore]) -> None:
+    turns = session(True, "社保补贴怎么申请", "见习补贴多少钱")
+    later = time.time() + 5  # another turn saved from a tracker holding only that turn
+    other = [_at(e, later) for e in session(True, "我想登记")[1]]
+    rasas, ours = redis_stores
+    for store in redis_stores:
+        played(store, "grad-2", turns)
+
+    async def save_other(store: TrackerStore) -> bytes:
+        await store.save(tracker("grad-2", other))
+        return store.red.get(store.key_prefix + "grad-2")  # type: ignore[attr-defined]
+    assert asyncio.run(save_other(ours)) == asyncio.run(save_other(rasas))
+
+
+def test_a_stored_conversation_is_continued_without_rasas_merge() -> None:
+    """The fast path holds after the JSON round trip the stored value went through."""
+    events = [e.as_dict() for t in session(True, "社保补贴怎么申请", "见习补贴多少钱") for e in t]
+    stored = json.loads(json.dumps({"events": events[:-5]}))["events"]
+    assert continued_events(stored, events) == events
+    latest = events.index(next(e for e in events[1:] if e.get("name") == "action_listen"))  # a later point to start from
+    assert continued_events(stored, events[latest:]) == events
+    edited = [*events[:4], {**events[4], "text": "改过的问题"}, *events[5:]]
+    assert continued_events(stored, edited) is None
