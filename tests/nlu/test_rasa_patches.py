@@ -1,18 +1,25 @@
 """nlu/rasa_patches.py: the graph runner with each target set's graph built once gives what
-Rasa's own runner gives, run after run, whatever the targets and inputs."""
+Rasa's own runner gives, run after run, whatever the targets and inputs; calls to an endpoint
+share one connection, which is closed before the server would drop it, and a server that went
+away is reached again on a new one."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Text
+from typing import Any, Dict, Iterator, List, Text, Tuple
 
+import aiohttp
 import pytest
+from aiohttp import web
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.utils.endpoints import EndpointConfig
 
 from nlu import rasa_patches
+from tests.conftest import free_port
 
 RASAS_RUN = DaskGraphRunner.run
 
@@ -64,3 +71,73 @@ def test_each_target_set_builds_its_graph_once_with_only_what_it_needs(runner: D
         rasa_patches._run(runner, {"__input__": value}, ["left"])
     graphs = runner.__dict__[rasa_patches._GRAPHS]
     assert set(graphs) == {("other",), ("left",)} and set(graphs[("left",)]) == {"base", "left"}
+
+
+# ---- one session per endpoint (calls to the action server) -------------------------------------
+
+async def serve(port: int, keep_alive: float) -> Tuple[web.AppRunner, List[int]]:
+    """A loopback HTTP server answering JSON, noting each request's client port (its connection)
+    and closing idle connections after `keep_alive` seconds, as Sanic does after 5 s."""
+    peers: List[int] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"events": [], "responses": [], "got": await request.json()})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app, keepalive_timeout=keep_alive)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, peers
+
+
+async def close(endpoint: EndpointConfig) -> None:
+    await endpoint.__dict__[rasa_patches._KEPT][1].close()
+
+
+@pytest.fixture
+def patched_sessions() -> Iterator[None]:
+    rasas = EndpointConfig.session
+    EndpointConfig.session = rasa_patches._session  # type: ignore[assignment]
+    yield
+    EndpointConfig.session = rasas  # type: ignore[assignment]
+
+
+def test_action_calls_share_one_connection_until_it_idles(patched_sessions: None) -> None:
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+
+    async def scenario() -> List[int]:
+        runner, peers = await serve(port, keep_alive=5.0)
+        try:
+            for n in range(5):
+                assert (await endpoint.request(json={"n": n}))["got"] == {"n": n}
+            await asyncio.sleep(rasa_patches.KEEP_ALIVE_SECONDS + 0.5)  # idle: the client closes it first
+            assert (await endpoint.request(json={"n": 5}))["got"] == {"n": 5}
+            return peers
+        finally:
+            await runner.cleanup()
+            await close(endpoint)
+    peers = asyncio.run(scenario())
+    assert len(set(peers[:5])) == 1 and peers[5] != peers[0]
+
+
+def test_a_restarted_action_server_is_reached_on_a_new_connection(patched_sessions: None) -> None:
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+
+    async def scenario() -> None:
+        runner, _ = await serve(port, keep_alive=5.0)
+        assert (await endpoint.request(json={"n": 1}))["got"] == {"n": 1}
+        await runner.cleanup()  # gone: its connections closed, as the kernel closes a killed process's
+        await asyncio.sleep(0.2)  # the client's loop sees them close before the next turn
+        with pytest.raises(aiohttp.ClientConnectorError):  # down: refused, as without the patch
+            await endpoint.request(json={"n": 2})
+        runner, peers = await serve(port, keep_alive=5.0)
+        try:
+            assert (await endpoint.request(json={"n": 3}))["got"] == {"n": 3} and len(peers) == 1
+        finally:
+            await runner.cleanup()
+            await close(endpoint)
+    asyncio.run(scenario())
