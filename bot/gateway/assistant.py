@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import httpx
 
@@ -34,6 +34,16 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 class AssistantUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time or answered an error."""
+
+
+def request_body(sender: str, text: str, turn: Optional[str] = None, once: bool = False) -> Dict[str, Any]:
+    """What the REST channel is sent for one message."""
+    body: Dict[str, Any] = {"sender": sender, "message": text}
+    if turn:
+        body["metadata"] = {"turn_id": turn}
+        if once:
+            body["once"] = True
+    return body
 
 
 def replica_order(sender: str, urls: Sequence[str]) -> List[str]:
@@ -57,13 +67,17 @@ class Assistant:
         # connecting on loopback is instant or refused: a short connect timeout fails over fast
         self._http = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0), limits=limits)
 
-    async def ask(self, channel: str, user: str, text: str) -> List[Reply]:
+    async def ask(self, channel: str, user: str, text: str, turn: Optional[str] = None, once: bool = False) -> List[Reply]:
+        """The assistant's replies to one message. `turn` names the turn (Rasa keeps it on the user
+        event); `once` (with `turn`): a turn sent again — Rasa answers it from the conversation when
+        it already ran there and runs it only when it did not (nlu/private_rest.py)."""
         sender = f"{channel}:{user}"
         started = time.perf_counter()
         order = self.order(sender)
+        body = request_body(sender, text, turn, once)
         for number, url in enumerate(order, 1):
             try:
-                response = await self._http.post(url + WEBHOOK, json={"sender": sender, "message": text})
+                response = await self._http.post(url + WEBHOOK, json=body)
             except NOT_SENT as error:
                 self._pass_over(url)
                 if number < len(order):

@@ -1,5 +1,5 @@
-"""Small shared state of the gateway: claims (dedupe of WeChat retries, replayed nonces), the
-WeChat access token, the choices each graduate was last offered, inactive users, and the web
+"""Small shared state of the gateway: claims (dedupe of WeChat retries and who holds each push,
+replayed nonces), the WeChat access token, the choices each graduate was last offered, inactive users, and the web
 chat's inbox of staff replies (handoff).
 
 With REDIS_URL, every gateway replica shares it through Redis (keys under `gw:`); without, it
@@ -11,8 +11,12 @@ from typing import Dict, List, Optional, Protocol, Tuple
 
 
 class Store(Protocol):
-    async def claim(self, key: str, ttl: float) -> bool:
-        """True for the first caller only (until `ttl` seconds pass)."""
+    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
+        """True for the first caller only (until `ttl` seconds pass); the key then holds `value`."""
+
+    async def swap(self, key: str, expected: str, value: str) -> bool:
+        """Replace the value at `key` by `value` only while it is `expected` (its expiry stays);
+        True when replaced. Atomic: of two callers expecting the same value, one wins."""
 
     async def get(self, key: str) -> Optional[str]:
         ...
@@ -50,12 +54,18 @@ class MemoryStore:
             return None
         return value
 
-    async def claim(self, key: str, ttl: float) -> bool:
+    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
         if self._live(key) is not None:
             return False
-        self._data[key] = ("1", time.monotonic() + ttl)
+        self._data[key] = (value, time.monotonic() + ttl)
         if len(self._data) > 100_000:
             self._sweep()
+        return True
+
+    async def swap(self, key: str, expected: str, value: str) -> bool:
+        if self._live(key) != expected:
+            return False
+        self._data[key] = (value, self._data[key][1])
         return True
 
     async def get(self, key: str) -> Optional[str]:
@@ -107,9 +117,13 @@ class RedisStore:
         self._redis = aioredis.from_url(url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0,
                                         retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError])
         self._prefix = prefix
+        self._swap = self._redis.register_script(_SWAP)
 
-    async def claim(self, key: str, ttl: float) -> bool:
-        return bool(await self._redis.set(self._prefix + key, "1", nx=True, px=int(ttl * 1000)))
+    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
+        return bool(await self._redis.set(self._prefix + key, value, nx=True, px=int(ttl * 1000)))
+
+    async def swap(self, key: str, expected: str, value: str) -> bool:
+        return bool(await self._swap(keys=[self._prefix + key], args=[expected, value]))
 
     async def get(self, key: str) -> Optional[str]:
         value = await self._redis.get(self._prefix + key)
@@ -132,6 +146,16 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.close()
+
+
+# compare-and-set keeping the key's expiry (KEEPTTL: Redis 6 or later)
+_SWAP = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
 
 
 def make_store(redis_url: Optional[str], prefix: str = "gw:") -> Store:

@@ -25,6 +25,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from bot.channels.wechat.channel import SEND_AGAIN
 from bot.cluster import Cluster, Ports, running_cluster
 from bot.gateway.assistant import SORRY
 from ledger.store import Ledger
@@ -39,6 +40,8 @@ TG_TOKEN = f"{secrets.randbelow(10**9) + 10**8}:{secrets.token_urlsafe(30)}"
 TG_SECRET = secrets.token_urlsafe(24)
 SHARED_REDIS = os.environ.get("TEST_REDIS_URL_CLUSTER", "redis://127.0.0.1:6379/13")
 DEADLINE = 5.0  # WeChat's
+WECHAT_ATTEMPTS = 3  # WeChat sends a push it got no reply to again, the same MsgId, 3 attempts in all
+RESEND_AFTER = 5.0  # seconds from one attempt to the next
 TELEGRAM_PATIENCE = 20.0  # a Telegram answer later than this counts as none
 
 
@@ -197,10 +200,15 @@ REF = re.compile(r"QZ-[0-9A-Z]{4}-[0-9A-Z]{4}")
 class Turn:
     who: str
     at: float          # when it was sent (monotonic)
-    took: float        # until the answer (or the error) came back
+    took: float        # until the answer (or the error) came back; WeChat: to the last attempt
     outcome: str       # answer | sorry | late (WeChat `success`, the answer follows) | dropped | error:<what>
     text: str = ""
     player: str = field(default_factory=lambda: threading.current_thread().name)  # the graduate playing
+    resent: float = 0.0  # WeChat: seconds from the first attempt to the last (0: answered at once)
+
+    @property
+    def ended(self) -> float:
+        return self.at + self.resent + self.took
 
 
 def answers_for(phone: str) -> List[Tuple[str, str]]:
@@ -287,26 +295,35 @@ class Load:
         http.close()
 
     def _push(self, http: httpx.Client, openid: str, text: str, home: int) -> str:
-        """One message; the passive reply's text ('' when none came)."""
-        params, body = self.topology.pushes.signed(self.topology.pushes.text(openid, text))
-        urls = self.topology.cluster.gateway_urls
+        """One message, sent again as WeChat does when an attempt got no reply (the same MsgId, a
+        new timestamp and nonce); the passive reply's text ('' when none came)."""
+        xml = self.topology.pushes.text(openid, text)
         started = time.monotonic()
-        outcome, said = "error:no gateway", ""
+        for attempt in range(1, WECHAT_ATTEMPTS + 1):
+            tried = time.monotonic()
+            outcome, said = self._attempt(http, xml, home)
+            if outcome not in ("dropped", "error:timeout") or attempt == WECHAT_ATTEMPTS or self._stop.is_set():
+                break
+            time.sleep(max(0.0, tried + RESEND_AFTER - time.monotonic()))
+        resent = tried - started if attempt > 1 else 0.0
+        self.record(Turn(f"wx:{openid}", started, time.monotonic() - tried, outcome, said, resent=resent))
+        return said
+
+    def _attempt(self, http: httpx.Client, xml: str, home: int) -> Tuple[str, str]:
+        """One attempt through the gateways (a load balancer passes over one that refuses)."""
+        params, body = self.topology.pushes.signed(xml)
+        urls = self.topology.cluster.gateway_urls
         for url in urls[home % len(urls):] + urls[:home % len(urls)]:
             try:
                 response = http.post(f"{url}/wechat", params=params, content=body, headers={"content-type": "text/xml"})
             except httpx.ConnectError:
                 continue  # the load balancer's health check: try the next gateway
             except httpx.TimeoutException:
-                outcome = "error:timeout"
-                break
+                return "error:timeout", ""
             except httpx.TransportError:
-                outcome = "dropped"  # the gateway died with the push in hand
-                break
-            outcome, said = self._read(response)
-            break
-        self.record(Turn(f"wx:{openid}", started, time.monotonic() - started, outcome, said))
-        return said
+                return "dropped", ""  # the gateway died with the push in hand
+            return self._read(response)
+        return "error:no gateway", ""
 
     def _read(self, response: httpx.Response) -> Tuple[str, str]:
         if response.status_code != 200:
@@ -314,7 +331,7 @@ class Load:
         if response.content == b"success":
             return "late", ""
         said = self.topology.pushes.open_reply(response.content).get("Content", "")
-        return ("sorry" if SORRY in said else "answer"), said
+        return ("sorry" if SORRY in said or SEND_AGAIN in said else "answer"), said
 
     # ---- Telegram (webhook)
     def _telegram_asker(self, n: int) -> None:
@@ -368,7 +385,7 @@ def recovered_after(load: Load, since: float) -> float:
     last_bad: Dict[str, float] = {}
     for turn in load.between(since):
         if turn.outcome != "answer":
-            last_bad[turn.player] = max(last_bad.get(turn.player, since), turn.at + turn.took)
+            last_bad[turn.player] = max(last_bad.get(turn.player, since), turn.ended)
     return max(last_bad.values(), default=since) - since
 
 

@@ -65,3 +65,27 @@ def test_an_inbox_keeps_order_and_is_taken_once(kind: str) -> None:
             await store.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_a_claim_holds_its_value_and_swap_replaces_only_what_was_expected(kind: str) -> None:
+    async def run() -> None:
+        store: Store = MemoryStore() if kind == "memory" else RedisStore("redis://127.0.0.1:6379/14", f"test-swap-{free_port()}:")
+        try:
+            assert await store.claim("turn", 0.6, "held a")
+            assert not await store.claim("turn", 60, "held b")
+            assert await store.get("turn") == "held a"
+            assert not await store.swap("turn", "held b", "held c")  # not what it holds: unchanged
+            assert not await store.swap("absent", "held a", "held c")
+            assert await store.get("absent") is None
+            # two takers expecting the same holder: one wins
+            won = await asyncio.gather(store.swap("turn", "held a", "held b"), store.swap("turn", "held a", "held c"))
+            assert sorted(won) == [False, True]
+            assert await store.get("turn") in ("held b", "held c")
+            await asyncio.sleep(0.8)  # the claim's expiry was kept through the swap
+            assert await store.get("turn") is None
+        finally:
+            await store.delete("turn")
+            await store.close()
+
+    asyncio.run(run())

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -361,7 +362,7 @@ class ScriptedAssistant:
     def __init__(self) -> None:
         self.asked: List[str] = []
 
-    async def ask(self, channel: str, user: str, text: str) -> List[Reply]:
+    async def ask(self, channel: str, user: str, text: str, turn: Optional[str] = None, once: bool = False) -> List[Reply]:
         self.asked.append(text)
         if text == "down":
             raise AssistantUnavailable("ReadTimeout")
@@ -517,10 +518,10 @@ def test_e2e_image_is_not_supported(plain: WeChatGateway, stack: Stack) -> None:
 def test_e2e_a_retried_msgid_is_answered_once(plain: WeChatGateway, stack: Stack) -> None:
     openid = new_openid()
     xml = plain.pushes.text(openid, "社保补贴是什么")
-    first = plain.push(xml)
-    assert "社保补贴" in plain.pushes.open_reply(first.content)["Content"]
+    first = plain.pushes.open_reply(plain.push(xml).content)["Content"]
+    assert "社保补贴" in first
     retry = plain.push(xml)  # WeChat's retry: same message, new timestamp and nonce
-    assert (retry.status_code, retry.text) == (200, "success")
+    assert plain.pushes.open_reply(retry.content)["Content"] == first  # the reply it may have missed
     assert user_texts(stack, openid) == ["社保补贴是什么"]
 
 
@@ -652,9 +653,11 @@ def test_e2e_replicas_sharing_redis_process_a_retry_once(replicas: Sequence[WeCh
     openid = new_openid()
     xml = first.pushes.text(openid, "社保补贴是什么")
     params, body = first.pushes.signed(xml)
-    assert "社保补贴" in first.pushes.open_reply(first.post(params, body).content)["Content"]
+    answer = first.pushes.open_reply(first.post(params, body).content)["Content"]
+    assert "社保补贴" in answer
     retry = second.push(xml)
-    assert (retry.status_code, retry.text) == (200, "success")
+    assert second.pushes.open_reply(retry.content)["Content"] == answer  # kept (sealed) for WeChat's resend
+    assert not any("社保补贴" in (redis_keys.get(key) or b"").decode() for key in redis_keys.scan_iter(f"gw:wx:msg:{openid}:*"))
     # a query captured at one replica is no good at the other either
     assert second.post(params, first.pushes.signed(first.pushes.text(new_openid(), "你好"))[1]).status_code == 403
     # the numbered choice offered by one replica is understood by the other
@@ -663,3 +666,93 @@ def test_e2e_replicas_sharing_redis_process_a_retry_once(replicas: Sequence[WeCh
     gone = second.push(second.pushes.event(openid, "unsubscribe"))
     assert gone.text == "success" and redis_keys.get(f"gw:wx:inactive:{openid}") == b"1"
     assert user_texts(stack, openid) == ["社保补贴是什么", "见习补贴怎么申请", "/ask_policy"]
+
+
+# ---------------------------------------------------------------- a gateway killed with a push in its hands
+
+
+RECOVERED = "a turn sent again was answered from the conversation"
+
+
+def rasa_log(stack: Stack) -> str:
+    return (stack.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+
+
+def claim_of(redis_keys: Any, openid: str) -> Optional[str]:
+    """The state of the openid's (only) message claim in Redis."""
+    keys = [k for k in redis_keys.scan_iter(f"gw:wx:msg:{openid}:*") if k.count(b":") == 4]
+    return redis_keys.get(keys[0]).decode() if keys else None
+
+
+def test_e2e_a_push_in_a_killed_gateways_hands_is_answered_on_wechats_resend(
+        replicas: Sequence[WeChatGateway], stack: Stack, api: WeChatAPIStandIn, redis_keys: Any,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    survivor = replicas[0]
+    logs = tmp_path_factory.mktemp("gateway-wechat-victim")
+    port = free_port()
+    openid = new_openid()
+    xml = survivor.pushes.text(openid, "见习补贴怎么申请")
+    actions = stack.processes[0]
+    with running_gateway(stack.rasa_url, port, logs, gateway_env(api, redis_url=REDIS_URL)) as victim:
+        doomed = WeChatGateway(f"http://127.0.0.1:{port}", survivor.pushes, logs / f"gateway-{port}.log")
+        outcome: Dict[str, Any] = {}
+
+        def first_attempt() -> None:
+            try:
+                outcome["response"] = doomed.push(xml)
+            except httpx.TransportError as error:
+                outcome["error"] = error
+
+        os.kill(actions.pid, signal.SIGSTOP)  # the turn is inside Rasa when the gateway dies
+        try:
+            sent = time.monotonic()
+            attempt = threading.Thread(target=first_attempt)
+            attempt.start()
+            deadline = time.monotonic() + 5
+            while not (claim_of(redis_keys, openid) or "").startswith("held "):
+                assert time.monotonic() < deadline, "the victim never claimed the push"
+                time.sleep(0.05)
+            time.sleep(0.5)
+            victim.kill()
+            victim.wait()
+            attempt.join(10)
+            assert "error" in outcome, outcome  # no answer reached WeChat
+        finally:
+            os.kill(actions.pid, signal.SIGCONT)
+        doomed.http.close()
+    time.sleep(max(0.0, sent + 5.0 - time.monotonic()))  # WeChat resends 5 s after the first attempt
+    recovered_before = rasa_log(stack).count(RECOVERED)
+    started = time.monotonic()
+    resent = survivor.push(xml)
+    assert time.monotonic() - started < 4.5
+    answer = survivor.pushes.open_reply(resent.content)["Content"]
+    assert "【见习补贴】" in answer and "还想了解（回复数字选择）" in answer
+    assert user_texts(stack, openid) == ["见习补贴怎么申请"]  # the turn ran once
+    assert rasa_log(stack).count(RECOVERED) == recovered_before + 1  # Rasa answered from the conversation
+    assert claim_of(redis_keys, openid) == "replied"
+    assert "taken over" in survivor.log.read_text(encoding="utf-8")
+
+
+def test_e2e_a_push_whose_gateway_died_before_asking_rasa_runs_once_and_forgeries_change_nothing(
+        replicas: Sequence[WeChatGateway], stack: Stack, redis_keys: Any) -> None:
+    first, second = replicas
+    openid = new_openid()
+    msg_id = first.pushes.msg_id()
+    xml = first.pushes.text(openid, "社保补贴是什么", msg_id=msg_id)
+    # a gateway killed right after claiming: its claim, no lease, nothing sent to Rasa
+    dead = "held dead-gateway/4242/0a1b2c3d"
+    redis_keys.set(f"gw:wx:msg:{openid}:{msg_id}", dead, px=3_600_000)
+    params, body = first.pushes.signed(xml)
+    assert first.post({**params, "signature": params["signature"][::-1]}, body).status_code == 403
+    assert first.push(xml, timestamp=int(time.time()) - 600).status_code == 403
+    other = WeChatPushes("notTheToken1", APP_ID)
+    assert first.post(*other.signed(xml)).status_code == 403
+    assert claim_of(redis_keys, openid) == dead and user_texts(stack, openid) == []
+    recovered_before = rasa_log(stack).count(RECOVERED)
+    answer = second.pushes.open_reply(second.push(xml).content)["Content"]
+    assert "社保补贴" in answer
+    assert user_texts(stack, openid) == ["社保补贴是什么"]
+    assert rasa_log(stack).count(RECOVERED) == recovered_before  # Rasa ran it: it had never run
+    # the next resend gets the same reply, and the turn still ran once
+    assert first.pushes.open_reply(first.push(xml).content)["Content"] == answer
+    assert user_texts(stack, openid) == ["社保补贴是什么"]

@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from datetime import timedelta
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from redis import asyncio as aioredis
@@ -160,7 +160,7 @@ def test_template_quota_counts_per_day_in_redis(redis_prefix: str) -> None:
 
 
 class EchoAssistant:
-    async def ask(self, channel: str, user: str, text: str) -> List[Reply]:
+    async def ask(self, channel: str, user: str, text: str, turn: Optional[str] = None, once: bool = False) -> List[Reply]:
         return [Reply(f"答：{text}")]
 
     async def healthy(self) -> bool:

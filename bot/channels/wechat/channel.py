@@ -1,12 +1,20 @@
 """The WeChat official-account channel: GET /wechat (URL verification), POST /wechat (pushes).
 
-A push is checked (inbound.py) before anything reaches the assistant, then deduplicated across
-replicas (Store claim: text/voice/other messages by openid + MsgId, events by openid + CreateTime
-+ Event; WeChat resends a push it got no answer to, 3 attempts in all) and answered under the
-5-second rule: the assistant's answer goes back as the passive reply when it comes within
-`deadline` seconds (4.0: WeChat gives up at 5); otherwise the push is answered `success` at the
-deadline and the answer follows through the customer-service API. A long answer's first piece is
-the passive reply and the rest follow through the customer-service API, in order.
+A push is checked (inbound.py) before anything reaches the assistant, then claimed across
+replicas (turns.py: text/voice/other messages by openid + MsgId, events by openid + CreateTime
++ Event; the claim names the gateway holding the push and that gateway renews a short lease while
+it does) and answered under the 5-second rule: the assistant's answer goes back as the passive
+reply when it comes within `deadline` seconds (4.0: WeChat gives up at 5); otherwise the push is
+answered `success` at the deadline and the answer follows through the customer-service API. A
+long answer's first piece is the passive reply and the rest follow through the customer-service
+API, in order.
+
+WeChat resends a push it got no answer to (the same MsgId, 3 attempts in all, about 5 s apart). A
+resend that finds the push answered gets the kept passive reply again, or `success`; one that
+finds it in a live gateway's hands waits for it a little (within the deadline); one that finds
+its gateway dead (the lease ran out) takes the push over and sends the turn to Rasa again with
+`once`: Rasa answers from the conversation when the turn ran and runs it when it did not, so a
+turn never runs twice. When Rasa cannot be asked, the graduate is asked to send the message again.
 
 The sender id is `wx:<openid>`; a bare number picks one of the choices offered last.
 
@@ -29,6 +37,7 @@ from bot.channels.wechat.client import WeChatClient
 from bot.channels.wechat.inbound import Inbound, PushReader, Rejected, Resent
 from bot.channels.wechat.menu import load_menu
 from bot.channels.wechat.render import passive_text, render
+from bot.channels.wechat.turns import Hold, State, Turns
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.config import WeChatSettings
@@ -40,7 +49,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 XML_TYPES = ("text/xml", "application/xml")
-DEDUPE_TTL = 3600
 INACTIVE_TTL = 365 * 24 * 3600
 # WeChat allows customer-service messages within 48 h after the user's last message
 LAST_INBOUND_TTL = 48 * 3600
@@ -51,19 +59,22 @@ TAIL_DELAY = 1.0
 WELCOME = "欢迎关注！我是北京离校未就业高校毕业生就业服务助手。"
 TYPE_PLEASE = "没听清这段语音，请打字告诉我你想问什么。"
 UNSUPPORTED = "暂不支持这种消息，请发文字或语音。"
+# a push taken over from a gateway that died with it, when Rasa cannot say what became of it
+SEND_AGAIN = "刚才的消息没有处理完，请再发一次。"
 
 
 class WeChatChannel:
     name = "wechat"
 
     def __init__(self, settings: WeChatSettings, assistant: Assistant, store: Store, choices: Choices,
-                 deadline: float = 4.0, client: Optional[WeChatClient] = None) -> None:
+                 deadline: float = 4.0, client: Optional[WeChatClient] = None, turns: Optional[Turns] = None) -> None:
         self.assistant = assistant
         self.store = store
         self.choices = choices
         self.deadline = deadline
         self.reader = PushReader(settings, store)
         self.client = client or WeChatClient(settings, store)
+        self.turns = turns or Turns(store, settings.app_secret)
         self.menu_payloads = load_menu().payloads
         self._tasks: Set[asyncio.Task] = set()
 
@@ -105,70 +116,99 @@ class WeChatChannel:
             return PlainTextResponse(rejected.reason, status_code=rejected.status)
         except Resent:
             return success()
-        if not await self.store.claim(inbound.dedupe_key, DEDUPE_TTL):
-            log.info("WeChat resent a %s push already taken: answered success", inbound.kind)
-            return success()
-        return await self._respond(inbound, params.get("nonce", ""), started)
+        return await self._claimed(inbound, params.get("nonce", ""), started)
 
-    async def _respond(self, inbound: Inbound, nonce: str, started: float) -> Response:
+    async def _claimed(self, inbound: Inbound, nonce: str, started: float) -> Response:
+        """The answer to a checked push: new, or WeChat's resend of one (turns.py)."""
+        found = await self.turns.take(inbound.dedupe_key)
+        if found.state is State.HELD:
+            log.info("WeChat resent a %s push another gateway is answering: waiting for it", inbound.kind)
+            found = await self.turns.settle(inbound.dedupe_key, started + self.deadline)
+        if found.state in (State.NEW, State.TAKEN_OVER):
+            hold = self.turns.hold(inbound.dedupe_key)
+            try:
+                return await self._respond(inbound, nonce, started, hold, again=found.state is State.TAKEN_OVER)
+            except BaseException:
+                hold.abandon()  # a resend takes it over
+                raise
+        if found.reply is not None:
+            log.info("WeChat resent a %s push already answered: the same passive reply again", inbound.kind)
+            return self._passive(inbound, found.reply, nonce)
+        log.info("WeChat resent a %s push (%s): answered success", inbound.kind, found.state.value)
+        return success()
+
+    async def _respond(self, inbound: Inbound, nonce: str, started: float, hold: Hold, again: bool) -> Response:
         if inbound.kind in USER_MESSAGES:
             await self.store.set(last_inbound_key(inbound.openid), str(int(time.time())), LAST_INBOUND_TTL)
         if inbound.kind in USER_MESSAGES or inbound.kind == "subscribe":
             await note_seen(self.store, f"wx:{inbound.openid}")
         if inbound.kind == "unsubscribe":
             await self.store.set(f"wx:inactive:{inbound.openid}", "1", INACTIVE_TTL)
+            await hold.release(None)
             return success()
-        answer = asyncio.ensure_future(self._answer(inbound))
+        answer = asyncio.ensure_future(self._answer(inbound, again))
         remaining = self.deadline - (asyncio.get_running_loop().time() - started)
         done, _ = await asyncio.wait({answer}, timeout=max(remaining, 0.0))
         if not done:
             log.info("answer not ready after %.1f s: it follows through the customer-service API", self.deadline)
-            self._spawn(self._deliver_late(inbound.openid, answer))
+            self._spawn(self._deliver_late(inbound.openid, answer, hold))
             return success()
         try:
             pieces = answer.result()
         except Exception:  # a broken store, say: still answer in time
             log.exception("answering a WeChat push failed")
             pieces = [SORRY]
+        await hold.release(pieces[0] if pieces else None)
         if not pieces:
             return success()
         if len(pieces) > 1:
             self._spawn(self._send_later(inbound.openid, pieces[1:]))
-        xml = self.reader.seal(passive_text(inbound.account, inbound.openid, pieces[0]), nonce)
+        return self._passive(inbound, pieces[0], nonce)
+
+    def _passive(self, inbound: Inbound, text: str, nonce: str) -> Response:
+        xml = self.reader.seal(passive_text(inbound.account, inbound.openid, text), nonce)
         return Response(xml, media_type="application/xml")
 
-    async def _answer(self, inbound: Inbound) -> List[str]:
-        """The text pieces answering the push (none: nothing to say)."""
+    async def _answer(self, inbound: Inbound, again: bool = False) -> List[str]:
+        """The text pieces answering the push (none: nothing to say). `again`: the push was taken
+        over from a gateway that died with it, and Rasa may have run its turn already."""
         if inbound.kind in ("text", "voice"):
             text = inbound.text.strip()
             if not text:
                 return [TYPE_PLEASE] if inbound.kind == "voice" else []
-            return await self._ask(inbound.openid, await self.choices.resolve(f"wx:{inbound.openid}", text))
+            return await self._ask(inbound, await self.choices.resolve(f"wx:{inbound.openid}", text), again)
         if inbound.kind == "subscribe":
             await self.store.delete(f"wx:inactive:{inbound.openid}")
-            return await self._ask(inbound.openid, "/help", prefix=WELCOME)
+            return await self._ask(inbound, "/help", again, prefix=WELCOME)
         if inbound.kind == "click":
             payload = self.menu_payloads.get(inbound.text)
             if payload is None:
                 log.warning("menu click with a key not in menu.yml: answering with the help text")
-            return await self._ask(inbound.openid, payload or "/help")
+            return await self._ask(inbound, payload or "/help", again)
         if inbound.kind == "event":
             return []
         return [UNSUPPORTED]
 
-    async def _ask(self, openid: str, text: str, prefix: str = "") -> List[str]:
+    async def _ask(self, inbound: Inbound, text: str, again: bool, prefix: str = "") -> List[str]:
         try:
-            replies = await self.assistant.ask("wx", openid, text)
+            replies = await self.assistant.ask("wx", inbound.openid, text, turn=inbound.turn, once=again)
         except AssistantUnavailable:
-            return [SORRY]
-        await self.choices.remember(f"wx:{openid}", all_buttons(replies))
+            return [SEND_AGAIN if again else SORRY]
+        await self.choices.remember(f"wx:{inbound.openid}", all_buttons(replies))
         return render(replies, prefix)
 
-    async def _deliver_late(self, openid: str, answer: "asyncio.Future[List[str]]") -> None:
-        pieces = await answer
-        if await self.store.get(f"wx:inactive:{openid}"):
-            return
-        await self._send_all(openid, pieces)
+    async def _deliver_late(self, openid: str, answer: "asyncio.Future[List[str]]", hold: Hold) -> None:
+        try:
+            pieces = await answer
+            if not await self.store.get(f"wx:inactive:{openid}"):
+                await self._send_all(openid, pieces)
+        except asyncio.CancelledError:  # the gateway is stopping: a resend may take it over
+            hold.abandon()
+            raise
+        except Exception:
+            await hold.release(None)
+            raise
+        await hold.release(None)
 
     async def _send_later(self, openid: str, pieces: List[str]) -> None:
         await asyncio.sleep(TAIL_DELAY)

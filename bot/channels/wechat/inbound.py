@@ -56,13 +56,16 @@ class Inbound:
     """One push, reduced to what the channel acts on.
 
     kind: text | voice | subscribe | unsubscribe | click | event (any other event) | other
-    (any other message type: image, video, location, link, file …)."""
+    (any other message type: image, video, location, link, file …).
+    turn: the push's name within the user's conversation (`msg:<MsgId>`, or
+    `event:<CreateTime>:<Event>`), the same in each of WeChat's attempts."""
 
     kind: str
     openid: str
     account: str
     dedupe_key: str
     text: str = ""
+    turn: str = ""
 
 
 def signature(*parts: str) -> str:
@@ -170,12 +173,15 @@ def to_inbound(xml: bytes, fields: Mapping[str, str]) -> Inbound:
         msg_id = int(message.id or 0)
     except (KeyError, ValueError, TypeError) as error:
         raise Rejected(400, "not a WeChat message") from error
-    if msg_id:
-        dedupe = f"wx:msg:{openid}:{msg_id}"
-    else:
-        dedupe = f"wx:event:{openid}:{create_time}:{fields.get('Event', '')}"
+    turn = f"msg:{msg_id}" if msg_id else f"event:{create_time}:{fields.get('Event', '')}"
     kind, text = _kind(message)
-    return Inbound(kind, openid, account, dedupe, text)
+    return Inbound(kind, openid, account, dedupe_key(openid, turn), text, turn)
+
+
+def dedupe_key(openid: str, turn: str) -> str:
+    """The push's claim: `wx:msg:<openid>:<MsgId>` or `wx:event:<openid>:<CreateTime>:<Event>`."""
+    kind, _, rest = turn.partition(":")
+    return f"wx:{kind}:{openid}:{rest}"
 
 
 def _kind(message: object) -> Tuple[str, str]:
