@@ -1,7 +1,7 @@
 """nlu/rasa_patches.py: the graph runner with each target set's graph built once gives what
 Rasa's own runner gives, run after run, whatever the targets and inputs; calls to an endpoint
 share one connection, which is closed before the server would drop it, and a server that went
-away is reached again on a new one."""
+away is reached again on a new one; an action server's reply gets Rasa's verdict and error."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +11,8 @@ from typing import Any, Dict, Iterator, List, Text, Tuple
 import aiohttp
 import pytest
 from aiohttp import web
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -141,3 +143,40 @@ def test_a_restarted_action_server_is_reached_on_a_new_connection(patched_sessio
             await runner.cleanup()
             await close(endpoint)
     asyncio.run(scenario())
+
+
+# ---- action-server replies checked against the alternative their event names -------------------
+
+VALID_REPLIES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "timestamp": None, "name": "active_task", "value": "registration"},
+                {"event": "bot", "text": "请告诉我您的手机号。", "data": {"buttons": []}, "metadata": {"source": "通知"}},
+                {"event": "followup", "name": "action_listen"}, {"event": "reset_slots"}, {"event": "session_started"}],
+     "responses": [{"text": "您好", "buttons": [{"title": "社保补贴", "payload": "/faq"}]}]},
+    {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
+                                                                  "entities": [], "intent_ranking": []}}]},
+    {"responses": [{"custom": {"kind": "notice"}}]},
+]
+INVALID_REPLIES = [
+    [],  # not an object
+    {"events": {"event": "slot"}},  # events not a list
+    {"events": ["slot"]},  # an event that is not an object
+    {"events": [{"name": "x", "value": 1}]},  # no event name
+    {"events": [{"event": "slot", "name": "x"}]},  # a slot without its value
+    {"events": [{"event": "no_such_event"}]},  # a name no alternative has
+    {"events": [{"event": "user", "parse_data": "greet"}]},  # parse_data not an object
+    {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "yesterday"}]},  # common part broken
+    {"responses": ["你好"]},  # a response that is not an object
+]
+
+
+@pytest.mark.parametrize("reply", VALID_REPLIES + INVALID_REPLIES)
+def test_a_reply_gets_rasas_verdict(reply: Any) -> None:
+    rasas = rasa_patches._action_reply_validators()[0]
+    assert rasa_patches._reply_is_valid(reply) == rasas.is_valid(reply) == (reply in VALID_REPLIES)
+
+
+@pytest.mark.parametrize("reply", INVALID_REPLIES)
+def test_an_invalid_reply_fails_with_rasas_error(reply: Any) -> None:
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        rasa_patches._validate_action_result(RemoteAction("action_x", None), reply)
