@@ -126,4 +126,23 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    event.listen(engine, "connect", _durable_commits)
+    return engine
+
+
+# A server tuned with synchronous_commit=off acknowledges a commit before it is written, and a crash
+# (or `pg_ctl stop -m immediate`) undoes the last ones. What the ledger commits is acted on at once:
+# a push delivery claimed (pending → sending) is then sent, a confirmed registration is shown to the
+# graduate. A claim undone after its send makes the row `pending` again, and it is sent twice. So
+# the ledger's sessions commit synchronously whatever the server's default; a stricter setting
+# (on, remote_write, remote_apply) is left as it is.
+DURABLE_COMMITS = ("SELECT set_config('synchronous_commit', 'on', false) "
+                   "WHERE current_setting('synchronous_commit') = 'off'")
+
+
+def _durable_commits(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute(DURABLE_COMMITS)
+    cursor.close()
+    dbapi_connection.commit()  # a session setting made in a transaction lasts only once committed

@@ -8,6 +8,9 @@ next_attempt_at holds its lease: past it, the worker that claimed it is taken fo
 reconciler marks the row `unknown` (it may have gone out, so it is never sent again). A
 `recommendation` that is sent adds its follow-up (岗位推介, staff "push") to the graduate's
 registration in the same transaction, so it is counted exactly once.
+
+The claim is committed before the send, and must outlive a crash of the database: the ledger's
+sessions commit synchronously even on a server set to synchronous_commit=off (ledger/db.py).
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 - scheduler (every `scheduler_interval`): broadcasts `ready`, or `scheduled` and due, are claimed
   in the database (one worker wins each), fanned out (NoticeStore.fan_out: one pending row per
-  recipient) and their pending delivery ids enqueued;
+  recipient) and their pending delivery ids enqueued; a fan-out cut off by a database error is
+  tried again by the same worker at its next tick;
 - reconciler (every `reconcile_interval`, one worker at a time): recipients marked blocked who
   wrote again are reachable again (bot/gateway/seen.py); `sending` rows past their lease
   become `unknown`; held marks without a message are dropped; pending, due deliveries of running
@@ -66,6 +67,7 @@ class Worker:
         self.name = name
         self.counts: Counter = Counter()
         self._notices: Dict[int, Tuple[float, Optional[Notice]]] = {}
+        self._claimed: Set[int] = set()  # broadcasts this worker claimed and has not fanned out yet
         self._timers: Set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="push-db")
@@ -113,16 +115,26 @@ class Worker:
 
     # ---- scheduler
     async def schedule(self) -> None:
-        for broadcast_id in await self.db(self.book.due_broadcasts, self.timing.fan_out_lease):
-            if not await self.db(self.book.claim_broadcast, broadcast_id, self.timing.fan_out_lease):
-                continue
-            try:
-                total = await self.db(self.notices.fan_out, broadcast_id)
-            except NoticeError as error:
-                log.warning("push: broadcast %d not fanned out: %s", broadcast_id, error)
-                continue
-            queued = await self.enqueue(await self.db(self.book.pending_of, broadcast_id))
-            log.info("push: broadcast %d fanned out to %d recipients, %d queued", broadcast_id, total, queued)
+        due = await self.db(self.book.due_broadcasts, self.timing.fan_out_lease)
+        for broadcast_id in sorted(self._claimed | set(due)):
+            if broadcast_id not in self._claimed:
+                if not await self.db(self.book.claim_broadcast, broadcast_id, self.timing.fan_out_lease):
+                    continue
+                self._claimed.add(broadcast_id)
+            await self.fan_out(broadcast_id)
+
+    async def fan_out(self, broadcast_id: int) -> None:
+        """A claimed broadcast's fan-out; one cut off by a database error stays in `_claimed` and
+        is tried again at the next tick (fan-out is idempotent), not after the claim's lease."""
+        try:
+            total = await self.db(self.notices.fan_out, broadcast_id)
+        except NoticeError as error:
+            self._claimed.discard(broadcast_id)
+            log.warning("push: broadcast %d not fanned out: %s", broadcast_id, error)
+            return
+        self._claimed.discard(broadcast_id)
+        queued = await self.enqueue(await self.db(self.book.pending_of, broadcast_id))
+        log.info("push: broadcast %d fanned out to %d recipients, %d queued", broadcast_id, total, queued)
 
     async def enqueue(self, pairs: List[Tuple[int, str]]) -> int:
         by_queue: Dict[str, List[int]] = {}

@@ -13,7 +13,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,14 +22,13 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import httpx
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 
 from bot.channels.wechat.channel import SEND_AGAIN
 from bot.cluster import Cluster, Ports, running_cluster
 from bot.gateway.assistant import SORRY
 from ledger.store import Ledger
 from tests.conftest import free_port
-from tests.databases import postgres_database
+from tests.databases import PrivatePostgres, postgres_database, private_postgres_missing
 from tests.push.conftest import FAST_ENV, Bureau
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes
@@ -74,47 +72,10 @@ class PrivateRedis:
         self.start()
 
 
-class PrivatePostgres:
-    """A PostgreSQL cluster of the tests' own (initdb refuses root: it runs as `postgres`)."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="cluster-pg-"))
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.port = free_port()
-        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._ctl = ["runuser", "-u", "postgres", "--", "pg_ctl", "-D", str(self.dir / "data"), "-l",
-                     str(self.dir / "postgres.log"), "-o", options]
-
-    def init(self) -> None:
-        self._run(["runuser", "-u", "postgres", "--", "initdb", "-D", str(self.dir / "data"), "-U", "postgres",
-                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
-
-    def start(self) -> None:
-        self._run(self._ctl + ["-w", "-t", "30", "start"])
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(self._ctl + ["-w", "-m", mode, "stop"])
-
-    def restart(self) -> None:
-        """Stopped the hard way (as a crash would) and started again."""
-        self.stop("immediate")
-        self.start()
-
-    def remove(self) -> None:
-        subprocess.run(self._ctl + ["-m", "immediate", "stop"], capture_output=True, timeout=30)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    @staticmethod
-    def _run(command: List[str]) -> None:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, f"{' '.join(command[3:5])}: {result.stdout}{result.stderr}"
-
-
 def private_servers_missing() -> Optional[str]:
-    missing = [name for name in ("redis-server", "initdb", "pg_ctl", "runuser") if shutil.which(name) is None]
-    return f"{', '.join(missing)} not installed" if missing else None
+    missing = [problem for problem in (private_postgres_missing(),
+                                       "redis-server not installed" if shutil.which("redis-server") is None else None) if problem]
+    return "; ".join(missing) if missing else None
 
 
 @dataclass
@@ -137,11 +98,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         own_redis.start()
         own_pg.init()
         own_pg.start()
-        admin = create_engine(own_pg.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE cluster"))
-        admin.dispose()
-        yield Servers(own_redis.url, own_pg.admin_url.rsplit("/", 1)[0] + "/cluster", own_redis, own_pg)
+        yield Servers(own_redis.url, own_pg.create_database("cluster"), own_redis, own_pg)
     finally:
         own_redis.stop()
         own_pg.remove()

@@ -125,8 +125,6 @@ def test_killing_one_process_during_load_loses_nothing(topology: Topology, victi
 
 
 @pytest.mark.skipif(private_servers_missing() is not None, reason=f"no private PostgreSQL: {private_servers_missing()}")
-@pytest.mark.xfail(strict=False, reason="subscribers got the broadcast twice when PostgreSQL was stopped mid-broadcast "
-                   "(bot/push; docs/deployment.md, open findings)")
 def test_postgres_restarted_during_load_recovers_by_itself(topology: Topology) -> None:
     own = topology.servers.postgres
     assert own is not None

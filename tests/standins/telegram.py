@@ -11,8 +11,9 @@ strings); answers are {"ok": true, "result": ...} or {"ok": false, "error_code",
 
 Methods: getMe, setMyCommands, deleteWebhook, setWebhook, getUpdates (long polling),
 sendMessage, answerCallbackQuery, editMessageReplyMarkup. Every call is recorded. sendMessage can
-be made to answer 403 for a chat (`block`), 429 once (`flood_once`) or to answer late
-(`delay_next`).
+be made to answer 403 for a chat (`block`), 429 once (`flood_once`), to answer late
+(`delay_next`), or to run something between taking a message and answering (`after_next`: break
+a dependency while the sender waits for the answer).
 """
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class TelegramStandIn:
         self.blocked: Set[int] = set()
         self._flood: Dict[int, int] = {}
         self._delay: Dict[int, float] = {}
+        self._after: Dict[int, Callable[[], None]] = {}
         self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", ws="none"))
         self._thread = threading.Thread(target=self._server.run, name="telegram-standin", daemon=True)
 
@@ -141,6 +143,11 @@ class TelegramStandIn:
     def delay_next(self, chat_id: int, seconds: float) -> None:
         """The next sendMessage to this chat answers after `seconds`."""
         self._delay[chat_id] = seconds
+
+    def after_next(self, chat_id: int, action: Callable[[], None]) -> None:
+        """The next sendMessage to this chat is taken (recorded as sent), then `action` runs (in a
+        thread, it may block), then the answer leaves."""
+        self._after[chat_id] = action
 
     # what the bot did
 
@@ -240,6 +247,9 @@ class TelegramStandIn:
             message["reply_markup"] = params["reply_markup"]
         self._record(Call("sendmessage", params, time.monotonic()),
                      Sent(chat_id, message["text"], params.get("reply_markup"), time.monotonic(), message))
+        after = self._after.pop(chat_id, None)
+        if after is not None:
+            await asyncio.get_running_loop().run_in_executor(None, after)
         return _ok(message, recorded=True)
 
     async def _api_answercallbackquery(self, params: Dict[str, Any]) -> JSONResponse:
