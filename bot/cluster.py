@@ -35,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 from bot.stack import (ROOT, Service, StackError, _endpoints_file, actions_command, port_is_free, process_env,
                        rasa_command)
 
+LOCK_STORE = "nlu.lock_store.AtomicRedisLockStore"  # Rasa's RedisLockStore, each step one atomic script
 LOCK_PREFIX = "rasa"  # Rasa appends ":lock:" (lock store) and ":tracker:" (its Redis tracker store)
 PRIVATE_TRACKER_STORE = ROOT / "nlu" / "private_store.py"
 DEFAULT_LOCK_LIFETIME = 5  # seconds: how long a killed replica's conversation lock blocks the other
@@ -179,7 +180,7 @@ def rasa_endpoints(log_dir: Path, replica: int, actions_port: int, redis_url: st
     """Replica `replica`'s endpoints file: its action server, the Redis lock store and the shared
     tracker store (the lock store and Rasa's Redis tracker store under different key prefixes)."""
     redis = _redis_fields(redis_url)
-    lock_store = f"lock_store:\n  type: redis\n{redis}  key_prefix: {LOCK_PREFIX}\n"
+    lock_store = f"lock_store:\n  type: {LOCK_STORE}\n{redis}  key_prefix: {LOCK_PREFIX}\n"
     path = _endpoints_file(log_dir, actions_port, name=f"endpoints-{replica}.yml", extra=lock_store)
     text = path.read_text(encoding="utf-8")
     if "tracker_store:" not in text:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from bot.cluster import LOCK_STORE
 from tests.deploy.envscan import ROOT, closure, module_file, readers_by_variable, variables_of
 
 COMPOSE = ROOT / "docker-compose.yml"
@@ -313,7 +314,7 @@ def test_each_process_gets_the_variables_it_reads(name: str) -> None:
 
 def test_endpoints_name_importable_classes_or_rasa_types() -> None:
     endpoints = load_yaml(ENDPOINTS)
-    assert endpoints["lock_store"]["type"] == "redis", "deploy/endpoints.compose.yml: Rasa needs the RedisLockStore"
+    assert endpoints["lock_store"]["type"] == LOCK_STORE, "deploy/endpoints.compose.yml: Rasa needs the shared Redis lock store"
     for section in ("lock_store", "tracker_store", "event_broker"):
         kind = (endpoints.get(section) or {}).get("type")
         if kind is None or kind in RASA_BUILT_IN[section]:
