@@ -31,8 +31,9 @@ import json
 import logging
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text, Union
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EXPIRE_SECONDS = 604800
 REDIS_KEY_PREFIX = "rasa"  # Rasa appends ":tracker:"; the lock store uses `rasa:lock:`
 SWEEP_SECONDS = 600.0
+READ_KEPT = 4096  # conversations whose stored value a save may compare with without reading it again
 MERGED_BY_RASA = "tracker store: the saved conversation did not continue the stored one; merged as Rasa does"
 
 
@@ -130,18 +132,41 @@ class ContinuingRedisTrackerStore(RedisTrackerStore):
     event lists, only to find, turn after turn, that the new events simply continue the stored
     ones (a fifth of Rasa's CPU per turn under load, more as conversations grow). Here that is
     checked on the stored JSON's event dicts; only when it fails does Rasa's merge run. What is
-    stored is the same either way."""
+    stored is the same either way.
+
+    Nor is the stored conversation fetched again: the save compares with what `retrieve` read a
+    moment before (under the conversation's lock), once Redis confirms the stored value still has
+    that length (events are only ever added, so a save by another replica in between changes it);
+    otherwise it is read again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read: "OrderedDict[str, bytes]" = OrderedDict()  # sender -> the stored value retrieve read
+
+    def deserialise_tracker(self, sender_id: Text, serialised_tracker: Union[Text, bytes]) -> Optional[DialogueStateTracker]:
+        raw = serialised_tracker.encode("utf-8") if isinstance(serialised_tracker, str) else serialised_tracker
+        self._read[sender_id] = raw
+        self._read.move_to_end(sender_id)
+        while len(self._read) > READ_KEPT:
+            self._read.popitem(last=False)
+        return super().deserialise_tracker(sender_id, serialised_tracker)
+
+    def _stored(self, key: str, sender_id: Text) -> Optional[bytes]:
+        read = self._read.pop(sender_id, None)
+        if read is not None and self.red.strlen(key) == len(read):
+            return read
+        return self.red.get(key)
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await self.stream_events(tracker)
         key = self.key_prefix + tracker.sender_id
         events = [event.as_dict() for event in tracker.events]
-        stored = self.red.get(key)
+        stored = self._stored(key, tracker.sender_id)
         if stored is not None:
             merged = continued_events(json.loads(stored).get("events") or [], events)
             if merged is None:  # not a continuation (edited history, a truncated tracker): Rasa's merge
                 log.info(MERGED_BY_RASA)
-                prior = self.deserialise_tracker(tracker.sender_id, stored)
+                prior = super().deserialise_tracker(tracker.sender_id, stored)
                 merged = [event.as_dict() for event in self._merge_trackers(prior, tracker).events] if prior else events
             events = merged
         self.red.set(key, json.dumps({"events": events, "name": tracker.sender_id}), ex=timeout or self.record_exp)

@@ -215,6 +215,31 @@ def test_redis_save_of_a_tracker_that_does_not_continue_the_stored_one_takes_ras
     assert asyncio.run(save_other(ours)) == asyncio.run(save_other(rasas))
 
 
+def test_a_save_after_another_replica_saved_reads_the_conversation_again(redis_stores: Tuple[TrackerStore, TrackerStore]) -> None:
+    """Replica A read the conversation, replica B saved a turn since (no lock held in between:
+    what Rasa's lock normally prevents), then A saves: A must see B's turn, as Rasa's own store
+    does, not the value it read before."""
+    first, second = session(True, "社保补贴怎么申请"), session(True, "见习补贴多少钱")[1]
+    later = time.time() + 5
+    third = [_at(e, later) for e in session(True, "我还能领吗")[1]]
+    rasas, ours = redis_stores
+    results = []
+    for store in (rasas, ours):
+        replica_b = type(store)(DOMAIN, key_prefix=store.key_prefix.split(":")[0], host=REDIS.hostname, port=REDIS.port,
+                                db=int(REDIS.path.strip("/")), record_exp=600)
+        played(store, "grad-3", first)
+
+        async def interleaved() -> bytes:
+            seen = await store.retrieve("grad-3")  # replica A reads
+            await replica_b.save(tracker("grad-3", [e for t in first for e in t] + second))  # replica B saves a turn
+            seen.update_with_events(third, domain=None, override_timestamp=False)
+            await store.save(seen)  # replica A saves
+            return store.red.get(store.key_prefix + "grad-3")  # type: ignore[attr-defined]
+        results.append(asyncio.run(interleaved()))
+    assert results[1] == results[0]
+    assert len(json.loads(results[1])["events"]) == sum(len(t) for t in first) + len(second) + len(third)
+
+
 def test_a_stored_conversation_is_continued_without_rasas_merge() -> None:
     """The fast path holds after the JSON round trip the stored value went through."""
     events = [e.as_dict() for t in session(True, "社保补贴怎么申请", "见习补贴多少钱") for e in t]
