@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EXPIRE_SECONDS = 604800
 REDIS_KEY_PREFIX = "rasa"  # Rasa appends ":tracker:"; the lock store uses `rasa:lock:`
 SWEEP_SECONDS = 600.0
-READ_KEPT = 4096  # conversations whose stored value a save may compare with without reading it again
+READ_KEPT = 256  # turns in flight whose stored value a save may compare with (beyond that: read again); ≤ 256 × ~80 KB
 MERGED_BY_RASA = "tracker store: the saved conversation did not continue the stored one; merged as Rasa does"
 
 
