@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional
 from urllib.parse import unquote, urlsplit
 
-from bot.stack import (ROOT, Service, StackError, _endpoints_file, actions_command, port_is_free, process_env,
+from bot.stack import (ROOT, Service, StackError, _endpoints_file, actions_command, free_port, port_is_free, process_env,
                        rasa_command)
 
 LOCK_STORE = "nlu.lock_store.AtomicRedisLockStore"  # Rasa's RedisLockStore, each step one atomic script
@@ -56,7 +55,7 @@ class Ports:
     @classmethod
     def free(cls) -> "Ports":
         """Three runs of two free ports each (for tests)."""
-        return cls(*(_free_pair() for _ in range(3)))
+        return cls(*(free_port(pair=True) for _ in range(3)))
 
 
 @dataclass
@@ -204,17 +203,6 @@ def _redis_fields(redis_url: str) -> str:
     if parts.password:
         fields += f"  password: \"{unquote(parts.password)}\"\n"
     return fields
-
-
-def _free_pair() -> int:
-    """A port p with p and p + 1 both free on loopback."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port < 65535 and port_is_free(port + 1):
-            return port
-    raise StackError("no two consecutive free ports on 127.0.0.1")
 
 
 def _base(service: Service) -> str:

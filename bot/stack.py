@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -122,6 +123,46 @@ def rasa_command(model: Path, port: int, endpoints: Path, enable_api: bool = Fal
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+LOWEST_PORT = 10000
+
+
+def free_port(pair: bool = False) -> int:
+    """A port nothing listens on, on loopback; with `pair`, the next one is free too.
+
+    Picked below the kernel's ephemeral range (ip_local_port_range), where the kernel never puts
+    an outgoing connection: a port from that range (bind to port 0) can be handed to any process's
+    next outgoing connection before the server we start binds it, which under load happens."""
+    top = _ephemeral_low() - 2
+    pick = random.SystemRandom()
+    for _ in range(500):
+        port = pick.randint(LOWEST_PORT, top) if top > LOWEST_PORT else _any_port()
+        if _bindable(port) and (not pair or _bindable(port + 1)):
+            return port
+    raise StackError("no free port on 127.0.0.1")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _any_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -16,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import httpx
 import pytest
 
-from bot.stack import Stack, running_stack
+from bot.stack import Stack, free_port, running_stack  # noqa: F401 - free_port: the tests take it from here
 from ledger.crypto import new_key
 from tests.databases import postgres_database
 
@@ -40,12 +39,6 @@ os.environ["PUSH_IN_GATEWAY"] = "off"
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_LEDGER_DIR, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

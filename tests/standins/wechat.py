@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -28,19 +27,14 @@ from starlette.routing import Route
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.channels.wechat.inbound import signature
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bot.stack import free_port
 
 
 class WeChatAPIStandIn:
     def __init__(self, app_id: str, app_secret: str) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token_calls = 0
         self.tokens: List[str] = []      # valid now
