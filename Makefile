@@ -10,7 +10,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
-TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py $(wildcard policy_kb/*.py)
+TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py nlu/selector.py $(wildcard policy_kb/*.py)
 
 .PHONY: run test venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-load run-cluster clean
 
