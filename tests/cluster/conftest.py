@@ -221,6 +221,17 @@ class Load:
     def wait_turns(self, count: int, since: float, timeout: float = 60.0) -> None:
         _wait(lambda: len(self.between(since)) >= count, timeout, f"{count} turns")
 
+    def wait_each_player(self, since: float, timeout: float = 60.0) -> None:
+        """Until every graduate has a finished turn that began at `since` or later, whatever its
+        pace (a Telegram turn takes longer than a WeChat one), or `timeout` passes; the caller's
+        assertions then say who had none."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            turns = self.between(0.0)
+            if {t.player for t in turns} <= {t.player for t in turns if t.at >= since}:
+                return
+            time.sleep(0.1)
+
     # ---- WeChat
     def _wechat_asker(self, n: int) -> None:
         openid = "o" + secrets.token_hex(14)[:27]

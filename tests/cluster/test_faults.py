@@ -78,7 +78,7 @@ def under_load(topology: Topology, fault: str, break_it: Callable[[], None], rep
         restart_took = repair()
         repaired = time.monotonic()
         load.wait_turns(15, repaired, timeout=90)
-        time.sleep(2.0)
+        load.wait_each_player(repaired + 2, timeout=60)  # the recovery check below needs a turn from each
     topology.bureau.wait_status(broadcast, "done", 120)
     turns = load.between(began)
     # the broadcast goes to every subscriber so far (earlier tests' too)
