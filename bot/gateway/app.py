@@ -1,5 +1,6 @@
 """The gateway application: the channels that are on, health endpoints, metrics on an internal
-port, one shared store and one Rasa client. `python -m bot.gateway` serves it (uvicorn)."""
+port, one shared store, the journal of turns acknowledged but not answered yet (journal.py) and one Rasa
+client. `python -m bot.gateway` serves it (uvicorn)."""
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.gateway.assistant import Assistant
 from bot.gateway.choices import Choices
 from bot.gateway.config import GatewaySettings
+from bot.gateway.journal import Journal, make_journal
 from bot.gateway.stores import Store, make_store
 from bot.health import Listener, MetricsListener, Probe, check, database_probe
 from bot.metrics import GATEWAY, GATEWAY_RESPONSES, PUSH, render
@@ -41,17 +43,17 @@ class Channel(Protocol):
         ...
 
 
-def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store) -> List[Channel]:
+def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store, journal: Journal) -> List[Channel]:
     channels: List[Channel] = []
     choices = Choices(store)
     if settings.wechat is not None:
         from bot.channels.wechat.channel import WeChatChannel
 
-        channels.append(WeChatChannel(settings.wechat, assistant, store, choices, settings.reply_deadline))
+        channels.append(WeChatChannel(settings.wechat, assistant, store, choices, journal, settings.reply_deadline))
     if settings.telegram is not None:
         from bot.channels.telegram.channel import TelegramChannel
 
-        channels.append(TelegramChannel(settings.telegram, assistant, store))
+        channels.append(TelegramChannel(settings.telegram, assistant, store, journal))
     if settings.web:
         from bot.channels.web.channel import WebChannel
 
@@ -67,7 +69,8 @@ def create_app(settings: GatewaySettings, assistant: Optional[Assistant] = None,
     (docs/observability.md); /health and /health/live are on both."""
     store = store or make_store(settings.redis_url)
     assistant = assistant or Assistant(settings.rasa_urls)
-    channels = build_channels(settings, assistant, store)
+    journal = make_journal(store)  # turns acknowledged, not answered yet: taken over if this gateway dies
+    channels = build_channels(settings, assistant, store, journal)
 
     embedded: List["Worker"] = []  # the push worker running in this process, once started
 
@@ -91,9 +94,13 @@ def create_app(settings: GatewaySettings, assistant: Optional[Assistant] = None,
         async with contextlib.AsyncExitStack() as running:
             running.push_async_callback(store.close)
             running.push_async_callback(assistant.close)
+            await journal.open()
+            running.push_async_callback(journal.close)
             for channel in channels:
                 await channel.startup()
                 running.push_async_callback(channel.shutdown)
+            journal.sweep()  # stops first on the way out: nothing is taken over while channels stop
+            running.push_async_callback(journal.stop_sweeping)
             if push is not None:
                 embedded.append(await running.enter_async_context(_worker_in_process(push, store)))
             if metrics is not None:

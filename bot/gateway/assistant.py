@@ -27,6 +27,8 @@ from bot.metrics import count_turn
 
 log = logging.getLogger(__name__)
 SORRY = "系统有点忙，请稍后再试。急事可以拨打12333人社服务热线。"
+# a turn taken over from a gateway that died with it, when Rasa cannot say what became of it
+SEND_AGAIN = "刚才的消息没有处理完，请再发一次。"
 WEBHOOK = "/webhooks/rest/webhook"
 # the request never left: another replica may take the turn
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

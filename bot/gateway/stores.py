@@ -7,7 +7,7 @@ lives in this process (the embedded default, one replica)."""
 from __future__ import annotations
 
 import time
-from typing import Dict, List, Optional, Protocol, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Tuple
 
 
 class Store(Protocol):
@@ -118,6 +118,15 @@ class RedisStore:
                                         retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError])
         self._prefix = prefix
         self._swap = self._redis.register_script(_SWAP)
+
+    @property
+    def redis(self) -> Any:
+        """The client (for what needs Lua: bot/gateway/journal.py); keys under `prefix`."""
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
         return bool(await self._redis.set(self._prefix + key, value, nx=True, px=int(ttl * 1000)))

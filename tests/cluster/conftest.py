@@ -313,6 +313,7 @@ class Load:
             update = telegram.text_update(chat, QUESTIONS[(n + i + 3) % len(QUESTIONS)])
             started = time.monotonic()
             outcome = "error:no gateway"
+            # like Telegram: an update without a 2xx (no connection, or it broke off) is sent again
             for url in self.topology.cluster.gateway_urls[n % 2:] + self.topology.cluster.gateway_urls[:n % 2]:
                 try:
                     response = http.post(f"{url}/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
@@ -320,7 +321,7 @@ class Load:
                     continue
                 except httpx.HTTPError:
                     outcome = "dropped"
-                    break
+                    continue
                 outcome = "error:no answer" if response.status_code == 200 else f"error:webhook {response.status_code}"
                 break
             said, took = "", 0.0
@@ -329,7 +330,7 @@ class Load:
                 got = telegram.messages(chat)
                 if len(got) > before:
                     said, took = got[before].text, time.monotonic() - started
-                    outcome = "sorry" if SORRY in said else "answer"
+                    outcome = "sorry" if SORRY in said or SEND_AGAIN in said else "answer"
                     break
                 time.sleep(0.05)
             self.record(Turn(f"tg:{chat}", started, took or time.monotonic() - started, outcome, said))

@@ -6,19 +6,25 @@ Telegram would. Each test talks in chats of its own (Rasa keeps one conversation
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
+import os
 import random
 import re
 import secrets
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
+import redis
 
 from bot.channels.telegram.render import MAX_BYTES, keyboard, outgoing
+from bot.gateway.journal import RedisJournal, sealer
 from bot.gateway.replies import Button, Reply
+from bot.gateway.stores import RedisStore
 from bot.stack import Stack, StackError, running_gateway
 from tests.conftest import free_port
 from tests.gateway.conftest import Gateway
@@ -289,6 +295,110 @@ def test_webhook_resent_update_is_answered_once(webhook: Gateway, hook_telegram:
     hook_telegram.wait_for_messages(chat, 1)
     time.sleep(1.5)
     assert len(hook_telegram.attempts(chat)) == 1
+
+
+# the journal: an update acknowledged by a gateway that then died (gateway processes on Redis)
+
+JOURNAL_REDIS = os.environ.get("TEST_REDIS_URL_JOURNAL", "redis://127.0.0.1:6379/10")
+DEAD = "dead-gateway/4242/0a1b2c3d"
+
+
+def forget_gateway_keys() -> None:
+    client = redis.Redis.from_url(JOURNAL_REDIS)
+    for key in client.scan_iter("gw:*"):
+        client.delete(key)
+    client.close()
+
+
+def journal_keys() -> List[str]:
+    client = redis.Redis.from_url(JOURNAL_REDIS, decode_responses=True)
+    try:
+        return sorted(client.scan_iter("gw:journal:*"))
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def shared_telegram() -> Iterator[TelegramStandIn]:
+    with TelegramStandIn(TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="module")
+def on_redis(stack: Stack, shared_telegram: TelegramStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A webhook gateway on Redis (a database of its own): what it acknowledges is written down."""
+    logs, port = tmp_path_factory.mktemp("gateway-telegram-redis"), free_port()
+    env = gateway_env(shared_telegram, TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+                      TELEGRAM_WEBHOOK_SECRET=SECRET, REDIS_URL=JOURNAL_REDIS)
+    forget_gateway_keys()
+    try:
+        with running_gateway(stack.rasa_url, port, logs, env):
+            yield Gateway(f"http://127.0.0.1:{port}", logs / f"gateway-{port}.log")
+    finally:
+        forget_gateway_keys()
+
+
+def acknowledged_by_a_dead_gateway(update: Dict[str, Any]) -> None:
+    """What a gateway killed after its 200 leaves: the update's claim and its journal entry,
+    sealed with the bot token's key; no liveness key."""
+    sealed = sealer("telegram journal", TOKEN).encrypt(json.dumps(update).encode()).decode()
+
+    async def write() -> None:
+        store = RedisStore(JOURNAL_REDIS)
+        try:
+            await RedisJournal(store, holder=DEAD).record(f"tg:{update['update_id']}", sealed,
+                                                         (f"tg:update:{update['update_id']}", 3600.0))
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+
+
+def rasa_turns(stack: Stack, chat: int, turn: str) -> int:
+    """How many user events of this chat's conversation carry `turn`."""
+    events = httpx.get(f"{stack.rasa_url}/conversations/tg:{chat}/tracker", timeout=10).json().get("events", [])
+    return sum(1 for e in events if e.get("event") == "user" and (e.get("metadata") or {}).get("turn_id") == turn)
+
+
+@pytest.mark.stack
+def test_an_update_on_redis_is_written_down_until_it_is_answered(on_redis: Gateway, shared_telegram: TelegramStandIn, stack: Stack) -> None:
+    chat = new_chat()
+    update = shared_telegram.text_update(chat, "社保补贴怎么申请")
+    assert post_update(on_redis, update, {SECRET_HEADER: SECRET}).status_code == 200
+    shared_telegram.wait_for_text(chat, "社保")
+    assert rasa_turns(stack, chat, f"update:{update['update_id']}") == 1
+    shared_telegram.wait_until(lambda: journal_keys() == [], 5, "the entry crossed out", journal_keys)
+
+
+@pytest.mark.stack
+def test_an_update_whose_gateway_died_after_acknowledging_it_is_answered_by_another(
+        on_redis: Gateway, shared_telegram: TelegramStandIn, stack: Stack) -> None:
+    chat = new_chat()
+    update = shared_telegram.text_update(chat, "见习补贴怎么申请")
+    acknowledged_by_a_dead_gateway(update)
+    answers = shared_telegram.wait_for_text(chat, "见习", timeout=15)
+    assert "【见习补贴】" in "\n".join(m.text for m in answers)
+    assert rasa_turns(stack, chat, f"update:{update['update_id']}") == 1
+    shared_telegram.wait_until(lambda: journal_keys() == [], 5, "the entry crossed out", journal_keys)
+    answered = len(shared_telegram.messages(chat))  # a long answer: its pieces are all out now
+    assert post_update(on_redis, update, {SECRET_HEADER: SECRET}).status_code == 200  # a stray resend
+    time.sleep(1.5)
+    assert len(shared_telegram.messages(chat)) == answered
+
+
+@pytest.mark.stack
+def test_a_taken_over_update_whose_turn_had_run_is_answered_from_the_conversation(
+        on_redis: Gateway, shared_telegram: TelegramStandIn, stack: Stack) -> None:
+    chat = new_chat()
+    update = shared_telegram.text_update(chat, "一次性扩岗补助有多少钱")
+    turn = f"update:{update['update_id']}"
+    ran = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=30,  # the dead gateway's turn ran in Rasa
+                     json={"sender": f"tg:{chat}", "message": update["message"]["text"], "metadata": {"turn_id": turn}})
+    assert ran.status_code == 200 and ran.json()
+    acknowledged_by_a_dead_gateway(update)
+    answers = shared_telegram.wait_for_messages(chat, 1, timeout=15)
+    assert answers[0].text.startswith(ran.json()[0]["text"][:20])
+    assert rasa_turns(stack, chat, turn) == 1  # answered from the conversation, not run again
 
 
 # last: what both gateways logged

@@ -5,6 +5,8 @@ and the real Rasa, are in test_wechat.py)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import threading
 import time
 import uuid
@@ -16,16 +18,19 @@ import redis
 from starlette.testclient import TestClient
 
 from bot.channels.wechat import channel as wechat_channel
-from bot.channels.wechat.inbound import dedupe_key
+from bot.channels.wechat.channel import journal_entry
+from bot.channels.wechat.inbound import Inbound, dedupe_key
 from bot.channels.wechat.turns import DONE, REPLIED, Found, State, Turns, lease_key, reply_key
 from bot.gateway.app import create_app
 from bot.gateway.assistant import AssistantUnavailable
 from bot.gateway.config import GatewaySettings, WeChatSettings
+from bot.gateway.journal import RedisJournal, sealer
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore, RedisStore, Store
 from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
+DEAD = "held dead-gateway/4242/0a1b2c3d"
 TOKEN, APP_ID, APP_SECRET = "turnsToken9", "wx2b4d6f8a0c1e3a5b", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 XML = {"content-type": "text/xml"}
 FAST = {"lease_ttl": 0.4, "lease_every": 0.1}
@@ -148,7 +153,8 @@ def test_settle_waits_for_a_live_holder_within_the_deadline(kind: str) -> None:
 
 
 class ScriptedAssistant:
-    """Answers "答：<text>"; 'slow' takes 1.5 s, 'down' fails. Records (text, turn, once)."""
+    """Answers "答：<text>"; 'slow' takes 1.5 s, 'long' comes in two pieces, 'down' fails.
+    Records (text, turn, once)."""
 
     def __init__(self) -> None:
         self.asked: List[Tuple[str, Optional[str], bool]] = []
@@ -159,6 +165,8 @@ class ScriptedAssistant:
             raise AssistantUnavailable("ReadTimeout")
         if text == "slow":
             await asyncio.sleep(1.5)
+        if text == "long":  # two pieces: the passive reply and one through the customer-service API
+            return [Reply("答：" + "长" * 700), Reply("续：" + "完" * 200)]
         return [Reply(f"答：{text}")]
 
     async def healthy(self) -> bool:
@@ -209,7 +217,28 @@ class Gateways:
 
     def held_by_a_dead_gateway(self, openid: str, msg_id: int) -> None:
         """What a gateway killed right after claiming the push leaves: its claim, no lease."""
-        self.redis.set(self.prefix + dedupe_key(openid, f"msg:{msg_id}"), "held dead-gateway/4242/0a1b2c3d", px=3_600_000)
+        self.redis.set(self.prefix + dedupe_key(openid, f"msg:{msg_id}"), DEAD, px=3_600_000)
+
+    def owed_by_a_dead_gateway(self, openid: str, msg_id: int, text: str, skip: int) -> None:
+        """What a gateway killed after answering WeChat leaves when the answer (from piece `skip`)
+        is still owed: its journal entry, sealed; no liveness key."""
+        inbound = Inbound("text", openid, "gh_account", dedupe_key(openid, f"msg:{msg_id}"), text, f"msg:{msg_id}")
+        plain = json.dumps({"inbound": dataclasses.asdict(inbound), "skip": skip}).encode()
+
+        async def write() -> None:
+            store = RedisStore(REDIS_URL, self.prefix)
+            await RedisJournal(store, holder=DEAD[len("held "):]).record(journal_entry(inbound),
+                                                                        sealer("wechat journal", APP_SECRET).encrypt(plain).decode())
+            await store.close()
+
+        asyncio.run(write())
+
+    def journal(self) -> List[str]:
+        """The journal's keys (entries and indexes) under this prefix."""
+        return sorted(key[len(self.prefix):] for key in self.redis.scan_iter(f"{self.prefix}journal:*"))
+
+    def asked(self) -> List[Tuple[str, Optional[str], bool]]:
+        return self.assistants[0].asked + self.assistants[1].asked
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +312,7 @@ def test_a_forged_resend_is_refused_and_takes_nothing_over(gateways: Gateways) -
     stale = gateways.push(1, xml, timestamp=int(time.time()) - 600)
     assert stale.status_code == 403
     assert gateways.assistants[1].asked == []
-    assert gateways.claim(openid, msg_id) == "held dead-gateway/4242/0a1b2c3d"
+    assert gateways.claim(openid, msg_id) == DEAD
     assert gateways.reply(gateways.push(1, xml)) == "答：社保补贴"  # WeChat's own resend still gets the answer
 
 
@@ -295,6 +324,46 @@ def test_a_late_answer_is_held_until_it_is_delivered_then_done(api: WeChatAPISta
         assert (gateways.claim(openid, msg_id) or "").startswith("held ")  # the answer is still on its way
         assert api.wait_for(lambda: gateways.claim(openid, msg_id) == DONE, 10), gateways.claim(openid, msg_id)
         assert api.texts_to(openid) == ["答：slow"]  # through the customer-service API
+        assert api.wait_for(lambda: gateways.journal() == [], 5), gateways.journal()  # written down until sent
         again = gateways.push(1, gateways.pushes.text(openid, "slow", msg_id=msg_id))
         assert (again.status_code, again.text) == (200, "success")
         assert gateways.assistants[1].asked == []
+
+
+# ---------------------------------------------------------------- answers owed after WeChat was answered
+
+
+def test_a_late_answer_whose_gateway_died_is_sent_by_another_and_the_turn_runs_once(gateways: Gateways, api: WeChatAPIStandIn) -> None:
+    openid, msg_id = new_openid(), gateways.pushes.msg_id()
+    gateways.held_by_a_dead_gateway(openid, msg_id)  # it had answered `success` and died before sending
+    gateways.owed_by_a_dead_gateway(openid, msg_id, "社保补贴", skip=0)
+    assert api.wait_for(lambda: api.texts_to(openid) == ["答：社保补贴"], 10), api.texts_to(openid)
+    assert gateways.asked() == [("社保补贴", f"msg:{msg_id}", True)]  # Rasa runs it only if it never ran
+    assert api.wait_for(lambda: gateways.claim(openid, msg_id) == DONE and gateways.journal() == [], 5)
+    again = gateways.push(1, gateways.pushes.text(openid, "社保补贴", msg_id=msg_id))  # a stray resend
+    assert (again.status_code, again.text) == (200, "success")
+    time.sleep(1.5)
+    assert api.texts_to(openid) == ["答：社保补贴"] and len(gateways.asked()) == 1
+
+
+def test_a_late_answer_wechat_had_answered_on_a_resend_is_not_sent_again(gateways: Gateways, api: WeChatAPIStandIn) -> None:
+    openid, msg_id = new_openid(), gateways.pushes.msg_id()
+    gateways.redis.set(gateways.prefix + dedupe_key(openid, f"msg:{msg_id}"), REPLIED, px=3_600_000)
+    gateways.owed_by_a_dead_gateway(openid, msg_id, "社保补贴", skip=0)  # its `success` never arrived
+    assert api.wait_for(lambda: gateways.journal() == [], 10), gateways.journal()
+    time.sleep(0.5)
+    assert api.texts_to(openid) == [] and gateways.asked() == []
+
+
+def test_the_pieces_after_a_passive_reply_are_sent_by_another_gateway_when_the_first_died(gateways: Gateways, api: WeChatAPIStandIn) -> None:
+    openid, msg_id = new_openid(), gateways.pushes.msg_id()
+    passive = gateways.reply(gateways.push(0, gateways.pushes.text(openid, "long", msg_id=msg_id)))
+    assert passive.startswith("答：长") and api.wait_for(lambda: len(api.texts_to(openid)) == 1, 10)
+    tail = api.texts_to(openid)
+    assert api.wait_for(lambda: gateways.journal() == [], 5), gateways.journal()  # crossed out once sent
+
+    openid = new_openid()  # the same, but the gateway dies between the passive reply and the rest
+    gateways.owed_by_a_dead_gateway(openid, msg_id, "long", skip=1)
+    assert api.wait_for(lambda: api.texts_to(openid) == tail, 10), api.texts_to(openid)
+    assert gateways.asked()[-1] == ("long", f"msg:{msg_id}", True)
+    assert api.wait_for(lambda: gateways.journal() == [], 5), gateways.journal()

@@ -3,8 +3,11 @@
 Long polling when TELEGRAM_WEBHOOK_URL is absent. With it, Telegram POSTs updates to
 /telegram/webhook; the request must carry the secret in `X-Telegram-Bot-Api-Secret-Token`
 (403 otherwise, nothing processed). Accepted updates go on the Application's queue and are
-answered 200 at once; the answer goes out through the Bot API (Telegram resends an update
-until it gets a 2xx, so the id is claimed in the store and a resent update is not answered twice).
+answered 200 at once; the answer goes out through the Bot API. Telegram resends an update until
+it gets a 2xx, and never after: so before the 200 the update is claimed (a resend is not answered
+twice) and written down in the journal (bot/gateway/journal.py), sealed with a key derived from
+the bot token, and crossed out once processed. When the gateway dies with it, another takes it
+over and sends its turn to Rasa with `once` (a turn never runs twice).
 
 Updates of different chats are processed concurrently, one chat's in order (processor.py).
 The bot token is in every Bot API URL: httpx's and PTB's request logs are turned down to
@@ -20,17 +23,19 @@ from typing import List, Optional
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+from cryptography.fernet import InvalidToken
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.delivery import Delivery
-from bot.channels.telegram.handlers import COMMANDS, Handlers
+from bot.channels.telegram.handlers import COMMANDS, JOURNAL_KIND, Handlers, journal_entry
 from bot.channels.telegram.processor import ChatOrderedProcessor
 from bot.gateway.http import read_limited
 from bot.gateway.assistant import Assistant
 from bot.gateway.config import TelegramSettings
+from bot.gateway.journal import Journal, sealer
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
@@ -50,12 +55,15 @@ class TelegramStartupError(RuntimeError):
 class TelegramChannel:
     name = "telegram"
 
-    def __init__(self, settings: TelegramSettings, assistant: Assistant, store: Store) -> None:
+    def __init__(self, settings: TelegramSettings, assistant: Assistant, store: Store, journal: Journal) -> None:
         quiet_request_logs()
         self.settings = settings
         self.store = store
-        self.application = build_application(settings)
-        Handlers(assistant, Delivery(self.application.bot, store)).register(self.application)
+        self.journal = journal
+        self.cipher = sealer("telegram journal", settings.bot_token)
+        self.application = build_application(settings, ChatOrderedProcessor(on_done=self._processed))
+        Handlers(assistant, Delivery(self.application.bot, store), journal).register(self.application)
+        journal.on_replay(JOURNAL_KIND, self._replay)
 
     def routes(self) -> List[BaseRoute]:
         return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])] if self.settings.webhook_url else []
@@ -89,9 +97,26 @@ class TelegramChannel:
         update = self._parse(body)
         if update is None:
             return PlainTextResponse("not an update", status_code=400)
-        if await self.store.claim(f"tg:update:{update.update_id}", SEEN_TTL):
+        claim = (f"tg:update:{update.update_id}", SEEN_TTL)
+        if await self.journal.record(journal_entry(update.update_id), self.cipher.encrypt(body).decode(), claim):
             await self.application.update_queue.put(update)
         return Response(status_code=200)
+
+    async def _processed(self, update: object) -> None:
+        if isinstance(update, Update):
+            await self.journal.done(journal_entry(update.update_id))
+
+    async def _replay(self, entry: str, payload: str) -> None:
+        """An update a dead gateway had acknowledged: processed here (its turn sent with `once`)."""
+        try:
+            update = self._parse(self.cipher.decrypt(payload.encode()))
+        except InvalidToken:  # sealed under another bot token
+            update = None
+        if update is None:
+            log.warning("a taken-over Telegram update could not be read: dropped")
+            await self.journal.done(entry)
+            return
+        await self.application.update_queue.put(update)
 
     async def _start(self) -> None:
         await self.application.initialize()
@@ -120,7 +145,7 @@ class TelegramChannel:
             return None
 
 
-def build_application(settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+def build_application(settings: TelegramSettings, processor: ChatOrderedProcessor) -> Application:  # type: ignore[type-arg]
     builder = (
         Application.builder()
         .token(settings.bot_token)
@@ -128,7 +153,7 @@ def build_application(settings: TelegramSettings) -> Application:  # type: ignor
         .base_file_url(file_url(settings.api_base_url))
         .request(HTTPXRequest(connection_pool_size=64, connect_timeout=5.0, read_timeout=15.0, write_timeout=15.0, pool_timeout=5.0))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=5.0))
-        .concurrent_updates(ChatOrderedProcessor())
+        .concurrent_updates(processor)
         .job_queue(None)
     )
     if settings.webhook_url:

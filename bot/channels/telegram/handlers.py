@@ -17,7 +17,8 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.render import PICKED, button_id, with_welcome
-from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
+from bot.gateway.assistant import SEND_AGAIN, SORRY, Assistant, AssistantUnavailable
+from bot.gateway.journal import Journal
 from bot.gateway.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ NOT_A_COMMAND = "没有这个命令。发送 /help 看看我能做什么，或�
 TEXT_ONLY = "我目前只能看懂文字消息，请直接打字提问。"
 PRIVATE_ONLY = "为了保护你的个人信息，请私聊我提问。"
 BUTTON_GONE = "这个按钮已失效，请直接打字提问。"
+JOURNAL_KIND = "tg"  # the journal's entries of Telegram updates: tg:<update_id>
 
 # command → what the assistant is sent (subscriptions arrive in a later feature)
 COMMAND_TEXTS: Dict[str, str] = {
@@ -47,9 +49,10 @@ COMMANDS: List[BotCommand] = [
 
 
 class Handlers:
-    def __init__(self, assistant: Assistant, delivery: Delivery) -> None:
+    def __init__(self, assistant: Assistant, delivery: Delivery, journal: Journal) -> None:
         self.assistant = assistant
         self.delivery = delivery
+        self.journal = journal
 
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handlers(self.handlers())
@@ -71,14 +74,14 @@ class Handlers:
         """/start: a welcome line in front of what the assistant can do."""
         chat = await self._chat_of_message(update)
         if chat is not None:
-            await self.delivery.send(chat, with_welcome(await self._ask(chat, "/help"), WELCOME))
+            await self.delivery.send(chat, with_welcome(await self._ask(update, chat, "/help"), WELCOME))
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help, /register, /subscribe, /unsubscribe, /cancel: their fixed text to the assistant."""
         chat = await self._chat_of_message(update)
         name = _command_name(update)
         if chat is not None and name in COMMAND_TEXTS:
-            await self._answer(chat, COMMAND_TEXTS[name])
+            await self._answer(update, chat, COMMAND_TEXTS[name])
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question: to the assistant, its answer back."""
@@ -89,7 +92,7 @@ class Handlers:
         if text.startswith("/"):
             await self.delivery.send(chat, [Reply(NOT_A_COMMAND)])
         else:
-            await self._answer(chat, text)
+            await self._answer(update, chat, text)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command we do not have: say so, send nothing to the assistant."""
@@ -120,7 +123,7 @@ class Handlers:
         await _acknowledge(query)
         await self.delivery.mark_picked(query.message, button.title)
         if await self.delivery.reachable(chat, time.time()):
-            await self._answer(chat, button.payload)
+            await self._answer(update, chat, button.payload)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an update that failed; the type only when it is Telegram's (messages hold the token)."""
@@ -130,14 +133,16 @@ class Handlers:
         else:
             log.error("telegram: an update failed", exc_info=error)
 
-    async def _answer(self, chat: int, text: str) -> None:
-        await self.delivery.send(chat, await self._ask(chat, text))
+    async def _answer(self, update: Update, chat: int, text: str) -> None:
+        await self.delivery.send(chat, await self._ask(update, chat, text))
 
-    async def _ask(self, chat: int, text: str) -> List[Reply]:
+    async def _ask(self, update: Update, chat: int, text: str) -> List[Reply]:
+        """The turn is named after the update; one taken over from a dead gateway goes with `once`."""
+        again = self.journal.replayed(journal_entry(update.update_id))
         try:
-            return await self.assistant.ask("tg", str(chat), text)
+            return await self.assistant.ask("tg", str(chat), text, turn=f"update:{update.update_id}", once=again)
         except AssistantUnavailable:
-            return [Reply(SORRY)]
+            return [Reply(SEND_AGAIN if again else SORRY)]
 
     async def _say(self, update: Update, text: str) -> None:
         chat = await self._chat_of_message(update)
@@ -159,6 +164,11 @@ async def _acknowledge(query: CallbackQuery, text: Optional[str] = None) -> None
         await query.answer(text)
     except TelegramError as error:
         log.debug("telegram: callback query not answered: %s", type(error).__name__)
+
+
+def journal_entry(update_id: int) -> str:
+    """The journal entry of an update acknowledged on the webhook (bot/gateway/journal.py)."""
+    return f"{JOURNAL_KIND}:{update_id}"
 
 
 def _command_name(update: Update) -> str:

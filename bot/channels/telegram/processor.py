@@ -14,7 +14,7 @@ reach different replicas.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -26,25 +26,29 @@ MAX_PENDING = 10_000
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """At most `max_working` updates at work at once, one per chat, each chat in arrival order."""
 
-    def __init__(self, max_working: int = 64) -> None:
+    def __init__(self, max_working: int = 64, on_done: Optional[Callable[[object], Awaitable[None]]] = None) -> None:
         super().__init__(MAX_PENDING)
         self._working = asyncio.BoundedSemaphore(max_working)
         self._locks: Dict[int, asyncio.Lock] = {}
         self._users: Dict[int, int] = {}
+        self._on_done = on_done
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Process `update` in its chat's turn; then `on_done` (the journal crosses it out)."""
         chat = chat_of(update)
         if chat is None:
             async with self._working:
                 await coroutine
-            return
-        lock = self._take(chat)
-        try:
-            async with lock:
-                async with self._working:
-                    await coroutine
-        finally:
-            self._release(chat)
+        else:
+            lock = self._take(chat)
+            try:
+                async with lock:
+                    async with self._working:
+                        await coroutine
+            finally:
+                self._release(chat)
+        if self._on_done is not None:
+            await self._on_done(update)
 
     async def initialize(self) -> None:
         return None

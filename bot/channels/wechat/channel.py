@@ -16,6 +16,13 @@ its gateway dead (the lease ran out) takes the push over and sends the turn to R
 `once`: Rasa answers from the conversation when the turn ran and runs it when it did not, so a
 turn never runs twice. When Rasa cannot be asked, the graduate is asked to send the message again.
 
+WeChat does not resend a push it got `success` for, nor one whose passive reply came: an answer
+still owed then (the late answer, the pieces after the passive reply) is written down in the
+journal first (bot/gateway/journal.py; sealed with a key derived from the AppSecret) and crossed
+out once sent. When the gateway dies with it, another takes it over, asks Rasa with `once` and
+sends it (a late answer only once it holds the push's claim too, so that a resend WeChat made
+after all is not answered twice).
+
 The sender id is `wx:<openid>`; a bare number picks one of the choices offered last.
 
 A user's own message (not an event: menu clicks and follows open only a 1-minute window) is
@@ -24,10 +31,13 @@ customer-service messages only while that key lives, template messages otherwise
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import time
 from typing import Awaitable, List, Optional, Set
 
+from cryptography.fernet import InvalidToken
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -38,9 +48,10 @@ from bot.channels.wechat.inbound import Inbound, PushReader, Rejected, Resent
 from bot.channels.wechat.menu import load_menu
 from bot.channels.wechat.render import passive_text, render
 from bot.channels.wechat.turns import Hold, State, Turns
-from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
+from bot.gateway.assistant import SEND_AGAIN, SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.config import WeChatSettings
+from bot.gateway.journal import Journal, sealer
 from bot.gateway.replies import all_buttons
 from bot.gateway.seen import note_seen
 from bot.gateway.stores import Store
@@ -55,28 +66,30 @@ LAST_INBOUND_TTL = 48 * 3600
 USER_MESSAGES = ("text", "voice", "other")
 # the passive reply should reach the user before the customer-service pieces that follow it
 TAIL_DELAY = 1.0
+JOURNAL_KIND = "wx"
 
 WELCOME = "欢迎关注！我是北京离校未就业高校毕业生就业服务助手。"
 TYPE_PLEASE = "没听清这段语音，请打字告诉我你想问什么。"
 UNSUPPORTED = "暂不支持这种消息，请发文字或语音。"
-# a push taken over from a gateway that died with it, when Rasa cannot say what became of it
-SEND_AGAIN = "刚才的消息没有处理完，请再发一次。"
 
 
 class WeChatChannel:
     name = "wechat"
 
-    def __init__(self, settings: WeChatSettings, assistant: Assistant, store: Store, choices: Choices,
+    def __init__(self, settings: WeChatSettings, assistant: Assistant, store: Store, choices: Choices, journal: Journal,
                  deadline: float = 4.0, client: Optional[WeChatClient] = None, turns: Optional[Turns] = None) -> None:
         self.assistant = assistant
         self.store = store
         self.choices = choices
+        self.journal = journal
         self.deadline = deadline
         self.reader = PushReader(settings, store)
         self.client = client or WeChatClient(settings, store)
-        self.turns = turns or Turns(store, settings.app_secret)
+        self.turns = turns or Turns(store, settings.app_secret, holder=journal.holder)
+        self.cipher = sealer("wechat journal", settings.app_secret)
         self.menu_payloads = load_menu().payloads
         self._tasks: Set[asyncio.Task] = set()
+        journal.on_replay(JOURNAL_KIND, self._replay)
 
     def routes(self) -> List[BaseRoute]:
         return [
@@ -151,7 +164,8 @@ class WeChatChannel:
         done, _ = await asyncio.wait({answer}, timeout=max(remaining, 0.0))
         if not done:
             log.info("answer not ready after %.1f s: it follows through the customer-service API", self.deadline)
-            self._spawn(self._deliver_late(inbound.openid, answer, hold))
+            await self._write_down(inbound, 0)
+            self._spawn(self._deliver_late(inbound, answer, hold))
             return success()
         try:
             pieces = answer.result()
@@ -162,7 +176,8 @@ class WeChatChannel:
         if not pieces:
             return success()
         if len(pieces) > 1:
-            self._spawn(self._send_later(inbound.openid, pieces[1:]))
+            await self._write_down(inbound, 1)
+            self._spawn(self._send_later(inbound, pieces[1:]))
         return self._passive(inbound, pieces[0], nonce)
 
     def _passive(self, inbound: Inbound, text: str, nonce: str) -> Response:
@@ -197,22 +212,60 @@ class WeChatChannel:
         await self.choices.remember(f"wx:{inbound.openid}", all_buttons(replies))
         return render(replies, prefix)
 
-    async def _deliver_late(self, openid: str, answer: "asyncio.Future[List[str]]", hold: Hold) -> None:
+    async def _deliver_late(self, inbound: Inbound, answer: "asyncio.Future[List[str]]", hold: Hold) -> None:
+        """The answer WeChat got `success` for, through the customer-service API."""
         try:
             pieces = await answer
-            if not await self.store.get(f"wx:inactive:{openid}"):
-                await self._send_all(openid, pieces)
-        except asyncio.CancelledError:  # the gateway is stopping: a resend may take it over
+            if not await self.store.get(f"wx:inactive:{inbound.openid}"):
+                await self._send_all(inbound.openid, pieces)
+        except asyncio.CancelledError:  # the gateway is stopping: another takes it over (journal)
             hold.abandon()
             raise
         except Exception:
             await hold.release(None)
+            await self.journal.done(journal_entry(inbound))
             raise
         await hold.release(None)
+        await self.journal.done(journal_entry(inbound))
 
-    async def _send_later(self, openid: str, pieces: List[str]) -> None:
+    async def _send_later(self, inbound: Inbound, pieces: List[str]) -> None:
+        """The pieces after the passive reply, once it has had time to arrive."""
         await asyncio.sleep(TAIL_DELAY)
-        await self._send_all(openid, pieces)
+        try:
+            await self._send_all(inbound.openid, pieces)
+        finally:
+            await self.journal.done(journal_entry(inbound))
+
+    async def _write_down(self, inbound: Inbound, skip: int) -> None:
+        """Before WeChat's `success` (or a passive reply with more to follow): the push in the
+        journal, so that another gateway delivers the answer (from piece `skip`) if this one dies."""
+        payload = json.dumps({"inbound": dataclasses.asdict(inbound), "skip": skip}, ensure_ascii=False)
+        try:
+            await self.journal.record(journal_entry(inbound), self.cipher.encrypt(payload.encode("utf-8")).decode())
+        except Exception as error:  # the answer still follows from here; only a crash would lose it
+            log.warning("a WeChat answer still owed was not written down (%s)", type(error).__name__)
+
+    async def _replay(self, entry: str, payload: str) -> None:
+        """An answer a dead gateway owed: asked again with `once`, sent through the customer-service API."""
+        try:
+            data = json.loads(self.cipher.decrypt(payload.encode()))
+            inbound, skip = Inbound(**data["inbound"]), int(data["skip"])
+        except (InvalidToken, ValueError, TypeError, KeyError):
+            log.warning("a taken-over WeChat answer could not be read: dropped")
+            await self.journal.done(entry)
+            return
+        if skip:
+            await self._send_later(inbound, (await self._answer(inbound, again=True))[skip:])
+            return
+        # WeChat may have resent the push after all (the `success` was lost): its claim decides
+        found = await self.turns.take(inbound.dedupe_key)
+        if found.state is State.HELD:  # the dead gateway's lease on the push runs out within lease_ttl
+            found = await self.turns.settle(inbound.dedupe_key, asyncio.get_running_loop().time() + self.turns.lease_ttl + 1.0)
+        if found.state not in (State.NEW, State.TAKEN_OVER):
+            await self.journal.done(entry)
+            return
+        hold = self.turns.hold(inbound.dedupe_key)
+        await self._deliver_late(inbound, asyncio.ensure_future(self._answer(inbound, again=True)), hold)
 
     async def _send_all(self, openid: str, pieces: List[str]) -> None:
         for number, piece in enumerate(pieces, 1):
@@ -229,6 +282,11 @@ class WeChatChannel:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("WeChat delivery failed", exc_info=task.exception())
+
+
+def journal_entry(inbound: Inbound) -> str:
+    """The journal entry of a push whose answer is still owed after WeChat was answered."""
+    return f"{JOURNAL_KIND}:{inbound.openid}:{inbound.turn}"
 
 
 def last_inbound_key(openid: str) -> str:

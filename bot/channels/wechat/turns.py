@@ -23,18 +23,14 @@ sends the turn again with `once` and Rasa, which knows, answers from the convers
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import logging
-import os
-import secrets
-import socket
 from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.gateway.journal import new_holder, sealer
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
@@ -63,14 +59,9 @@ class Found:
     reply: Optional[str] = None  # REPLIED: the passive reply's text, while it is kept
 
 
-def new_holder() -> str:
-    """This gateway's name in the claims it holds."""
-    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
-
-
 def reply_cipher(secret: str) -> Fernet:
     """The key of the kept passive replies, derived from a secret every gateway holds."""
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"wechat passive replies\0" + secret.encode()).digest()))
+    return sealer("wechat passive replies", secret)
 
 
 class Turns:
