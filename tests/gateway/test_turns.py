@@ -153,7 +153,7 @@ def test_settle_waits_for_a_live_holder_within_the_deadline(kind: str) -> None:
 
 
 class ScriptedAssistant:
-    """Answers "答：<text>"; 'slow' takes 1.5 s, 'long' comes in two pieces, 'down' fails.
+    """Answers "答：<text>"; 'slow…' takes 1.5 s, 'long' comes in two pieces, 'down' fails.
     Records (text, turn, once)."""
 
     def __init__(self) -> None:
@@ -163,7 +163,7 @@ class ScriptedAssistant:
         self.asked.append((text, turn, once))
         if text == "down":
             raise AssistantUnavailable("ReadTimeout")
-        if text == "slow":
+        if text.startswith("slow"):
             await asyncio.sleep(1.5)
         if text == "long":  # two pieces: the passive reply and one through the customer-service API
             return [Reply("答：" + "长" * 700), Reply("续：" + "完" * 200)]
@@ -236,6 +236,15 @@ class Gateways:
     def journal(self) -> List[str]:
         """The journal's keys (entries and indexes) under this prefix."""
         return sorted(key[len(self.prefix):] for key in self.redis.scan_iter(f"{self.prefix}journal:*"))
+
+    def values(self) -> Dict[str, str]:
+        """Every key under this prefix with its value as Redis holds it (a hash's fields joined)."""
+        kept: Dict[str, str] = {}
+        for key in self.redis.scan_iter(f"{self.prefix}*"):
+            kind = self.redis.type(key)
+            kept[key] = (self.redis.get(key) or "") if kind == "string" else \
+                " ".join(f"{k}={v}" for k, v in self.redis.hgetall(key).items()) if kind == "hash" else kind
+        return kept
 
     def asked(self) -> List[Tuple[str, Optional[str], bool]]:
         return self.assistants[0].asked + self.assistants[1].asked
@@ -367,3 +376,15 @@ def test_the_pieces_after_a_passive_reply_are_sent_by_another_gateway_when_the_f
     assert api.wait_for(lambda: api.texts_to(openid) == tail, 10), api.texts_to(openid)
     assert gateways.asked()[-1] == ("long", f"msg:{msg_id}", True)
     assert api.wait_for(lambda: gateways.journal() == [], 5), gateways.journal()
+
+
+def test_an_answer_owed_is_written_down_sealed(api: WeChatAPIStandIn) -> None:
+    with Gateways(f"test-turns-{uuid.uuid4().hex[:8]}:", api, deadline=0.5) as gateways:
+        openid, msg_id = new_openid(), gateways.pushes.msg_id()
+        answer = gateways.push(0, gateways.pushes.text(openid, "slow 我的手机号13912345678", msg_id=msg_id))
+        assert (answer.status_code, answer.text) == (200, "success")
+        assert any(key.startswith("journal:entry:") for key in gateways.journal())  # until it is sent
+        kept = gateways.values()
+        assert any("journal:entry:" in key for key in kept)
+        assert not [key for key, value in kept.items() if "13912345678" in value or "手机号" in value]
+        assert api.wait_for(lambda: gateways.journal() == [], 10), gateways.journal()

@@ -35,20 +35,32 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process `update` in its chat's turn; then `on_done` (the journal crosses it out)."""
+        try:
+            await self._in_turn(update, coroutine)
+        except asyncio.CancelledError:  # the gateway is stopping: not done (another gateway takes it)
+            raise
+        except Exception:
+            await self._done(update)
+            raise
+        await self._done(update)
+
+    async def _done(self, update: object) -> None:
+        if self._on_done is not None:
+            await self._on_done(update)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = chat_of(update)
         if chat is None:
             async with self._working:
                 await coroutine
-        else:
-            lock = self._take(chat)
-            try:
-                async with lock:
-                    async with self._working:
-                        await coroutine
-            finally:
-                self._release(chat)
-        if self._on_done is not None:
-            await self._on_done(update)
+            return
+        lock = self._take(chat)
+        try:
+            async with lock:
+                async with self._working:
+                    await coroutine
+        finally:
+            self._release(chat)
 
     async def initialize(self) -> None:
         return None
