@@ -114,14 +114,18 @@ def under_load(topology: Topology, fault: str, break_it: Callable[[], None], rep
     return report
 
 
-@pytest.mark.parametrize("victim", ["rasa-1", "actions-1", "gateway-1", "worker-1"])
-def test_killing_one_process_during_load_loses_nothing(topology: Topology, victim: str) -> None:
+@pytest.mark.parametrize("victim,holding", [("rasa-1", ""), ("actions-1", ""), ("gateway-1", "wechat"),
+                                            ("gateway-1", "telegram"), ("worker-1", "")])
+def test_killing_one_process_during_load_loses_nothing(topology: Topology, victim: str, holding: str) -> None:
+    """A gateway is killed while Redis shows it holding a WeChat push (answered on WeChat's resend),
+    or a Telegram update it acknowledged (taken over from the journal by the other gateway)."""
     service = topology.cluster.service(victim)
-    gateway = victim.startswith("gateway")
-    break_it = (lambda: kill_with_a_push_in_hand(topology, service)) if gateway else service.kill
-    report = under_load(topology, f"SIGKILL {victim}", break_it, lambda: restart(topology, victim))
+    break_it = (lambda: kill_holding(topology, service, holding)) if holding else service.kill
+    report = under_load(topology, f"SIGKILL {victim}" + (f" holding a {holding} turn" if holding else ""), break_it,
+                        lambda: restart(topology, victim))
     assert service.alive()
     assert report.answers_back_after < report.restart_took + 30
+    _wait(lambda: journal_left(topology) == [], 15, "every acknowledged turn answered and crossed out")
 
 
 @pytest.mark.skipif(private_servers_missing() is not None, reason=f"no private PostgreSQL: {private_servers_missing()}")
@@ -150,24 +154,42 @@ def test_redis_restarted_during_load_recovers_by_itself(topology: Topology) -> N
     under_load(topology, "Redis stopped 4 s, started empty", own.stop, repair, while_redis_was_down)
 
 
-def kill_with_a_push_in_hand(topology: Topology, service: Service, wait: float = 10.0) -> None:
-    """SIGKILL the gateway while it holds a WeChat push (its claim in Redis names it), so that
-    WeChat's resend has one to recover; after `wait` seconds without one, kill it anyway."""
-    mark = f"held {socket.gethostname()}/{service.pid}/".encode()
+def kill_holding(topology: Topology, service: Service, holding: str, wait: float = 10.0) -> None:
+    """SIGKILL the gateway while Redis shows it holding a WeChat push (its claim names it) or a
+    Telegram update (an entry in its journal), so that there is one to recover; after `wait`
+    seconds without one, kill it anyway."""
+    holder = f"{socket.gethostname()}/{service.pid}/"
     client = redis.Redis.from_url(topology.servers.redis_url, socket_timeout=2.0)
+
+    def holds_a_push() -> bool:
+        claims = [key for key in client.scan_iter("gw:wx:msg:*", count=1000) if key.count(b":") == 4]
+        return any((value or b"").startswith(f"held {holder}".encode()) for value in (client.mget(claims) if claims else []))
+
+    def holds_an_update() -> bool:
+        return any(client.zcard(key) for key in client.scan_iter(f"gw:journal:by:{holder}*".encode()))
+
+    holds = holds_a_push if holding == "wechat" else holds_an_update
     deadline = time.monotonic() + wait
     try:
         while time.monotonic() < deadline:
-            claims = [key for key in client.scan_iter("gw:wx:msg:*", count=1000) if key.count(b":") == 4]
-            if any((value or b"").startswith(mark) for value in (client.mget(claims) if claims else [])):
-                print(f"\n{service.name} killed with a WeChat push in its hands")
+            if holds():
+                print(f"\n{service.name} killed holding a {holding} turn")
                 break
             time.sleep(0.02)
         else:
-            print(f"\n{service.name} held no WeChat push in {wait:.0f} s: killed anyway")
+            print(f"\n{service.name} held no {holding} turn in {wait:.0f} s: killed anyway")
     finally:
         client.close()
     service.kill()
+
+
+def journal_left(topology: Topology) -> List[str]:
+    """Journal entries still written down (a gateway's liveness keys and claims aside)."""
+    client = redis.Redis.from_url(topology.servers.redis_url, socket_timeout=2.0, decode_responses=True)
+    try:
+        return sorted(client.scan_iter("gw:journal:entry:*"))
+    finally:
+        client.close()
 
 
 def while_redis_was_down(turn: Turn, window: Window) -> bool:

@@ -230,11 +230,15 @@ class WeChatChannel:
 
     async def _send_later(self, inbound: Inbound, pieces: List[str]) -> None:
         """The pieces after the passive reply, once it has had time to arrive."""
-        await asyncio.sleep(TAIL_DELAY)
+        await asyncio.sleep(TAIL_DELAY)  # cancelled (the gateway stops): left to another gateway
         try:
             await self._send_all(inbound.openid, pieces)
-        finally:
+        except asyncio.CancelledError:
+            raise
+        except Exception:
             await self.journal.done(journal_entry(inbound))
+            raise
+        await self.journal.done(journal_entry(inbound))
 
     async def _write_down(self, inbound: Inbound, skip: int) -> None:
         """Before WeChat's `success` (or a passive reply with more to follow): the push in the
