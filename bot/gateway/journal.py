@@ -203,7 +203,7 @@ class RedisJournal:
         to its replayer. The entry ids handed over, in order."""
         found = await self._sweep(keys=[self._prefix + "holders"],
                                   args=[self.holder, self._alive_prefix, self._prefix, int(self.stale * 1000), MAX_TAKES,
-                                        int(ENTRY_TTL * 1000)])
+                                        int(ENTRY_TTL * 1000), ",".join(self._replayers)])
         handed: List[str] = []
         for what, entry, payload in zip(found[::3], found[1::3], found[2::3]):
             if what == "dropped":
@@ -211,10 +211,7 @@ class RedisJournal:
                 continue
             if what == "mine" and entry in self._in_hand:
                 continue
-            replayer = self._replayers.get(entry.split(":", 1)[0])
-            if replayer is None:
-                log.warning("a journal entry of a channel this gateway does not run is left: %s", entry.split(":")[0])
-                continue
+            replayer = self._replayers[entry.split(":", 1)[0]]
             if what == "taken":
                 log.warning("a gateway died with a turn it had acknowledged: taken over")
             self._in_hand.add(entry)
@@ -284,10 +281,13 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 """
 
-# KEYS: holders; ARGV: me, alive prefix, journal prefix, stale ms, max takes, entry ttl ms.
+# KEYS: holders; ARGV: me, alive prefix, journal prefix, stale ms, max takes, entry ttl ms, the kinds
+# this gateway replays (comma-separated: a dead gateway's entries of other kinds are left to others).
 # Returns a flat list of (what, entry id, payload): what = taken | mine | dropped.
 _SWEEP = """
 local me, alive, prefix = ARGV[1], ARGV[2], ARGV[3]
+local kinds = {}
+for kind in string.gmatch(ARGV[7], '[^,]+') do kinds[kind] = true end
 local now = redis.call('TIME')
 local ms = now[1] * 1000 + math.floor(now[2] / 1000)
 local out = {}
@@ -306,23 +306,26 @@ for _, holder in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   elseif redis.call('EXISTS', alive .. holder) == 0 then
     local ids = redis.call('ZRANGE', by, 0, -1, 'WITHSCORES')
     for i = 1, #ids, 2 do
-      local entry = prefix .. 'entry:' .. ids[i]
-      local payload = redis.call('HGET', entry, 'payload')
-      if payload then
-        if redis.call('HINCRBY', entry, 'takes', 1) > tonumber(ARGV[5]) then
-          redis.call('DEL', entry)
-          table.insert(out, 'dropped'); table.insert(out, ids[i]); table.insert(out, '')
-        else
-          redis.call('ZADD', mine, ids[i + 1], ids[i])
-          redis.call('PEXPIRE', mine, ARGV[6])
-          table.insert(out, 'taken'); table.insert(out, ids[i]); table.insert(out, payload)
+      local id = ids[i]
+      if kinds[string.match(id, '^([^:]*)')] then
+        redis.call('ZREM', by, id)
+        local entry = prefix .. 'entry:' .. id
+        local payload = redis.call('HGET', entry, 'payload')
+        if payload then
+          if redis.call('HINCRBY', entry, 'takes', 1) > tonumber(ARGV[5]) then
+            redis.call('DEL', entry)
+            table.insert(out, 'dropped'); table.insert(out, id); table.insert(out, '')
+          else
+            redis.call('ZADD', mine, ids[i + 1], id)
+            redis.call('PEXPIRE', mine, ARGV[6])
+            redis.call('SADD', KEYS[1], me)
+            table.insert(out, 'taken'); table.insert(out, id); table.insert(out, payload)
+          end
         end
       end
     end
-    redis.call('DEL', by)
-    redis.call('SREM', KEYS[1], holder)
-    if redis.call('EXISTS', mine) == 1 then
-      redis.call('SADD', KEYS[1], me)
+    if redis.call('EXISTS', by) == 0 then
+      redis.call('SREM', KEYS[1], holder)
     end
   end
 end

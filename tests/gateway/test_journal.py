@@ -161,10 +161,17 @@ def test_an_entry_of_its_own_it_does_not_have_in_hand_is_replayed_after_a_while(
 
 def test_an_entry_of_a_channel_this_gateway_does_not_run_is_left_for_one_that_does() -> None:
     async def scenario(journal_named: Callable[[str], RedisJournal], prefix: str) -> None:
-        assert await journal_named("gw-dead").record("wx:o1:msg:6", "sealed")
-        telegram_only = journal_named("gw-telegram")
+        dead = journal_named("gw-dead")
+        assert await dead.record("wx:o1:msg:6", "sealed") and await dead.record("tg:6", "sealed", ("tg:update:6", CLAIM))
+        telegram_only, both = journal_named("gw-telegram"), journal_named("gw-both")
         telegram_only.on_replay("tg", Replays())
+        await telegram_only.open()
+        assert await telegram_only.sweep_once() == ["tg:6"]
         assert await telegram_only.sweep_once() == []
+        both.on_replay("tg", Replays())
+        both.on_replay("wx", Replays())
+        assert await both.sweep_once() == ["wx:o1:msg:6"]  # tg:6 is in a live gateway's hands
+        await telegram_only.close()
 
     run(scenario)
 
