@@ -40,6 +40,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Set
 
 from cryptography.fernet import Fernet
 
+from bot.gateway.background import Background
 from bot.gateway.stores import RedisStore, Store
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class RedisJournal:
         self._in_hand: Set[str] = set()
         self._replayed: Set[str] = set()
         self._tasks: Dict[str, "asyncio.Task[None]"] = {}
-        self._replays: Set["asyncio.Task[None]"] = set()
+        self._replays = Background("replaying a taken-over turn")
 
     def on_replay(self, kind: str, replayer: Replayer) -> None:
         self._replayers[kind] = replayer
@@ -191,8 +192,7 @@ class RedisJournal:
     async def close(self) -> None:
         await self.stop_sweeping()
         await _cancel(self._tasks.pop("alive", None))
-        for task in list(self._replays):
-            task.cancel()
+        await self._replays.stop()
         try:
             await self._redis.delete(self._alive_prefix + self.holder)
         except Exception as error:
@@ -217,7 +217,7 @@ class RedisJournal:
             self._in_hand.add(entry)
             self._replayed.add(entry)
             handed.append(entry)
-            self._spawn(replayer(entry, payload))
+            self._replays.spawn(replayer(entry, payload))
         return handed
 
     def _entry_key(self, entry: str) -> str:
@@ -236,16 +236,6 @@ class RedisJournal:
                 await work()
             except Exception as error:  # Redis away: again next time
                 log.warning("%s (%s)", failed, type(error).__name__)
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._replays.add(task)
-        task.add_done_callback(self._replayed_one)
-
-    def _replayed_one(self, task: "asyncio.Task[None]") -> None:
-        self._replays.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("replaying a taken-over turn failed", exc_info=task.exception())
 
 
 def make_journal(store: Store, holder: Optional[str] = None) -> Journal:

@@ -35,7 +35,7 @@ import dataclasses
 import json
 import logging
 import time
-from typing import Awaitable, List, Optional, Set
+from typing import List, Optional
 
 from cryptography.fernet import InvalidToken
 from starlette.requests import Request
@@ -49,6 +49,7 @@ from bot.channels.wechat.menu import load_menu
 from bot.channels.wechat.render import passive_text, render
 from bot.channels.wechat.turns import Hold, State, Turns
 from bot.gateway.assistant import SEND_AGAIN, SORRY, Assistant, AssistantUnavailable
+from bot.gateway.background import Background
 from bot.gateway.choices import Choices
 from bot.gateway.config import WeChatSettings
 from bot.gateway.journal import Journal, sealer
@@ -88,7 +89,7 @@ class WeChatChannel:
         self.turns = turns or Turns(store, settings.app_secret, holder=journal.holder)
         self.cipher = sealer("wechat journal", settings.app_secret)
         self.menu_payloads = load_menu().payloads
-        self._tasks: Set[asyncio.Task] = set()
+        self._background = Background("WeChat delivery")
         journal.on_replay(JOURNAL_KIND, self._replay)
 
     def routes(self) -> List[BaseRoute]:
@@ -101,10 +102,7 @@ class WeChatChannel:
         log.info("WeChat channel on /wechat (%s mode)", "safe" if self.reader.crypto else "plaintext")
 
     async def shutdown(self) -> None:
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=10.0)
-            for task in pending:
-                task.cancel()
+        await self._background.stop(timeout=10.0)
         await self.client.close()
 
     async def verify(self, request: Request) -> Response:
@@ -165,7 +163,7 @@ class WeChatChannel:
         if not done:
             log.info("answer not ready after %.1f s: it follows through the customer-service API", self.deadline)
             await self._write_down(inbound, 0)
-            self._spawn(self._deliver_late(inbound, answer, hold))
+            self._background.spawn(self._deliver_late(inbound, answer, hold))
             return success()
         try:
             pieces = answer.result()
@@ -177,7 +175,7 @@ class WeChatChannel:
             return success()
         if len(pieces) > 1:
             await self._write_down(inbound, 1)
-            self._spawn(self._send_later(inbound, pieces[1:]))
+            self._background.spawn(self._send_later(inbound, pieces[1:]))
         return self._passive(inbound, pieces[0], nonce)
 
     def _passive(self, inbound: Inbound, text: str, nonce: str) -> Response:
@@ -276,16 +274,6 @@ class WeChatChannel:
             if not await self.client.send_text(openid, piece):
                 log.warning("stopped after %d of %d customer-service pieces", number - 1, len(pieces))
                 return
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: "asyncio.Task[None]") -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("WeChat delivery failed", exc_info=task.exception())
 
 
 def journal_entry(inbound: Inbound) -> str:
