@@ -338,10 +338,10 @@ def on_redis(stack: Stack, shared_telegram: TelegramStandIn, tmp_path_factory: p
         forget_gateway_keys()
 
 
-def acknowledged_by_a_dead_gateway(update: Dict[str, Any]) -> None:
+def acknowledged_by_a_dead_gateway(update: Dict[str, Any], token: str = TOKEN) -> None:
     """What a gateway killed after its 200 leaves: the update's claim and its journal entry,
     sealed with the bot token's key; no liveness key."""
-    sealed = sealer("telegram journal", TOKEN).encrypt(json.dumps(update).encode()).decode()
+    sealed = sealer("telegram journal", token).encrypt(json.dumps(update).encode()).decode()
 
     async def write() -> None:
         store = RedisStore(JOURNAL_REDIS)
@@ -399,6 +399,16 @@ def test_a_taken_over_update_whose_turn_had_run_is_answered_from_the_conversatio
     answers = shared_telegram.wait_for_messages(chat, 1, timeout=15)
     assert answers[0].text.startswith(ran.json()[0]["text"][:20])
     assert rasa_turns(stack, chat, turn) == 1  # answered from the conversation, not run again
+
+
+@pytest.mark.stack
+def test_a_taken_over_update_sealed_under_another_bot_token_is_dropped(on_redis: Gateway, shared_telegram: TelegramStandIn, stack: Stack) -> None:
+    chat = new_chat()
+    acknowledged_by_a_dead_gateway(shared_telegram.text_update(chat, "见习补贴怎么申请"), token="123:another-bot")
+    shared_telegram.wait_until(lambda: journal_keys() == [], 10, "the entry dropped", journal_keys)
+    time.sleep(0.5)
+    assert shared_telegram.messages(chat) == [] and rasa_heard(stack, chat) is None
+    assert "a taken-over Telegram update could not be read: dropped" in on_redis.log.read_text(encoding="utf-8")
 
 
 # last: what both gateways logged

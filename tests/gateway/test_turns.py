@@ -219,7 +219,7 @@ class Gateways:
         """What a gateway killed right after claiming the push leaves: its claim, no lease."""
         self.redis.set(self.prefix + dedupe_key(openid, f"msg:{msg_id}"), DEAD, px=3_600_000)
 
-    def owed_by_a_dead_gateway(self, openid: str, msg_id: int, text: str, skip: int) -> None:
+    def owed_by_a_dead_gateway(self, openid: str, msg_id: int, text: str, skip: int, secret: str = APP_SECRET) -> None:
         """What a gateway killed after answering WeChat leaves when the answer (from piece `skip`)
         is still owed: its journal entry, sealed; no liveness key."""
         inbound = Inbound("text", openid, "gh_account", dedupe_key(openid, f"msg:{msg_id}"), text, f"msg:{msg_id}")
@@ -228,7 +228,7 @@ class Gateways:
         async def write() -> None:
             store = RedisStore(REDIS_URL, self.prefix)
             await RedisJournal(store, holder=DEAD[len("held "):]).record(journal_entry(inbound),
-                                                                        sealer("wechat journal", APP_SECRET).encrypt(plain).decode())
+                                                                        sealer("wechat journal", secret).encrypt(plain).decode())
             await store.close()
 
         asyncio.run(write())
@@ -388,3 +388,12 @@ def test_an_answer_owed_is_written_down_sealed(api: WeChatAPIStandIn) -> None:
         assert any("journal:entry:" in key for key in kept)
         assert not [key for key, value in kept.items() if "13912345678" in value or "手机号" in value]
         assert api.wait_for(lambda: gateways.journal() == [], 10), gateways.journal()
+
+
+def test_an_answer_owed_sealed_under_another_appsecret_is_dropped(gateways: Gateways, api: WeChatAPIStandIn) -> None:
+    openid, msg_id = new_openid(), gateways.pushes.msg_id()
+    gateways.held_by_a_dead_gateway(openid, msg_id)
+    gateways.owed_by_a_dead_gateway(openid, msg_id, "社保补贴", skip=0, secret="not-this-accounts-secret")
+    assert api.wait_for(lambda: gateways.journal() == [], 10), gateways.journal()
+    time.sleep(0.5)
+    assert api.texts_to(openid) == [] and gateways.asked() == []
