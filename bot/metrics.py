@@ -320,6 +320,9 @@ GATEWAY_RASA_ERRORS = GATEWAY.counter(
     "gateway_rasa_errors_total", "Failed calls to Rasa, by kind (the httpx error class, or bad_answer).", ("kind",))
 GATEWAY_RESPONSES = GATEWAY.counter(
     "gateway_http_responses_total", "HTTP answers of the gateway, by route and status code.", ("route", "status"))
+GATEWAY_TAKEOVERS = GATEWAY.counter(
+    "gateway_journal_takeovers_total", "Turns a dead gateway had acknowledged and not answered, taken over from the "
+    "journal by this one, by kind (tg, wx) and outcome (taken; dropped: taken over too often).", ("kind", "outcome"))
 
 # ---- action server (actions/)
 

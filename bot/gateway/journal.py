@@ -42,6 +42,7 @@ from cryptography.fernet import Fernet
 
 from bot.gateway.background import Background
 from bot.gateway.stores import RedisStore, Store
+from bot.metrics import GATEWAY_TAKEOVERS
 
 log = logging.getLogger(__name__)
 
@@ -206,13 +207,16 @@ class RedisJournal:
                                         int(ENTRY_TTL * 1000), ",".join(self._replayers)])
         handed: List[str] = []
         for what, entry, payload in zip(found[::3], found[1::3], found[2::3]):
+            kind = entry.split(":", 1)[0]
             if what == "dropped":
-                log.error("a journal entry was taken over %d times and is dropped: %s", MAX_TAKES, entry.split(":")[0])
+                GATEWAY_TAKEOVERS.inc(1.0, (kind, "dropped"))
+                log.error("a journal entry was taken over %d times and is dropped: %s", MAX_TAKES, kind)
                 continue
             if what == "mine" and entry in self._in_hand:
                 continue
-            replayer = self._replayers[entry.split(":", 1)[0]]
+            replayer = self._replayers[kind]
             if what == "taken":
+                GATEWAY_TAKEOVERS.inc(1.0, (kind, "taken"))
                 log.warning("a gateway died with a turn it had acknowledged: taken over")
             self._in_hand.add(entry)
             self._replayed.add(entry)

@@ -13,6 +13,7 @@ import redis
 
 from bot.gateway.journal import MAX_TAKES, LocalJournal, RedisJournal, make_journal, sealer
 from bot.gateway.stores import MemoryStore, RedisStore
+from bot.metrics import GATEWAY_TAKEOVERS
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 CLAIM = 3600.0
@@ -107,8 +108,10 @@ def test_a_dead_gateways_entries_go_to_one_live_gateway_in_the_order_written() -
         await other.open()
         assert await live.sweep_once() == [] and await other.sweep_once() == []  # its liveness still holds
         await asyncio.sleep(FAST["alive_ttl"] + 0.1)
+        counted = GATEWAY_TAKEOVERS.value("tg", "taken")
         taken = await asyncio.gather(live.sweep_once(), other.sweep_once())
         assert sorted(taken, key=len) == [[], ["tg:3", "tg:2"]]  # of two sweepers one takes them all
+        assert GATEWAY_TAKEOVERS.value("tg", "taken") == counted + 2  # gateway_journal_takeovers_total
         winner, handed = (live, replays) if taken[0] else (other, others)
         await asyncio.sleep(0)
         assert handed.got == [("tg:3", "sealed-3"), ("tg:2", "sealed-2")]
@@ -135,7 +138,9 @@ def test_a_turn_that_brings_down_every_gateway_is_dropped_after_three_takes() ->
             assert await taker.sweep_once() == ["tg:9"]  # and then this one dies too
         last = journal_named("gw-last")
         last.on_replay("tg", Replays())
+        dropped = GATEWAY_TAKEOVERS.value("tg", "dropped")
         assert await last.sweep_once() == []
+        assert GATEWAY_TAKEOVERS.value("tg", "dropped") == dropped + 1
         assert not any(key.startswith("journal:") for key in raw(prefix))
 
     run(scenario)
