@@ -20,10 +20,10 @@ import json
 import logging
 from typing import List, Optional
 
+from cryptography.fernet import InvalidToken
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from cryptography.fernet import InvalidToken
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
