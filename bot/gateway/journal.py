@@ -52,6 +52,7 @@ SWEEP_EVERY = 1.0
 ENTRY_TTL = 600.0
 MAX_TAKES = 3
 STALE = 10.0
+STOP_WAIT = 5.0  # seconds a stopping loop may take to finish the Redis call it is in
 
 Replayer = Callable[[str, str], Awaitable[None]]  # (entry id, sealed payload)
 Claim = Tuple[str, float]  # (key, ttl): the dedupe claim made together with the entry
@@ -182,17 +183,17 @@ class RedisJournal:
             await self._alive()
         except Exception as error:  # Redis away at start-up: the renewal below tries again
             log.warning("liveness not written (%s)", type(error).__name__)
-        self._tasks["alive"] = asyncio.ensure_future(self._every(self.alive_every, self._alive, "liveness not renewed"))
+        self._tasks["alive"] = asyncio.ensure_future(self._every("alive", self.alive_every, self._alive, "liveness not renewed"))
 
     def sweep(self) -> None:
-        self._tasks["sweep"] = asyncio.ensure_future(self._every(self.sweep_every, self.sweep_once, "journal not swept"))
+        self._tasks["sweep"] = asyncio.ensure_future(self._every("sweep", self.sweep_every, self.sweep_once, "journal not swept"))
 
     async def stop_sweeping(self) -> None:
-        await _cancel(self._tasks.pop("sweep", None))
+        await self._stop("sweep")
 
     async def close(self) -> None:
         await self.stop_sweeping()
-        await _cancel(self._tasks.pop("alive", None))
+        await self._stop("alive")
         await self._replays.stop()
         try:
             await self._redis.delete(self._alive_prefix + self.holder)
@@ -233,29 +234,31 @@ class RedisJournal:
     async def _alive(self) -> None:
         await self._redis.set(self._alive_prefix + self.holder, "1", px=int(self.alive_ttl * 1000))
 
-    async def _every(self, seconds: float, work: Callable[[], Awaitable[Any]], failed: str) -> None:
-        while True:
+    async def _every(self, name: str, seconds: float, work: Callable[[], Awaitable[Any]], failed: str) -> None:
+        """`work` every `seconds` until `_stop(name)`. The loop also checks that it is still wanted:
+        a cancellation that lands inside a redis-py call can be swallowed there (its pooled
+        connection check runs under a zero timeout, which turns a cancel into a timeout)."""
+        while name in self._tasks:
             await asyncio.sleep(seconds)
+            if name not in self._tasks:
+                return
             try:
                 await work()
             except Exception as error:  # Redis away: again next time
                 log.warning("%s (%s)", failed, type(error).__name__)
+
+    async def _stop(self, name: str) -> None:
+        task = self._tasks.pop(name, None)
+        if task is None:
+            return
+        task.cancel()
+        await asyncio.wait({task}, timeout=STOP_WAIT)  # never hangs a gateway's shutdown
 
 
 def make_journal(store: Store, holder: Optional[str] = None) -> Journal:
     if isinstance(store, RedisStore):
         return RedisJournal(store, holder)
     return LocalJournal(store, holder)
-
-
-async def _cancel(task: "Optional[asyncio.Task[None]]") -> None:
-    if task is None:
-        return
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
 
 
 # KEYS: entry, by:<holder>, holders[, claim]; ARGV: holder, payload, entry ttl ms, entry id[, claim ttl ms]

@@ -202,3 +202,20 @@ def test_payloads_are_sealed_with_a_key_only_the_channels_secret_gives() -> None
         sealer("telegram journal", "456:another").decrypt(sealed)
     with pytest.raises(Exception):
         sealer("wechat journal", "123:token").decrypt(sealed)
+
+
+def test_stopping_never_hangs_on_a_cancel_redis_swallows() -> None:
+    """redis-py (4.6) can swallow a task's cancel that lands inside a command (seen here: 137 of
+    300 in a tight loop), so the journal's loops stop on a flag as well: close() always returns."""
+    async def scenario(journal_named: Callable[[str], RedisJournal], prefix: str) -> None:
+        for number in range(40):
+            journal = journal_named(f"gw-{number}")
+            journal.alive_every = journal.sweep_every = 0.0  # always inside a Redis call
+            journal.on_replay("tg", Replays())
+            await journal.open()
+            journal.sweep()
+            await asyncio.sleep(0.002 * (number % 5))
+            await asyncio.wait_for(journal.close(), 6.0)
+            assert journal._tasks == {}
+
+    run(scenario)

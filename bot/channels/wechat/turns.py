@@ -131,6 +131,7 @@ class Hold:
     def __init__(self, turns: Turns, key: str) -> None:
         self.turns = turns
         self.key = key
+        self._abandoned = False
         self._renewing = asyncio.ensure_future(self._renew())
 
     async def release(self, reply: Optional[str]) -> None:
@@ -148,12 +149,17 @@ class Hold:
 
     def abandon(self) -> None:
         """Stop renewing the lease: a resend takes the push over once the lease has run out."""
+        self._abandoned = True
         self._renewing.cancel()
 
     async def _renew(self) -> None:
+        """Renew the lease until abandoned. The flag, not only the cancel, ends it: a cancel that
+        lands inside a redis-py call can be swallowed there (bot/gateway/journal.py)."""
         store, turns = self.turns.store, self.turns
-        while True:
+        while not self._abandoned:
             await asyncio.sleep(turns.lease_every)
+            if self._abandoned:
+                return
             try:
                 if await store.get(self.key) != turns.mine:
                     log.warning("a WeChat push this gateway held was taken over by another")
