@@ -37,10 +37,11 @@ class AliasIndex(Generic[T]):
         found = self.find(name)
         return found[0] if found else None
 
-    def find(self, text: str) -> List[T]:
+    def find(self, text: str, typos: bool = True) -> List[T]:
         """Entries mentioned in `text`, in order of appearance; longer names win overlaps.
-        With no exact mention, a name typed with one wrong character (扩刚补助) counts."""
-        return self._find_exact(text) or self._find_one_typo(text)
+        With no exact mention, a name typed with one wrong character (扩刚补助) counts, unless
+        `typos` is off (short everyday phrases, where one character changes the meaning: 21届/22届)."""
+        return self._find_exact(text) or (self._find_one_typo(text) if typos else [])
 
     def _find_exact(self, text: str) -> List[T]:
         haystack = normalize_key(text)

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from policy_kb import schema
 from policy_kb.aliases import AliasIndex
+from policy_kb.retrieval import UnitIndex
+from policy_kb.units import build_units
 
 Topic = Union[schema.Policy, schema.Measure]
 NOTICE_CITATION = re.compile(r"^通知 (?P<section>\S+)$")
@@ -27,6 +29,9 @@ class KnowledgeBase:
     kinds: Dict[str, schema.InstitutionKind]
     institutions: Dict[Tuple[str, str], schema.Institution]
     faq: Dict[str, schema.FaqEntry]
+    situations: Dict[str, schema.Situation]
+    units: UnitIndex
+    situation_index: AliasIndex[schema.Situation]
     topic_index: AliasIndex[Topic]
     district_index: AliasIndex[str]
     kind_index: AliasIndex[schema.InstitutionKind]
@@ -80,6 +85,15 @@ class KnowledgeBase:
         """A human-readable citation line, e.g. '通知 五（五）；国办发〔2022〕13号'."""
         return "；".join(sources)
 
+    def reported(self, sources: List[str]) -> bool:
+        """Whether an entry rests on news reports or an older rule alone: its answer says so. (An
+        entry citing the notice too says it in the text of the field that rests on the report.)"""
+        standings = [self.documents[s].standing if s in self.documents else "checked" for s in sources]
+        return bool(standings) and all(standing in ("report", "rule_2019") for standing in standings)
+
+    def situations_in(self, text: str) -> List[schema.Situation]:
+        return self.situation_index.find(text, typos=False)
+
 
 class _Builder:
     """Collects cross-file problems (unknown citations, clashing aliases, unknown districts)."""
@@ -126,11 +140,17 @@ class _Builder:
         kinds, kind_index = self._kinds(districts_file.institution_kinds)
         institutions = self._institutions(p["institutions.yml"].institutions, district_index)  # type: ignore[attr-defined]
         faq = self._faq(p["faq.yml"].faq)  # type: ignore[attr-defined]
+        situations, situation_index = self._situations(p["situations.yml"].situations, policies, measures)  # type: ignore[attr-defined]
+        english = p["english.yml"].english  # type: ignore[attr-defined]
+        units, unknown = build_units(policies.values(), measures.values(), routes.values(), faq.values(), situations.values(), english)
+        for entry in unknown:
+            self.problem("english.yml", entry, "unit", "no such answer unit (see policy_kb/units.py for unit ids)")
         return KnowledgeBase(
             data_dir=self.data_dir, notice=notice, documents=self.documents,
             measures=measures, policies=policies, routes=routes,
             districts={d.name: d for d in districts_file.districts}, kinds=kinds,
-            institutions=institutions, faq=faq, topic_index=topic_index,
+            institutions=institutions, faq=faq, situations=situations, units=UnitIndex(units),
+            situation_index=situation_index, topic_index=topic_index,
             district_index=district_index, kind_index=kind_index, route_index=route_index,
         )
 
@@ -221,6 +241,22 @@ class _Builder:
         for f in items:
             self.check_sources("faq.yml", _label("faq", f.key), f.sources)
         return {f.key: f for f in items}
+
+
+    def _situations(
+        self, items: List[schema.Situation], policies: Dict[str, schema.Policy], measures: Dict[str, schema.Measure]
+    ) -> Tuple[Dict[str, schema.Situation], AliasIndex[schema.Situation]]:
+        self.unique("situations.yml", [(_label("situations", s.id), s.id) for s in items])
+        index: AliasIndex[schema.Situation] = AliasIndex()
+        for s in items:
+            entry = _label("situations", s.id)
+            self.check_sources("situations.yml", entry, s.sources)
+            for clash in index.add(s.id, [s.name, *s.aliases], s):
+                self.problem("situations.yml", entry, "aliases", clash)
+            for number, ref in enumerate(s.related):
+                if ref not in policies and ref not in measures:
+                    self.problem("situations.yml", entry, f"related.{number}", f"no policy or measure '{ref}'")
+        return {s.id: s for s in items}, index
 
 
 def _label(section: str, key: str) -> str:

@@ -21,6 +21,8 @@ FILES: Dict[str, Type[BaseModel]] = {
     "districts.yml": schema.DistrictsFile,
     "institutions.yml": schema.InstitutionsFile,
     "faq.yml": schema.FaqFile,
+    "situations.yml": schema.SituationsFile,
+    "english.yml": schema.EnglishFile,
 }
 
 

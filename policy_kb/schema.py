@@ -92,9 +92,13 @@ class Notice(Cited):
 
 
 class Document(Strict):
+    """checked: read in a copy of the document or a public page; report: a news report (answers
+    using it say so); rule_2019: an older Beijing rule that may still apply (answers say so); own:
+    this assistant's own documentation (how it handles data)."""
+
     id: NonEmpty  # type: ignore[valid-type]
     title: NonEmpty  # type: ignore[valid-type]
-    standing: Literal["checked"]
+    standing: Literal["checked", "report", "rule_2019", "own"]
 
 
 class Measure(Cited):
@@ -122,6 +126,7 @@ class Policy(Cited):
     how_to_apply: Fact
     where: Fact
     until: Fact
+    materials: Optional[Fact] = None
 
 
 class Route(Cited):
@@ -168,6 +173,26 @@ class FaqEntry(Cited):
     answer: NonEmpty  # type: ignore[valid-type]
 
 
+class Situation(Cited):
+    """“I am X, what help is there” (kind help) or a rights problem (kind rights): the answer for
+    that situation, found by its names; `related` names the policies or measures to offer next."""
+
+    id: constr(strict=True, regex=r"^[a-z][a-z0-9_]*$")  # type: ignore[valid-type]
+    kind: Literal["help", "rights"]
+    name: NonEmpty  # type: ignore[valid-type]
+    aliases: List[NonEmpty] = Field(..., min_items=1)  # type: ignore[valid-type]
+    answer: NonEmpty  # type: ignore[valid-type]
+    related: List[NonEmpty] = []  # type: ignore[valid-type]
+
+
+class EnglishText(Strict):
+    """The English answer of one answer unit (policy_kb/units.py names them, e.g. 'policy:traineeship#what')."""
+
+    unit: NonEmpty  # type: ignore[valid-type]
+    text: NonEmpty  # type: ignore[valid-type]
+    keywords: List[NonEmpty] = []  # type: ignore[valid-type]
+
+
 # One file = one top-level key holding a model or a list of models.
 class NoticeFile(Strict):
     notice: Notice
@@ -200,3 +225,11 @@ class InstitutionsFile(Strict):
 
 class FaqFile(Strict):
     faq: List[FaqEntry]
+
+
+class SituationsFile(Strict):
+    situations: List[Situation]
+
+
+class EnglishFile(Strict):
+    english: List[EnglishText]

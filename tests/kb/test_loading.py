@@ -49,9 +49,12 @@ def test_every_entry_names_its_source_and_sample_entries_hold_no_contact_data() 
 
 def test_unsourced_amounts_are_marked_missing_not_invented() -> None:
     kb = load_kb()
-    assert isinstance(kb.policies["shebao_subsidy"].benefit, Missing)
-    assert isinstance(kb.policies["traineeship_subsidy"].amount, Missing)
-    assert "1500" in str(kb.policies["expansion_subsidy"].amount)  # the checked national figure only
+    assert isinstance(kb.policies["shebao_subsidy"].amount, Missing)
+    assert isinstance(kb.policies["startup_support"].amount, Missing)
+    # figures from news reports or the 2019 rule are said with their standing
+    assert "以官方文件为准" in str(kb.policies["expansion_subsidy"].amount)
+    assert "2019年" in str(kb.policies["traineeship_subsidy"].amount)
+    assert kb.reported(kb.policies["jobseeking_subsidy"].sources) and not kb.reported(kb.policies["traineeship"].sources)
 
 
 def test_bad_yaml_names_file_and_line(data_dir: Path) -> None:
