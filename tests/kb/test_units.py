@@ -1,0 +1,77 @@
+"""Answer units and their retrieval: what a question reaches, how fast, and how a broken
+situations or English file is reported (file, entry, field)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from policy_kb import load_kb
+from policy_kb.retrieval import is_english
+from policy_kb.units import asked_facets
+from tests.kb.test_loading import edit, problems_after
+
+
+def test_every_policy_field_measure_clause_route_faq_and_situation_is_a_unit_with_sources() -> None:
+    kb = load_kb()
+    units = kb.units.by_id
+    assert "policy:traineeship_subsidy#amount" in units and "policy:traineeship_subsidy#until" in units
+    assert "measure:m5#1" in units and "measure:m8#5" in units
+    assert "route:hotline_12333" in units and "faq:period" in units and "situation:fraud_money_lost" in units
+    assert all(unit.sources for unit in units.values())
+    assert units["policy:shebao_subsidy#amount"].missing and not units["policy:traineeship_subsidy#until"].missing
+
+
+def test_a_detail_question_reaches_its_clause() -> None:
+    kb = load_kb()
+    cases = {
+        "哪些单位能设立见习岗位": "measure:m5#1",
+        "暑期办哪些招聘活动": "measure:m7#2",
+        "毕业生数据什么时候交接": "measure:m1#1",
+        "不想上班的话你们会怎么处理": "faq:no_intention",
+        "被骗了交了押金怎么办": "situation:fraud_money_lost",
+    }
+    for question, unit_id in cases.items():
+        top = [hit.unit.id for hit in kb.units.search(question, limit=2)]
+        assert unit_id in top, (question, top)
+
+
+def test_english_questions_reach_english_texts() -> None:
+    kb = load_kb()
+    assert is_english("Who can join a traineeship?") and not is_english("见习补贴 OK 吗")
+    assert kb.units.search_english("Who can join a traineeship?", limit=1)[0].unit.id == "policy:traineeship#who"
+    assert kb.units.search_english("I was scammed by a fake recruiter", limit=1)[0].unit.id == "situation:fraud_money_lost"
+
+
+def test_the_field_asked_is_read_from_everyday_words() -> None:
+    assert asked_facets("在哪报名，要带什么") == ["materials", "where"]
+    assert asked_facets("能给多少") == ["amount"] and asked_facets("截止到啥时候") == ["until"]
+    assert asked_facets("那怎么申请") == ["how"] and asked_facets("见习补贴是什么") == []
+
+
+def test_retrieval_costs_well_under_three_milliseconds_a_question() -> None:
+    kb = load_kb()
+    kb.units.search("预热")
+    started = time.perf_counter()
+    for _ in range(200):
+        kb.units.search("我是困难家庭的毕业生有什么帮扶")
+    assert (time.perf_counter() - started) / 200 < 0.003
+
+
+def test_a_situation_relating_to_no_entry_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "related: [hardship_support, realname_service]", "related: [hardship_support, no_such_policy]"))
+    assert "situations.yml: situations entry 'hardship_family': field 'related.1': no policy or measure 'no_such_policy'" in text
+
+
+def test_a_situation_without_an_answer_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "    answer: 暂无就业意愿的", "    anwser: 暂无就业意愿的"))
+    assert "situations.yml: situations entry 'no_wish_yet' (#7): field 'answer': field required" in text
+
+
+def test_an_english_text_for_no_unit_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "english.yml", "  - unit: policy:traineeship#what", "  - unit: policy:traineeship#colour"))
+    assert "english.yml: english entry 'policy:traineeship#colour'" in text and "field 'unit': no such answer unit" in text
+
+
+def test_a_fact_citing_an_unknown_report_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "sources: [本助手隐私说明]", "sources: [某报道]"))
+    assert "situations entry 'assistant_data_safety': field 'sources.0': unknown source '某报道'" in text
