@@ -1,6 +1,8 @@
 """Handoff to a person (转人工): the graduate's case goes to the staff console's queue with the
 conversation so far; until the case is closed every message goes to the case and the assistant
-stays quiet; staff replies reach the graduate through the push worker (bot/push/replies.py).
+only acknowledges (“有人吗” always, other messages at most every few minutes) and says how to
+leave; staff replies reach the graduate through the push worker (bot/push/replies.py). The
+graduate leaves with “结束人工” or a whole message like “不用了” / “算了” / “我自己看看”.
 
 The action keeps its old name, `action_offer_human` (the rule for request_human and the trained
 model name it). While a case is open the slot `active_task` holds that name, so ActiveTaskPolicy
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -32,7 +35,24 @@ NAME = "action_offer_human"
 TASK_SLOT = "active_task"
 END = re.compile(r"^\s*(请)?(结束|退出|取消|关闭|不用|不要|不需要)(了)?(转)?(人工|客服|人工服务|人工客服|对话|会话)(了|吧|啦)?[。！!.\s]*$"
                  r"|^\s*(不用人工了|不找人工了|不用转人工了|问题解决了|已经解决了|没事了)[。！!.\s]*$")
+# natural ways to leave, as the whole message (punctuation and spaces dropped): “算了” inside a
+# longer question still goes to staff
+LEAVE = re.compile(
+    r"^(?:好的?|嗯+|哦+|那|行|ok|好吧)?(?:算了)?(?:那)?(?:我)?"
+    r"(?:不用了?|不需要了?|不要了?|没事了?|没事儿了?|算了|取消(?:吧|了)?|我?自己(?:再)?(?:看看|看吧|查查|查一下|找找|来)|"
+    r"不用人工了?|不要人工了?|不需要人工了?|不找人工了?|不用转人工了?|不转人工了?|不用找人了?|不找人了?|"
+    r"(?:问题)?(?:已经)?解决了|搞定了|知道了不用了)"
+    r"(?:吧|了|啦|哈)?(?:谢谢(?:你|您|啦|了)?|谢了|多谢|thanks|thx)?(?:吧|了|啦)?$")
+# the graduate asks whether anyone is there: the message goes to the case and they are told so
+NUDGE = re.compile(r"有人吗|有人在吗|在吗|在不在|人呢|有没有人|还在吗|没人回|没人理|没人管|没人回复|还没(?:人)?回|怎么还没|"
+                   r"怎么没人|多久(?:能|才|会)?回|什么时候(?:能|才|会)?回|等了(?:好久|半天|很久|好半天)")
+NUDGE_MAX = 20  # longer messages are questions for staff, acknowledged like any other
+ACK_EVERY = 5 * 60  # seconds: an ordinary message into the case is acknowledged at most this often
+ACK = "收到，已转给工作人员，他们会在这里回复你，请稍候。想结束人工服务，回复“结束人工”或“不用了”。"
+ACK_NUDGE = "在的，你的消息已经转给工作人员了，他们看到后会在这里回复你，请稍候。想结束人工服务，回复“结束人工”或“不用了”。"
 ASKS_AGAIN = {"request_human"}
+ASKED_AGAIN = "已经在为你转接了，工作人员看到后会在这里回复你，请稍候。想结束人工服务，回复“结束人工”或“不用了”。"
+OPENING = "好的，已为你转接人工服务"
 # intents whose own action starts a task of its own: handed over with FollowupAction
 TASK_INTENTS = {"register": "action_registration", "update_registration": "action_registration",
                 "view_registration": "action_view_registration", "delete_registration": "action_delete_registration"}
@@ -48,9 +68,9 @@ def handoff_store() -> HandoffStore:
 def opening_text(registering: bool) -> str:
     hotline = kb().routes["hotline_12333"]
     lines = [
-        "好的，已为你转接人工服务，你的问题已进入工作人员的待办列表。",
+        f"{OPENING}，你的问题已进入工作人员的待办列表。",
         "工作人员看到后会直接在这里回复你，请留意消息。在此期间我先不自动回答，你可以把情况详细说一下（所在区、毕业年份、想咨询的事）。",
-        "想结束人工服务、继续问我，回复“结束人工”。",
+        "想结束人工服务、继续问我，回复“结束人工”或“不用了”。",
         f"着急的话也可以拨打{hotline.name}：{hotline.phone}。",
     ]
     if registering:
@@ -108,11 +128,11 @@ class ActionHandoff(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         case = await run(store.current, identity)
         if case is None:  # staff closed it (the graduate was told): back to the assistant
-            if END.search(text):
+            if ends(text):
                 dispatcher.utter_message(text="人工服务已经结束了。有问题可以直接问我，需要工作人员时再回复“转人工”。")
                 return [SlotSet(TASK_SLOT, None)]
             return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
-        if END.search(text):
+        if ends(text):
             await run(store.close, case.id, "graduate", False)
             dispatcher.utter_message(text="好的，已结束人工服务。有问题可以继续问我，需要工作人员时再回复“转人工”。")
             return [SlotSet(TASK_SLOT, None)]
@@ -121,11 +141,37 @@ class ActionHandoff(Action):
             dispatcher.utter_message(text=f"之前的人工服务已超过{IDLE_DAYS}天没有新消息，已自动结束。需要工作人员时请再回复“转人工”。")
             return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
         await run(store.inbound, case.id, text)
-        if intent_of(tracker) in ASKS_AGAIN:
-            dispatcher.utter_message(text="已经在为你转接了，工作人员看到后会在这里回复你，请稍候。想结束人工服务，回复“结束人工”。")
-        else:
-            dispatcher.utter_message(json_message=QUIET)  # a person answers
+        dispatcher.utter_message(**acknowledgement(tracker, text, case.opened_at.timestamp(), time.time()))
         return []
+
+
+def ends(text: str) -> bool:
+    """“结束人工”, or a whole message like “不用了谢谢” / “算了” / “我自己看看”."""
+    return bool(END.search(text) or LEAVE.match(re.sub(r"[\s,，。.!！?？~～、;；:：…]+", "", text.lower())))
+
+
+def acknowledgement(tracker: Tracker, text: str, opened: float, moment: float) -> Dict[str, Any]:
+    """What the graduate sees after writing into the open case (opened at `opened`, epoch
+    seconds): “有人吗” is always answered, any other message at most every ACK_EVERY seconds;
+    otherwise nothing, as a person answers. When the graduate was last told is read from the
+    conversation itself (the bot messages and their times), the case's opening at the latest."""
+    if intent_of(tracker) in ASKS_AGAIN:
+        return {"text": ASKED_AGAIN}
+    if len(text.strip()) <= NUDGE_MAX and NUDGE.search(text):
+        return {"text": ACK_NUDGE}
+    if moment - max(opened, last_acknowledged(tracker)) >= ACK_EVERY:
+        return {"text": ACK}
+    return {"json_message": QUIET}
+
+
+def last_acknowledged(tracker: Tracker) -> float:
+    """When the assistant last told the graduate that their messages reach staff (0: never)."""
+    for event in reversed(tracker.events):
+        said = event.get("text") if event.get("event") == "bot" else None
+        if isinstance(said, str) and (said.startswith(OPENING) or said in (ACK, ACK_NUDGE, ASKED_AGAIN)):
+            stamp = event.get("timestamp")
+            return float(stamp) if isinstance(stamp, (int, float)) else 0.0
+    return 0.0
 
 
 def intent_of(tracker: Tracker) -> Optional[str]:

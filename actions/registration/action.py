@@ -24,6 +24,8 @@ from actions.registration.flow import Draft, Outcome, Reply, Turn
 from actions.registration.parse import clean, looks_like_question
 from actions.registration.steps import STEPS, display
 from actions.registration.storage import open_ledger, run
+from actions.request import current_request
+from actions.subscriptions import ask_what_to_cancel, bare_cancel
 from ledger.crypto import CipherError
 from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
@@ -118,6 +120,15 @@ class ActionRegistration(Action):
             from actions.handoff import ActionHandoff
 
             return await ActionHandoff().enter(dispatcher, tracker, registering=True)
+        elif outcome.status == "view":
+            saved = await run(ledger.find, identity)
+            outcome.replies.insert(0, flow.stored_view(draft, saved.registration if saved else None, saved.ref if saved else None))
+            shown = draft.values if draft is not None and draft.values else saved.registration.to_dict() if saved else {}
+            return await self.keep(dispatcher, ledger, identity, outcome, tracker, shown)
+        elif outcome.status == "delete":
+            if stored or await run(ledger.find, identity) is not None:  # the deletion asks to confirm, then ends the registration
+                return await ActionDeleteRegistration().turn(dispatcher, tracker)
+            outcome.replies.insert(0, Reply("目前没有保存你的任何登记信息，不需要删除。"))
         if outcome.status == "submit" and outcome.draft is not None:
             return await self.submit(dispatcher, ledger, identity, outcome.draft)
         return await self.keep(dispatcher, ledger, identity, outcome, tracker)
@@ -127,7 +138,7 @@ class ActionRegistration(Action):
         stored = await run(ledger.get_draft, identity)
         existing = await run(ledger.find, identity)
         if stored and Draft.from_dict(stored).mode == "new":
-            outcome = flow.resume_offer(Draft.from_dict(stored))
+            outcome = flow.resume_offer(Draft.from_dict(stored), turn_of(tracker, ledger).text)
         elif existing is not None:
             named = turn_of(tracker, ledger) if intent == "update_registration" else None
             outcome = flow.edit_saved(existing.registration, existing.ref, named)
@@ -141,14 +152,14 @@ class ActionRegistration(Action):
         return await self.keep(dispatcher, ledger, identity, outcome, tracker)
 
     async def keep(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, outcome: Outcome,
-                   tracker: Tracker) -> List[EventType]:
+                   tracker: Tracker, shown: Optional[Dict[str, Any]] = None) -> List[EventType]:
         if outcome.draft is not None:
             await run(ledger.put_draft, identity, outcome.draft.to_dict())
         elif outcome.status in ("cancelled", "declined"):
             await run(ledger.delete_draft, identity)
         send(dispatcher, outcome.replies)
-        finished = outcome.status in ("cancelled", "declined")
-        values = outcome.draft.values if outcome.draft is not None else {}
+        finished = outcome.status in ("cancelled", "declined", "paused")  # paused: the draft waits for “继续登记”
+        values = shown if shown is not None else outcome.draft.values if outcome.draft is not None else {}
         return mark_personal(task(None if finished else self.name()), tracker, dispatcher, values)
 
     async def submit(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, draft: Draft) -> List[EventType]:
@@ -219,6 +230,8 @@ class ActionDeleteRegistration(Action):
         ledger = open_ledger()
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
+            if bare_cancel(current_request(tracker)):  # “取消吧” names nothing (the NLU may take it for this): ask what
+                return await ask_what_to_cancel(dispatcher, tracker)
             existing = await run(ledger.find, identity)
             stored = await run(ledger.get_draft, identity)
             if existing is None and not stored:
@@ -234,7 +247,9 @@ class ActionDeleteRegistration(Action):
             done = f"已删除你的登记（编号 {ref}）" if ref else "已删除你没填完的登记"
             send(dispatcher, [Reply(f"{done}，姓名、手机号、身份证号等个人信息已清除，只保留不含个人信息的统计数。需要时可以重新登记。")])
         else:
-            send(dispatcher, [Reply("好的，没有删除，你的信息保持不变。")])
+            stored = await run(ledger.get_draft, identity)
+            resume = "没填完的登记也还在，说“继续登记”可以接着填。" if stored and Draft.from_dict(stored).mode == "new" else ""
+            send(dispatcher, [Reply("好的，没有删除，你的信息保持不变。" + resume, ["继续登记"] if resume else [])])
         return task(None)
 
 

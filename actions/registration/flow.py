@@ -5,7 +5,8 @@
 asked on the way (an `aside`) before repeating the question that was pending.
 
 Phases: consent → collect (one field at a time; several values in one message are all taken)
-→ confirm (summary, edit any field) → the action saves. Cancel works in every phase.
+→ confirm (summary, edit any field) → the action saves. Cancel works in every phase, and so do
+the commands (`command`): see what is stored, delete it, or stop for now keeping the draft.
 """
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ OPTIONAL_TRIES = 2  # an optional question is skipped after this many answers it
 FREE_TEXT = ("name", "school", "major", "intention")
 CANCEL = re.compile(r"^(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?$")
 CANCEL_ANYWHERE = re.compile(r"不登记了|不想登记|取消登记|退出登记|停止登记|结束登记|放弃登记|先不登记|不要登记|别登记了")
+# commands that work whatever is being asked, matched on the whole message without punctuation
+VIEW = re.compile(
+    r"^(?:请|帮我|我想|我要|让我|给我)?(?:查看|看看|看一看|看一下|看下|查查|查一下|查询|显示|核对一下)(?:一下)?(?:我的|我)?"
+    r"(?:求职)?(?:登记(?:信息|内容|的信息)?|填的(?:信息|内容|东西)?|填写的(?:信息|内容)?|已填的(?:信息|内容)?|资料|信息)(?:吧|呢|呀)?$"
+    r"|^我的(?:求职)?(?:登记|登记信息|资料)$|^我(?:都|已经)?填了(?:什么|啥|哪些)(?:信息|内容)?(?:呀|啊)?$")
+DELETE = re.compile(
+    r"^(?:请|帮我|我要|我想|麻烦)?(?:删除|删掉|删了|清除|清空|注销)(?:掉)?(?:我的|我)?(?:求职)?"
+    r"(?:登记|信息|个人信息|资料|填的(?:信息|内容)?)(?:信息)?(?:吧|了)?$"
+    r"|^(?:请|帮我)?把我的(?:求职)?(?:登记|信息|资料)(?:都|全)?(?:删除|删掉|删了|清除)(?:吧|了)?$")
+PAUSE = re.compile(
+    r"^(?:那|那就|嗯+|好吧?|好的|算了)?我?(?:先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
+    r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空)再(?:说|登记|填|弄))(?:吧|了|啦|哈|呗)*(?:算了)?$"
+    r"|^(?:notnow|later|maybelater|notyet|notnowthanks)$")
+VIEW_PAYLOAD, DELETE_PAYLOAD = "/view_registration", "/delete_registration"
 CORRECTION = re.compile(r"错|改|更正|修改|不对|重新填|重填|换了|换成|换一个")
 AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题|是的?|嗯+|ok|okay|yes|1|确定|接受)(?:的|吧|了|啊)?$")
 DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用了?|不行|否|no|2|算了)(?:的|吧|了|啊)?$")
@@ -78,7 +93,7 @@ class Turn:
 class Outcome:
     replies: List[Reply]
     draft: Optional[Draft]  # None: nothing to keep (cancelled, declined, or ready to save)
-    status: str = "continue"  # continue | aside | cancelled | declined | submit | human
+    status: str = "continue"  # continue | aside | cancelled | declined | paused | submit | human | view | delete
     noted: List[str] = field(default_factory=list)
 
 
@@ -90,6 +105,15 @@ def is_cancel(text: str) -> bool:
 
 
 # ---- entry points ----------------------------------------------------------------------------
+
+def consent_again() -> Reply:
+    return Reply("需要你先同意才能开始登记：同意请回复“同意”，不登记请回复“不同意”。", ["同意", "不同意"])
+
+
+def confirm_again() -> Reply:
+    return Reply("信息无误请点“确认提交”；要改哪一项请点“修改”或直接说（如“改手机号”）；不登记了请说“取消”。",
+                 [BUTTON_CONFIRM, BUTTON_EDIT, BUTTON_CANCEL])
+
 
 def privacy_notice(retention_days: int) -> Reply:
     years = retention_days / 365
@@ -109,10 +133,15 @@ def start(retention_days: int) -> Outcome:
     return Outcome([privacy_notice(retention_days)], None)
 
 
-def resume_offer(draft: Draft) -> Outcome:
+def resume_offer(draft: Draft, text: str = "") -> Outcome:
+    """A draft left unfinished: asked whether to go on or start again; “继续登记” goes straight
+    on (the draft stays in the resume phase, so “重新开始” still starts again)."""
     done = sum(1 for step in STEPS if _answered(draft, step))
-    return Outcome([Reply(f"你上次的登记还没完成（已填{done}项）。接着填，还是重新开始？", ["继续", "重新开始"])],
-                   Draft.from_dict({**draft.to_dict(), "phase": "resume"}))
+    offered = Draft.from_dict({**draft.to_dict(), "phase": "resume"})
+    if RESUME.match(P.clean(text)):
+        where = "已经填完，还没提交" if _next_step(offered) is None else f"还没完成（已填{done}项）"
+        return Outcome([Reply(f"你上次的登记{where}，我们接着来；想从头填请说“重新开始”。"), _ask(offered)], offered)
+    return Outcome([Reply(f"你上次的登记还没完成（已填{done}项）。接着填，还是重新开始？", ["继续", "重新开始"])], offered)
 
 
 def edit_saved(reg: Registration, ref: str, turn: Optional[Turn] = None) -> Outcome:
@@ -130,6 +159,9 @@ def edit_saved(reg: Registration, ref: str, turn: Optional[Turn] = None) -> Outc
 
 def handle(draft: Optional[Draft], turn: Turn, retention_days: int) -> Outcome:
     text = P.clean(turn.text)
+    commanded = command(draft, turn, text)
+    if commanded is not None:
+        return commanded
     if is_cancel(text):
         if draft is not None and draft.mode == "edit":
             return Outcome([Reply("好的，不改了，你的登记保持原样。")], None, "cancelled")
@@ -145,6 +177,50 @@ def handle(draft: Optional[Draft], turn: Turn, retention_days: int) -> Outcome:
     return _collect(draft, turn, text)
 
 
+def command(draft: Optional[Draft], turn: Turn, text: str) -> Optional[Outcome]:
+    """“查看我的登记” / “删除我的登记” / “以后再说” at any step. View and delete are done by the
+    action (status view / delete; the replies are the question to come back to); stopping keeps
+    the draft. “先不了” to an optional question is still its answer (skipped)."""
+    compact = _compact(text)
+    if VIEW.match(compact) or text.startswith(VIEW_PAYLOAD):
+        return Outcome([prompt(draft)], draft, "view")
+    if DELETE.match(compact) or text.startswith(DELETE_PAYLOAD):
+        return Outcome([prompt(draft)], draft, "delete")
+    if PAUSE.match(compact) and not _skips_optional(draft, turn):
+        return _pause(draft)
+    return None
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[,，。.!！?？~～、;；:：\s]+", "", text.lower())
+
+
+def _skips_optional(draft: Optional[Draft], turn: Turn) -> bool:
+    if draft is None or draft.phase != "collect" or "登记" in turn.text:
+        return False
+    step = _current(draft)
+    return step is not None and step.optional and isinstance(step.parser(turn.text, _options(step, turn)), P.Skipped)
+
+
+def _pause(draft: Optional[Draft]) -> Outcome:
+    if draft is None or draft.phase == "consent":
+        return Outcome([Reply("好的，那就以后再说。我没有保存你的任何信息，想登记时随时说“求职登记”。")], None, "declined")
+    if draft.mode == "edit":
+        return Outcome([Reply("好的，先不改了，你的登记保持原样。想修改时随时说“修改登记”。")], None, "cancelled")
+    return Outcome([Reply("好的，先到这里。你已经填的信息帮你保存着，想接着填时说“继续登记”。", ["继续登记"])], draft, "paused")
+
+
+def prompt(draft: Optional[Draft]) -> Reply:
+    """The question pending, asked again after a command."""
+    if draft is None or draft.phase == "consent":
+        return consent_again()
+    if draft.phase == "resume":
+        return Reply("接着上次的填，还是重新开始？", ["继续", "重新开始"])
+    if draft.phase == "confirm":
+        return confirm_again()
+    return _ask(draft, again=True)
+
+
 def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
     if AGREE.match(text):
         draft = Draft(phase="collect")
@@ -154,7 +230,7 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
                               "或拨打12333人社服务热线咨询。")], None, "declined")
     if turn.knowledge_question:
         return Outcome([privacy_notice(retention_days)], None, "aside")
-    return Outcome([Reply("需要你先同意才能开始登记：同意请回复“同意”，不登记请回复“不同意”。", ["同意", "不同意"])], None)
+    return Outcome([consent_again()], None)
 
 
 def _resume(draft: Draft, text: str, turn: Turn) -> Outcome:
@@ -165,6 +241,10 @@ def _resume(draft: Draft, text: str, turn: Turn) -> Outcome:
     if RESUME.match(text) or AGREE.match(text):
         return Outcome([Reply("好的，接着上次的填。"), _ask(draft)], draft)
     return _collect(draft, turn, text) if draft.phase == "collect" else _confirm(draft, turn, text)
+
+
+# digits meant as a phone number that are not one (too short or too long)
+PHONE_ATTEMPT = re.compile(r"(?<!\d)\d{5,10}(?!\d)|(?<!\d)\d{12,16}(?!\d)")
 
 
 def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
@@ -194,9 +274,15 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     if draft.editing == step.key:
         draft.editing = None
     ack = [Reply(_noted_text(draft, noted))] if noted else []
-    if _current(draft) is None:
+    following = _current(draft)
+    if following is None:
         draft.phase = "confirm"
         return Outcome(ack + [summary(draft)], draft, noted=noted)
+    if following.key == "phone" and PHONE_ATTEMPT.search(turn.text.replace(" ", "")):
+        # “我叫刘洋，手机号是1391234”: the name is taken, the number is not one: said at once
+        problem = following.parser(turn.text, _options(following, turn))
+        if isinstance(problem, P.Problem):
+            return Outcome(ack + [Reply(f"已记下{step.label}。{problem.hint}")], draft, noted=noted)
     return Outcome(ack + [_ask(draft)], draft, noted=noted)
 
 
@@ -211,8 +297,7 @@ def _confirm(draft: Draft, turn: Turn, text: str) -> Outcome:
         return _start_edit(draft, key, turn)
     if turn.knowledge_question:
         return Outcome([summary(draft, "回到登记，请核对：")], draft, "aside")
-    return Outcome([Reply("信息无误请点“确认提交”；要改哪一项请点“修改”或直接说（如“改手机号”）；不登记了请说“取消”。",
-                          [BUTTON_CONFIRM, BUTTON_EDIT, BUTTON_CANCEL])], draft)
+    return Outcome([confirm_again()], draft)
 
 
 # ---- corrections -----------------------------------------------------------------------------
@@ -376,6 +461,26 @@ def summary(draft: Draft, title: str = "请核对你的登记信息：") -> Repl
     verb = "保存修改" if draft.mode == "edit" else "提交"
     return Reply(f"{title}\n" + "\n".join(lines) + f"\n信息无误请点“{BUTTON_CONFIRM}”{verb}；要改哪一项请点“{BUTTON_EDIT}”或直接说（如“改手机号”）。",
                  [BUTTON_CONFIRM, BUTTON_EDIT, BUTTON_CANCEL])
+
+
+def stored_view(draft: Optional[Draft], saved: Optional[Registration], ref: Optional[str]) -> Reply:
+    """What is stored, for “查看我的登记” in the middle of a registration: the draft so far (or,
+    when changing a saved registration, the registration with the changes not yet saved), else
+    the saved registration; phone and ID masked as in the summary."""
+    if draft is not None and (draft.values or draft.skipped):
+        reg = draft.registration()
+        if draft.mode == "edit":
+            title = f"你的登记（编号 {ref}），含这次还没保存的修改：" if ref else "你的登记，含这次还没保存的修改："
+            return Reply(title + "\n" + "\n".join(f"{s.label}：{display(s, reg)}" for s in STEPS if s.applies(reg)))
+        done = [s for s in STEPS if s.applies(reg) and _answered(draft, s)]
+        left = sum(1 for s in STEPS if s.applies(reg) and not _answered(draft, s))
+        lines = "\n".join(f"{s.label}：{display(s, reg)}" for s in done)
+        rest = f"\n还有{left}项没填。" if left else ""
+        return Reply(f"你这次已经填的（还没提交）：\n{lines}{rest}")
+    if saved is not None:
+        lines = "\n".join(f"{s.label}：{display(s, saved)}" for s in STEPS if s.applies(saved))
+        return Reply(f"你的求职登记（编号 {ref}）：\n{lines}")
+    return Reply("目前没有保存你的任何登记信息，这次也还没开始填。")
 
 
 def _field_menu() -> Reply:

@@ -4,12 +4,18 @@ as usual), and the questions the assistant could not answer kept for staff."""
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
+import pytest
 from rasa_sdk import Tracker
+from sqlalchemy import update
 
 from actions.fallback import ActionClarify, ActionOutOfScope
-from actions.handoff import NAME, QUIET, ActionHandoff, handoff_store
+from actions.handoff import NAME, QUIET, ActionHandoff, handoff_store, opening_text
+from handoff.db import handoffs
+from ledger.db import now
 from actions.registration.storage import open_ledger
 from tests.actions.conftest import SLOTS, run
 from unanswered.store import UnansweredStore
@@ -83,3 +89,57 @@ def test_questions_the_assistant_could_not_answer_are_kept_without_who_asked() -
     kept = {q.text: q for q in questions.open_questions(1000) if marker in q.text}
     assert set(kept) == {f"那个{marker}咋整", f"帮我订{marker}机票，手机138****5678"}
     assert kept[f"那个{marker}咋整"].reasons == ["unclear"] and kept[f"那个{marker}咋整"].channels == ["tg"]
+
+
+# ---- leaving in the graduate's own words, and acknowledgements while the case is open
+
+@pytest.mark.parametrize("words", ["不用了", "算了", "不用了谢谢", "我自己看看", "没事了", "好的不需要了", "算了不用人工了", "不找人工了",
+                                   "不用了，谢谢！"])
+def test_natural_ways_to_leave_end_the_case(words: str) -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, words, "deny", {"active_task": NAME}))
+    assert "已结束人工服务" in result.text and result.slot("active_task") is None
+    closed = handoff_store().latest(graduate)
+    assert closed is not None and closed.closed_by == "graduate" and handoff_store().current(graduate) is None
+
+
+def test_a_question_that_only_contains_a_leaving_word_still_goes_to_staff() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    question = "算了，我还是想问问档案怎么转回海淀"
+    result = run(ActionHandoff(), tracker(graduate, question, "ask_institution", {"active_task": NAME}))
+    assert "已结束" not in result.text and result.events == []
+    case = handoff_store().current(graduate)
+    assert case is not None and handoff_store().messages(case.id)[-1].text == question
+
+
+@pytest.mark.parametrize("words", ["有人吗", "在吗？", "怎么还没人回"])
+def test_asking_whether_anyone_is_there_is_acknowledged_and_passed_on(words: str) -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, words, "greet", {"active_task": NAME}))
+    assert "转给工作人员" in result.text and "在这里回复你" in result.text
+    assert "结束人工" in result.text and "不用了" in result.text
+    assert result.events == [] and handoff_store().current(graduate) is not None
+    case = handoff_store().current(graduate)
+    assert case is not None and handoff_store().messages(case.id)[-1].text == words
+
+
+def test_an_ordinary_message_is_acknowledged_at_most_every_few_minutes() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    case = handoff_store().current(graduate)
+    assert case is not None
+    with handoff_store().engine.begin() as conn:  # the case was opened ten minutes ago
+        conn.execute(update(handoffs).where(handoffs.c.id == case.id).values(opened_at=now() - timedelta(minutes=10)))
+    opening = {"event": "bot", "text": opening_text(False), "timestamp": time.time() - 600}
+    first = run(ActionHandoff(), tracker(graduate, "我档案在学校", "ask_institution", {"active_task": NAME}, [opening]))
+    assert "转给工作人员" in first.text and "结束人工" in first.text
+    acked = {"event": "bot", "text": first.text, "timestamp": time.time() - 10}
+    second = run(ActionHandoff(), tracker(graduate, "学校在外地", "inform", {"active_task": NAME}, [opening, acked]))
+    assert [m.get("custom") for m in second.messages] == [QUIET] and second.text == ""
+    acked["timestamp"] = time.time() - 6 * 60
+    third = run(ActionHandoff(), tracker(graduate, "要怎么转", "ask_institution", {"active_task": NAME}, [opening, acked]))
+    assert "转给工作人员" in third.text
+    assert [m.text for m in handoff_store().messages(case.id)][-3:] == ["我档案在学校", "学校在外地", "要怎么转"]

@@ -81,6 +81,15 @@ def test_several_values_in_one_message_are_all_taken() -> None:
     assert "身份证" in reply  # the next question skips the phone already given
 
 
+def test_a_wrong_phone_given_with_the_name_is_said_at_once() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("我叫刘洋，手机号是1391234")
+    assert talk.draft is not None and talk.draft.values["name"] == "刘洋" and "phone" not in talk.draft.values
+    assert reply.startswith("已记下姓名。手机号应为11位数字")
+    assert "身份证" in talk.say("13912345678")
+
+
 def test_a_question_on_the_way_is_an_aside_and_the_same_question_comes_back() -> None:
     talk = Talk()
     talk.fill(FULL[:4])
