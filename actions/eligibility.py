@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -11,31 +11,52 @@ from actions import render
 from actions.common import answered, latest_entities, latest_text, slot_text
 from actions.facts import parse_age, parse_grad_year
 from actions.knowledge import kb
-from actions.policy import mentioned_topics
+from actions.answer import KnowledgeAction, mentioned_topics
 from policy_kb import KnowledgeBase, schema
 from policy_kb.eligibility import Decision, Facts, Verdict, decide
 
 CAMPAIGN = "campaign"
 
 
-class ActionCheckEligibility(Action):
+class ActionCheckEligibility(KnowledgeAction):
     """Checks the asker's facts against the rules of the policy asked about (or of the campaign)."""
 
     def name(self) -> str:
         return "action_check_eligibility"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         facts = asker_facts(knowledge, tracker)
         subject, ref, eligibility, sources = subject_of(knowledge, tracker)
         decision = decide(eligibility, facts, knowledge.notice.reference_year)
-        dispatcher.utter_message(text=render.eligibility_answer(knowledge, subject, decision, sources))
+        text = render.eligibility_answer(knowledge, subject, decision, sources)
+        who = knowledge.units.get(f"policy:{ref}#who")
+        if decision.outcome == "no_rules" and who is not None:
+            text = render.units_answer(knowledge, [who], subject)
+            if decision.conditions:
+                text += f"\n还需满足：{'；'.join(decision.conditions)}。"
+        covered = schooling_covered(latest_text(tracker), eligibility)
+        dispatcher.utter_message(text=f"{covered}\n{text}" if covered else text)
         if ref == CAMPAIGN:
             hint = traineeship_hint(knowledge, facts, decision)
             if hint:
                 dispatcher.utter_message(text=hint)
         pending = self.name() if decision.outcome == "need_facts" else None
         return [*remember(facts), *answered(tracker, f"eligibility:{ref}", pending=pending)]
+
+
+# how graduates name their schooling → the word the rules' labels use for it
+SCHOOLING = {"中专": "中专", "技校": "技校", "职高": "中专", "大专": "高校", "专科": "高校", "高职": "高校", "本科": "高校", "研究生": "高校", "硕士": "高校"}
+
+
+def schooling_covered(text: str, eligibility: Optional[schema.Eligibility]) -> Optional[str]:
+    """“中专毕业的能参加见习吗”: a rule that names the asker's schooling answers that part at once."""
+    for said, word in SCHOOLING.items():
+        if said in text and eligibility is not None:
+            for rule in eligibility.rules:
+                if word in rule.label:
+                    return f"{said}毕业生可以，属于「{rule.label}」这一条。"
+    return None
 
 
 def asker_facts(knowledge: KnowledgeBase, tracker: Tracker) -> Facts:

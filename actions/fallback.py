@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import REPHRASE, Button, answered, button, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
-from actions.policy import mentioned_topics
+from actions.answer import KnowledgeAction, mentioned_topics
 from actions.registration.storage import ledger_store, run
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
@@ -37,11 +37,11 @@ GUESS_TITLES = {
 }
 
 
-class ActionClarify(Action):
+class ActionClarify(KnowledgeAction):
     def name(self) -> str:
         return "action_clarify"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)
@@ -54,14 +54,14 @@ class ActionClarify(Action):
         return answered(tracker, "clarify", buttons=guesses)
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(KnowledgeAction):
     """Out of scope: a polite refusal with what the assistant can do; the second miss in a row
     offers the help routes and a person."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)

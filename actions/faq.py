@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.answer import KnowledgeAction
 from actions.common import answered
 from actions.request import current_request
 from actions.knowledge import kb
@@ -25,11 +26,11 @@ def selected_faq_key(tracker: Tracker) -> Optional[str]:
     return name if prefix == "faq" and name else None
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(KnowledgeAction):
     def name(self) -> str:
         return "action_answer_faq"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         key = selected_faq_key(tracker)
         entry = knowledge.faq.get(key or "")
@@ -37,3 +38,6 @@ class ActionAnswerFaq(Action):
             return [SlotSet("faq_missing", True), *answered(tracker, f"faq:{key}")]
         dispatcher.utter_message(text=f"{entry.answer}\n{render.sources_line(knowledge, entry.sources)}")
         return [SlotSet("faq_missing", False), *answered(tracker, f"faq:{entry.key}")]
+
+    def after_other_answer(self) -> List[EventType]:
+        return [SlotSet("faq_missing", False)]  # the FAQ rule's answered branch

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.answer import KnowledgeAction
 from actions.common import answered, button, latest_entities, latest_text, slot_text
 from actions.knowledge import kb
 from policy_kb import KnowledgeBase, schema
 
 
-class ActionAnswerInstitution(Action):
+class ActionAnswerInstitution(KnowledgeAction):
     """With a district, that district's institution(s); without, asks for the district with buttons."""
 
     def name(self) -> str:
         return "action_answer_institution"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         kinds = wanted_kinds(knowledge, tracker)
         district = wanted_district(knowledge, tracker)

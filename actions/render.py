@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 
 from policy_kb import KnowledgeBase, schema
 from policy_kb.eligibility import Decision
+from policy_kb.units import FACET_TITLES, Unit, fact_text
 
 MISSING = "暂无可核实的信息"
 
@@ -23,26 +24,62 @@ def sources_line(kb: KnowledgeBase, sources: Sequence[str]) -> str:
 
 
 def policy_answer(kb: KnowledgeBase, policy: schema.Policy) -> str:
-    lines = [
-        f"【{policy.name}】{policy.summary}",
-        f"· 发给谁：{fact(policy.recipient)}",
-        f"· 谁能享受：{fact(policy.who)}",
-        f"· 能得到什么：{fact(policy.benefit)}",
-    ]
+    """What it is and how much, in two or three lines; the other fields are a button away. A
+    missing amount is said once, not field by field."""
+    lines = [f"【{policy.name}】{policy.summary}"]
+    recipient, unknown = fact_text(policy.recipient)
+    if policy.kind == "subsidy" and not unknown and recipient not in policy.summary:
+        lines.append(f"发给：{recipient}")
     if policy.amount is not None:
-        lines.append(f"· 标准/金额：{fact(policy.amount)}")
-    lines += [
-        f"· 怎么申请：{fact(policy.how_to_apply)}",
-        f"· 去哪办：{fact(policy.where)}",
-        f"· 截止时间：{fact(policy.until)}",
-        sources_line(kb, policy.sources),
-    ]
+        amount, missing = fact_text(policy.amount)
+        lines.append(f"标准：{amount}" + (f"。{ASK_INSTEAD}" if missing else caveat(kb, policy.sources, amount)))
+    lines.append(sources_line(kb, policy.sources))
     return "\n".join(lines)
 
 
+ASK_INSTEAD = "可拨打12333或问所在区人社局"
+REPORTED = "（据公开报道，以官方文件为准）"
+
+
+def caveat(kb: KnowledgeBase, sources: Sequence[str], text: str) -> str:
+    """The standing of a fact resting on a news report or an older rule, unless the text says it."""
+    if kb.reported(list(sources)) and not any(word in text for word in ("报道", "以官方", "2019年")):
+        return REPORTED
+    return ""
+
+
+def cited(kb: KnowledgeBase, sources: Sequence[str], text: str) -> List[str]:
+    """The sources a field rests on: an entry's news reports and older rules back only the fields
+    that say so (“据公开报道”, “2019年”), so a field that does not is cited without them."""
+    if any(word in text for word in ("报道", "以官方", "2019年", "最低工资")) or kb.reported(list(sources)):
+        return list(sources)
+    return [s for s in sources if s not in kb.documents or kb.documents[s].standing not in ("report", "rule_2019")]
+
+
+def units_answer(kb: KnowledgeBase, units: Sequence[Unit], heading: str) -> str:
+    """One to three sentences answering the question, then the sources of what was said."""
+    lines = []
+    sources: List[str] = []
+    for unit in units:
+        label = f"{heading}·{FACET_TITLES[unit.facet]}" if unit.facet in FACET_TITLES and unit.facet != "what" else heading
+        if unit.topic != units[0].topic:
+            label = unit.title
+        text = unit.text.rstrip("。")
+        if unit.missing and "12333" not in text:
+            text += f"。{ASK_INSTEAD}"
+        lines.append(f"【{label}】{text}。{caveat(kb, unit.sources, unit.text)}")
+        sources += [s for s in cited(kb, unit.sources, unit.text) if s not in sources]
+    lines.append(sources_line(kb, sources))
+    return "\n".join(lines)
+
+
+def situation_answer(kb: KnowledgeBase, situation: schema.Situation) -> str:
+    return f"{situation.answer}\n{sources_line(kb, situation.sources)}"
+
+
 def measure_answer(kb: KnowledgeBase, measure: schema.Measure) -> str:
-    points = "\n".join(f"{n}. {p}" for n, p in enumerate(measure.points, start=1))
-    return f"【{measure.section} {measure.title}】\n{measure.summary}\n要点：\n{points}\n{sources_line(kb, measure.sources)}"
+    """The measure's summary; each clause is an answer unit of its own, reached by asking about it."""
+    return f"【{measure.section} {measure.title}】{measure.summary}\n{sources_line(kb, measure.sources)}"
 
 
 def numbered(items: Sequence[str]) -> str:
@@ -50,17 +87,13 @@ def numbered(items: Sequence[str]) -> str:
 
 
 def policy_list(kb: KnowledgeBase) -> str:
-    names = [p.name for p in kb.policies.values()]
-    return f"就业创业政策清单（回复序号或名称看详情）：\n{numbered(names)}\n{sources_line(kb, ['通知 五（二）', '通知 五（三）'])}"
+    """One line: the policies themselves are the buttons (numbered where a channel has none)."""
+    return f"就业创业政策清单共{len(kb.policies)}项，点下面的名称（或回复序号）看详情。\n{sources_line(kb, ['通知 五（二）', '通知 五（三）'])}"
 
 
 def measure_list(kb: KnowledgeBase) -> str:
-    titles = [f"{m.section} {m.name}" for m in kb.measures.values()]
     period = kb.notice.period.text
-    return (
-        f"这次攻坚行动（{period}）有十项主要措施，回复序号看详情：\n{numbered(titles)}\n"
-        f"{sources_line(kb, ['通知 五'])}"
-    )
+    return f"这次攻坚行动（{period}）有{len(kb.measures)}项主要措施，点下面的名称（或回复序号）看详情。\n{sources_line(kb, ['通知 五'])}"
 
 
 def route_line(route: schema.Route) -> str:
@@ -92,7 +125,7 @@ def routes_list(kb: KnowledgeBase, category: str, heading: str, extra: Optional[
     return f"{heading}\n{body}{more}\n{sources_line(kb, list(dict.fromkeys(sources)))}"
 
 
-SAMPLE_WARNING = "⚠️ 以下是示例条目：该机构的地址、电话和办公时间尚未核实，请勿当作真实信息。"
+SAMPLE_WARNING = "⚠️ 示例条目：地址、电话、办公时间暂缺（待核实），请勿当作真实信息。"
 
 
 def institution_answer(kb: KnowledgeBase, district: str, kinds: List[schema.InstitutionKind]) -> str:
@@ -111,9 +144,7 @@ def _institution_block(district: str, kind: schema.InstitutionKind, inst: Option
     if inst is None:
         return f"【{district}{kind.name}】名录中还没有这一条。"
     lines = [f"【{inst.name}】负责：{kind.handles}"]
-    if inst.sample:
-        lines.append("· 地址、电话、办公时间：暂缺（示例数据，待核实）")
-    else:
+    if not inst.sample:
         lines += [f"· 地址：{fact(inst.address)}", f"· 电话：{fact(inst.phone)}", f"· 办公时间：{fact(inst.hours)}"]
         if inst.website:
             lines.append(f"· 网址：{inst.website}")
@@ -122,7 +153,7 @@ def _institution_block(district: str, kind: schema.InstitutionKind, inst: Option
 
 def _verified_routes(kb: KnowledgeBase) -> str:
     platform = kb.routes["bj_graduate_platform"]
-    return f"查询或办理可以拨打12333，或登录{platform.name}：{platform.url}"
+    return f"查询办理：拨打12333，或登录{platform.name} {platform.url}"
 
 
 def _institution_sources(entries: list) -> List[str]:
@@ -138,7 +169,7 @@ def eligibility_answer(kb: KnowledgeBase, subject: str, decision: Decision, sour
     lines = [f"关于「{subject}」："]
     if decision.outcome == "eligible":
         rule = decision.deciding[0]
-        lines.append(f"✅ 你符合条件。依据「{rule.rule.label}」：{rule.reason}。")
+        lines[0] += f"✅ 你符合条件。依据「{rule.rule.label}」：{rule.reason}。"
     elif decision.outcome == "not_eligible":
         lines.append("❌ 按规定你不在范围内：")
         lines += [f"· 「{r.rule.label}」：{r.reason}" for r in decision.results]

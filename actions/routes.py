@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.answer import KnowledgeAction
 from actions.common import answered, button, latest_text
 from actions.knowledge import kb
 
 
-class ActionAnswerHelpRoutes(Action):
+class ActionAnswerHelpRoutes(KnowledgeAction):
     """A named route (12333, the platform, the mini-program …) or the list of help routes."""
 
     def name(self) -> str:
         return "action_answer_help_routes"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         asked = latest_text(tracker)
         named = knowledge.route_index.find(asked)
@@ -38,13 +39,13 @@ def registration_hint(asked: str) -> str:
     return "\n也可以直接在这里做求职登记：回复“求职登记”，几分钟填完。" if "登记" in asked else ""
 
 
-class ActionAnswerJobChannels(Action):
+class ActionAnswerJobChannels(KnowledgeAction):
     """Where the jobs are: public recruitment sites, the platform, job fairs of the campaign."""
 
     def name(self) -> str:
         return "action_answer_job_channels"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         named = [r for r in knowledge.route_index.find(latest_text(tracker)) if "jobs" in r.categories]
         if named:
@@ -57,13 +58,13 @@ class ActionAnswerJobChannels(Action):
         return answered(tracker, "channels:list", buttons=buttons)
 
 
-class ActionAnswerRights(Action):
+class ActionAnswerRights(KnowledgeAction):
     """Fake recruitment, discrimination, broken contracts: the notice's rights measure and 12333."""
 
     def name(self) -> str:
         return "action_answer_rights"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
         rights = knowledge.measures["m9"]
         hotline = knowledge.routes["hotline_12333"]

@@ -24,6 +24,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answer import KnowledgeAction
 from actions.common import Button, answered
 from actions.knowledge import kb
 from actions.registration.storage import open_ledger, run
@@ -66,6 +67,9 @@ CONDITIONAL = re.compile(r"只要(一)?有|只要.{0,15}?就(会)?(通知|告诉
 ALL_CITY = re.compile(r"全市|全北京|整个北京|所有(的)?区|全部(的)?区|各(个)?区|哪个区都|哪都行|区域不限|不限")
 ALL_KINDS = re.compile(r"全部|所有|全都|都要|都订|全订|每一类|每种|各类")
 ADD_AREAS = re.compile(r"也|加上|再加|增加|添加|加一个|还有")
+
+# “取消” alone names nothing: asked what to cancel instead of unsubscribing everything
+BARE_CANCEL = re.compile(r"^(?:那|那就|嗯+|好|还是)?(?:我要|我想|我想要|帮我|请|给我)?取消(?:掉|一下|下)?(?:吧|了|啦|啊|呗)?$")
 
 PUSH_CHANNELS = ("tg", "wx")  # sender-id prefixes the push worker delivers to
 UNAVAILABLE = "订阅和通知服务暂时出了点问题，请稍后再试。急事可以拨打12333人社服务热线。"
@@ -121,6 +125,12 @@ def wants_city_wide(request: Request) -> bool:
 
 def wants_every_kind(request: Request) -> bool:
     return not from_button(request) and bool(ALL_KINDS.search(ALL_CITY.sub("|", normalize_chars(request.text))))
+
+
+def bare_cancel(request: Request) -> bool:
+    """“取消” / “取消吧” / “我要取消”: typed, naming neither subscriptions nor anything else."""
+    text = re.sub(r"[\s,，。.!！?？~～、;；:：…]+", "", normalize_chars(request.text))
+    return not from_button(request) and bool(BARE_CANCEL.match(text))
 
 
 def wants_only(request: Request) -> bool:
@@ -208,15 +218,22 @@ async def guarded(dispatcher: CollectingDispatcher, work: Awaitable[List[EventTy
 
 # ---- actions
 
-class ActionSubscribe(Action):
+# what only a subscription question says: without it, “你们多久给我推一次岗位” is a service question
+SUBSCRIPTION_WORDS = re.compile(r"订阅|退订|推送|通知我|提醒我|发给我|取消|不要再|别再|关注")
+NOTICE_WORDS = re.compile(r"最近|近期|现在|目前|这周|本周|下周|明天|有没有新|发布|哪天|几号")
+
+
+class ActionSubscribe(KnowledgeAction):
     """Subscribes the sender to one or more kinds, for the districts named (none: 全市).
     A kind already subscribed keeps its districts unless districts (or 全市) are named;
     “也/加上” adds the named districts; “只要…” unsubscribes every other kind."""
 
+    keeps = SUBSCRIPTION_WORDS
+
     def name(self) -> str:
         return "action_subscribe"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return await guarded(dispatcher, self.subscribe(dispatcher, tracker))
 
     async def subscribe(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -266,15 +283,18 @@ class ActionSubscribe(Action):
         return answered(tracker, "subscribe:ask_kind", buttons=numbered(buttons))
 
 
-class ActionUnsubscribe(Action):
+class ActionUnsubscribe(KnowledgeAction):
     """Unsubscribes the sender from the kinds named, or from everything when no kind is named;
     says what remains. Unsubscribing from everything also stops any other push to this identity
-    (job recommendations after registration) until the graduate subscribes again."""
+    (job recommendations after registration) until the graduate subscribes again. A bare “取消”
+    (outside any task: a task gets its own “取消”) asks what to cancel instead."""
+
+    keeps = SUBSCRIPTION_WORDS
 
     def name(self) -> str:
         return "action_unsubscribe"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return await guarded(dispatcher, self.unsubscribe(dispatcher, tracker))
 
     async def unsubscribe(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -282,6 +302,8 @@ class ActionUnsubscribe(Action):
         kinds = requested_kinds(request)
         store = notice_store()
         identity = tracker.sender_id
+        if not kinds and bare_cancel(request):
+            return await ask_what_to_cancel(dispatcher, tracker)
         if not kinds:
             return await self.everything(dispatcher, tracker, store, identity)
         removed, missing = [], []
@@ -316,6 +338,22 @@ class ActionUnsubscribe(Action):
         return answered(tracker, "unsubscribe:all", buttons=numbered(buttons))
 
 
+async def ask_what_to_cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A bare “取消” outside any task (the NLU takes it for unsubscribe or delete_registration):
+    which one, with buttons; with no subscriptions, that nothing is running, and the menu."""
+    subs = await run(notice_store().subscriptions_of, tracker.sender_id)
+    if not subs:
+        dispatcher.utter_message(text="现在没有正在进行、需要取消的事，你也没有订阅任何通知。想做点什么，可以看看下面的菜单。")
+        dispatcher.utter_message(response="utter_help")
+        return answered(tracker, "unsubscribe:nothing")
+    text = ("你想取消什么？你现在订阅着：\n" + subscription_lines(subs)
+            + "\n点“取消订阅”会退订全部通知；要删除求职登记，点“删除我的登记”。")
+    buttons: List[Button] = [action_button("取消订阅", "unsubscribe"), {"title": "删除我的登记", "payload": "/delete_registration"},
+                             {"title": "都不是", "payload": "/help"}]
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return answered(tracker, "unsubscribe:ask", buttons=numbered(buttons))
+
+
 class ActionListSubscriptions(Action):
     """The sender's subscriptions, with a button to unsubscribe from each."""
 
@@ -340,17 +378,19 @@ class ActionListSubscriptions(Action):
         return answered(tracker, "subscriptions:list", buttons=numbered(buttons))
 
 
-class ActionAnswerNotices(Action):
+class ActionAnswerNotices(KnowledgeAction):
     """The notices published and valid today, of the kind and district asked (up to five).
     A follow-up naming only a district (or only a kind) keeps the rest of the previous question."""
+
+    keeps = NOTICE_WORDS
 
     def name(self) -> str:
         return "action_answer_notices"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        return await guarded(dispatcher, self.answer(dispatcher, tracker))
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return await guarded(dispatcher, self.notices(dispatcher, tracker))
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    async def notices(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         request = current_request(tracker)
         kinds = requested_kinds(request)
         districts = requested_districts(request)
@@ -383,6 +423,7 @@ class ActionAnswerNotices(Action):
                     + (f"点“有{KINDS[offer[0]]}时通知我”，有新发布时会第一时间推送给你。" if offer
                        else "点“订阅通知”，有新发布时会第一时间推送给你。" if not kinds
                        else "你已经订阅了，有新发布时会推送给你。")
+                    + campaign_activities(kinds)
                     + "\n也可以先看看常用的招聘渠道，回复“招聘渠道”或点下面的按钮。")
             buttons.append({"title": "招聘渠道", "payload": "/ask_job_channels"})
             if "policy" in kinds:
@@ -401,6 +442,14 @@ class ActionAnswerNotices(Action):
                     found.setdefault(notice.id or 0, notice)
         ordered = sorted(found.values(), key=lambda n: (n.event_date is None, n.event_date or date.max, -(n.id or 0)))
         return ordered[:MAX_NOTICES]
+
+
+def campaign_activities(kinds: Sequence[str]) -> str:
+    """With no job fair published, what the campaign itself runs (通知 五（七）)."""
+    if kinds and not {"fair", "job"} & set(kinds):
+        return ""
+    fairs = kb().measures["m7"]
+    return f"\n攻坚行动期间的招聘活动：{fairs.points[1]}{fairs.points[3]}（来源：通知 {fairs.section}）"
 
 
 def previous_question(tracker: Tracker) -> Optional[Tuple[Optional[str], Optional[str]]]:

@@ -42,15 +42,16 @@ def make_tracker(
     events: Optional[List[Dict[str, Any]]] = None,
     ranking: Optional[List[Tuple[str, float]]] = None,
     faq_key: Optional[str] = None,
+    confidence: float = 0.9,
 ) -> Tracker:
     message: Dict[str, Any] = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": [{"entity": name, "value": value} for name, value in entities],
-        "intent_ranking": [{"name": n, "confidence": c} for n, c in (ranking or [(intent, 0.9)])],
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in (ranking or [(intent, confidence)])],
     }
     if faq_key:
-        message["response_selector"] = {"default": {"response": {"intent_response_key": f"faq/{faq_key}"}}}
+        message["response_selector"] = {"default": {"response": {"intent_response_key": f"faq/{faq_key}", "confidence": 0.9}}}
     all_slots = {name: None for name in SLOTS}
     all_slots.update(slots or {})
     user_event = {"event": "user", "text": text, "parse_data": message}

@@ -52,9 +52,9 @@ def test_facts_given_earlier_are_remembered() -> None:
     assert "你20岁，在16-24岁范围内" in result.text
 
 
-def test_policy_without_checkable_rules_says_so() -> None:
+def test_policy_without_checkable_rules_says_who_qualifies() -> None:
     result = check("困难家庭的我能享受吗", [("policy", "困难家庭")])
-    assert "没有可以按年龄或毕业年份判断的条件" in result.text
+    assert result.text.startswith("【困难家庭毕业生帮扶·谁能享受】本市困难家庭高校毕业生")
     assert "属于本市困难家庭" in result.text
 
 

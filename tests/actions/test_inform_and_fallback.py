@@ -42,11 +42,18 @@ def test_a_bare_answer_with_nothing_pending_is_read_by_what_it_names() -> None:
     assert run(ActionRouteInform(), make_tracker("扩岗补贴", "inform")).slot("answer_ref") == "policy:expansion_subsidy"
 
 
-def test_low_confidence_asks_between_the_top_guesses() -> None:
+def test_low_confidence_with_a_topic_and_a_field_answers_that_field() -> None:
     tracker = make_tracker("见习那个咋弄", "nlu_fallback", [("policy", "见习")], ranking=[("nlu_fallback", 0.5), ("ask_policy", 0.4), ("check_eligibility", 0.3)])
     result = run(ActionClarify(), tracker)
+    assert result.text.startswith("【就业见习·怎么申请】向所在区人社局报名")
+    assert result.slot("answer_ref") == "policy:traineeship"
+
+
+def test_low_confidence_with_nothing_retrieval_can_place_asks_between_the_top_guesses() -> None:
+    tracker = make_tracker("那个东西咋样了", "nlu_fallback", ranking=[("nlu_fallback", 0.5), ("ask_help_routes", 0.4), ("ask_job_channels", 0.3)])
+    result = run(ActionClarify(), tracker)
     assert "我不太确定你的意思" in result.text
-    assert [b["title"] for b in result.buttons] == ["了解「就业见习」", "我能否享受「就业见习」", "都不是"]
+    assert [b["title"] for b in result.buttons] == ["找求助途径", "找招聘渠道", "都不是"]
 
 
 def test_second_miss_in_a_row_offers_help_routes_and_a_person() -> None:

@@ -4,29 +4,44 @@ from actions.policy import ActionAnswerPolicy, ActionListMeasures
 from tests.actions.conftest import make_tracker, run
 
 
-def test_named_policy_answers_every_part_with_its_source() -> None:
-    result = run(ActionAnswerPolicy(), make_tracker("见习补贴怎么申请", "ask_policy", [("policy", "见习补贴")]))
+def test_named_policy_is_answered_briefly_with_more_a_button_away() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("见习补贴", "ask_policy", [("policy", "见习补贴")]))
     text = result.text
-    assert text.startswith("【见习补贴】")
-    for part in ("发给谁：见习单位", "谁能享受：", "能得到什么：", "标准/金额：暂无可核实的信息", "怎么申请：", "去哪办：", "截止时间：该政策延续至2022年底"):
-        assert part in text
-    assert "来源：通知 五（五）；通知 五（三）" in text
+    assert text.startswith("【见习补贴】见习期未满")
+    assert "标准：据北京2019年见习办法" in text and "2200元" in text
+    assert "来源：通知 五（五）、五（三）；北京2019年见习办法" in text
+    assert "暂无可核实的信息" not in text and len(result.messages[0]["text"].splitlines()) <= 4
     assert result.slot("answer_ref") == "policy:traineeship_subsidy"
-    assert [b["title"] for b in result.buttons] == ["我能享受吗", "去哪里办", "其他政策"]
+    assert [b["title"] for b in result.buttons] == ["谁能享受", "怎么申请", "去哪办", "截止时间"]
+    assert result.buttons[1]["payload"] == "见习补贴怎么申请"
+
+
+def test_the_field_asked_is_answered_not_the_whole_card() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("见习补贴怎么申请", "ask_policy", [("policy", "见习补贴")]))
+    assert result.text.startswith("【见习补贴·怎么申请】由见习单位向所在区人社局申请")
+    assert "截止时间" not in result.text and "来源：" in result.text
+    assert result.slot("answer_ref") == "policy:traineeship_subsidy"
+    assert "怎么申请" not in [b["title"] for b in result.buttons]
+
+
+def test_a_missing_fact_is_said_once_with_where_to_ask() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("社保补贴标准是多少", "ask_policy", [("policy", "社保补贴")]))
+    assert "补贴标准未核实" in result.text and result.text.count("未核实") == 1 and "12333" in result.text
 
 
 def test_synonym_typo_and_traditional_characters_reach_the_same_entry() -> None:
     for text in ("扩岗补贴能拿多少", "一次擴崗補助能拿多少", "一次性擴崗補助"):
         result = run(ActionAnswerPolicy(), make_tracker(text, "ask_policy"))
         assert result.slot("answer_ref") == "policy:expansion_subsidy", text
-        assert "最高1500元" in result.text and "北京的具体标准未核实" in result.text
+        assert "1500元" in result.text and "以官方文件为准" in result.text
 
 
-def test_measure_answer_lists_its_points() -> None:
+def test_measure_answer_gives_its_summary_and_a_clause_is_reached_by_asking_it() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("打包办是啥", "ask_policy", [("policy", "打包办")]))
-    assert "【五（六） 实施就业创业服务事项“打包办”行动】" in result.text
-    assert "http://fuwu.rsj.beijing.gov.cn/bjdkhy/bysjycy/" in result.text
+    assert result.text.startswith("【五（六） 实施就业创业服务事项“打包办”行动】优化“北京毕业生就业创业服务平台”")
     assert result.slot("answer_ref") == "measure:m6"
+    clause = run(ActionAnswerPolicy(), make_tracker("打包办的那个平台网址是多少", "ask_policy", confidence=0.4))
+    assert "http://fuwu.rsj.beijing.gov.cn/bjdkhy/bysjycy/" in clause.text
 
 
 def test_measure_answered_by_a_policy_gives_the_policy() -> None:
@@ -37,15 +52,15 @@ def test_measure_answered_by_a_policy_gives_the_policy() -> None:
 def test_no_policy_named_gives_the_short_list_with_choices() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("有啥补贴", "ask_policy"))
     assert result.slot("answer_ref") == "policies:list"
-    assert len(result.buttons) == 11 and result.buttons[0]["payload"] == '/ask_policy{"policy": "社保补贴"}'
+    assert len(result.buttons) == 13 and result.buttons[0]["payload"] == '/ask_policy{"policy": "社保补贴"}'
     assert result.slot("last_choices") == [b["payload"] for b in result.buttons]
-    assert "1. 社保补贴" in result.text
+    assert "政策清单共13项" in result.text and len(result.text.splitlines()) == 2
 
 
 def test_ten_measures_list() -> None:
     result = run(ActionListMeasures(), make_tracker("通知有哪些措施", "list_measures"))
     assert result.slot("answer_ref") == "measures:list"
-    assert len(result.buttons) == 10 and "10. 五（十） 典型宣传" in result.text
+    assert len(result.buttons) == 10 and "10项主要措施" in result.text and result.buttons[9]["title"] == "典型宣传"
 
 
 def test_one_wrong_character_in_a_long_name_still_finds_it() -> None:

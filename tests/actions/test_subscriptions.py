@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from sqlalchemy import create_engine
 
 from actions import subscriptions
+from actions.registration.action import ActionDeleteRegistration
 from actions.registration.storage import open_ledger
 from actions.subscriptions import (ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe,
                                    beijing_today)
@@ -278,3 +279,41 @@ def test_a_channel_the_push_worker_cannot_reach_is_told_so(store: NoticeStore) -
     assert "不能主动推送" in result.text and "推送给你" not in result.text
     pushed = run(ActionSubscribe(), tracker("wx:openid-1", "订阅招聘会", "subscribe", [("notice_kind", "招聘会")]))
     assert "有新发布的信息会在这里推送给你" in pushed.text
+
+
+# ---- a bare “取消”
+
+@pytest.mark.parametrize("words", ["取消", "取消吧", "我要取消"])
+def test_a_bare_cancel_asks_what_to_cancel_and_unsubscribes_nothing(store: NoticeStore, sender: str, words: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    result = run(ActionUnsubscribe(), tracker(sender, words, "unsubscribe"))
+    assert kinds(store, sender) == {"fair": ["海淀区"]}
+    assert "你想取消什么" in result.text and "招聘会（海淀区）" in result.text
+    assert [(b["title"], b["payload"]) for b in result.buttons] == [
+        ("取消订阅", "/unsubscribe"), ("删除我的登记", "/delete_registration"), ("都不是", "/help")]
+    run(ActionUnsubscribe(), click(sender, result.buttons[0]["payload"]))  # 取消订阅: everything, as “退订”
+    assert kinds(store, sender) == {}
+
+
+def test_a_bare_cancel_with_nothing_subscribed_says_so_and_offers_the_menu(store: NoticeStore, sender: str) -> None:
+    result = run(ActionUnsubscribe(), tracker(sender, "取消", "unsubscribe"))
+    assert "没有正在进行、需要取消的事" in result.text and "没有订阅" in result.text
+    assert [m.get("response") for m in result.messages] == [None, "utter_help"]
+    with store.engine.begin() as conn:  # nothing was switched off either
+        assert conn.exec_driver_sql("SELECT inactive FROM recipients WHERE identity = ?", (sender,)).scalar() is None
+
+
+@pytest.mark.parametrize("words", ["退订", "取消订阅", "取消所有订阅", "不要再推送了"])
+def test_saying_what_to_cancel_still_unsubscribes_everything(store: NoticeStore, sender: str, words: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    result = run(ActionUnsubscribe(), tracker(sender, words, "unsubscribe"))
+    assert kinds(store, sender) == {} and "已退订全部订阅" in result.text
+
+
+def test_a_bare_cancel_the_model_takes_for_deleting_the_registration_asks_the_same(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "policy"))
+    result = run(ActionDeleteRegistration(), tracker(sender, "取消吧", "delete_registration"))
+    assert "你想取消什么" in result.text and [b["title"] for b in result.buttons] == ["取消订阅", "删除我的登记", "都不是"]
+    assert result.slot("active_task") is None and kinds(store, sender) == {"policy": []}
+    asked = run(ActionDeleteRegistration(), tracker(sender, "删除我的登记", "delete_registration"))
+    assert "不需要删除" in asked.text  # named: the deletion as before

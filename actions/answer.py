@@ -1,0 +1,313 @@
+"""What the graduate asked, read next to the NLU's intent: the topic named or still in play, the
+field asked for (how, where, how much …), their situation, and the answer units retrieval ranks.
+
+Every knowledge action (policy, eligibility, routes, directory, FAQ, clarification, out of scope)
+is a KnowledgeAction: before its own answer it asks `understand` whether the message is better
+answered otherwise — a field of the topic named or still in play, a situation (“我是低保家庭的，有什么
+帮助”), a detail clause retrieval finds, a question in English — and gives that answer instead.
+The intent picks the feature; this picks the unit within it, or answers when no intent is sure.
+"""
+from __future__ import annotations
+
+import re
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.common import Button, answered, latest_entities, latest_text, text_button
+from actions.knowledge import kb
+from actions.request import current_request
+from policy_kb import KnowledgeBase, Topic, schema
+from policy_kb.retrieval import Hit, is_english
+from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, Unit, asked_facets
+
+# the message asks a yes/no question about itself: eligibility, decided by the eligibility check
+YES_NO = re.compile(r"能不能|能否|可不可以|可以吗|可以不|行吗|行不行|行不|也行|符合吗|符合不|符合条件吗|算不算|算吗|能享受吗|能参加吗|能申请吗|能报名吗|有资格|够格|还能.{0,6}吗|也能.{0,6}吗|我能.{0,8}吗")
+# the message asks what help exists (“我是X，有什么帮助”)
+ASKS_HELP = re.compile(r"兜底|管我|保障|安全|帮助|帮扶|帮忙|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务")
+FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
+STRONG, CLEAR_MARGIN, WEAK = 0.30, 1.2, 0.14  # retrieval scores: sure, ahead of the second, worth offering
+LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "ask_notices"}
+UNSURE = {"nlu_fallback", "out_of_scope"}
+TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
+
+
+@dataclass
+class Plan:
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english'
+    topic: Optional[Topic] = None
+    facets: List[str] = field(default_factory=list)
+    units: List[Unit] = field(default_factory=list)
+    situation: Optional[schema.Situation] = None
+
+
+def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: bool = False) -> Optional[Plan]:
+    """A better answer than the predicted intent's own, or None to let that action answer."""
+    request = current_request(tracker)
+    if tracker.get_slot("choice") or (tracker.latest_message or {}).get("text", "").startswith("/"):
+        return None  # a picked button or number: it says exactly what it wants
+    text = request.text
+    if is_english(text):
+        return Plan("english")
+    topics = mentioned_topics(knowledge, tracker)
+    facets = asked_facets(text)
+    yes_no = bool(YES_NO.search(text))
+    situations = knowledge.situations_in(text)
+    rights = [s for s in situations if s.kind == "rights"]
+    if rights and not topics:
+        return Plan("situation", situation=rights[0])
+    helps = [s for s in situations if s.kind != "rights"]
+    faq_sure = (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.6
+    if helps and not yes_no and not faq_sure and ASKS_HELP.search(text) and not (topics and facets):
+        return Plan("situation", situation=helps[0])
+    if topics and facets and not yes_no and own != "action_answer_institution":
+        return Plan("facets", topic=topics[0], facets=facets)
+    if topics and own in ("action_clarify", "action_out_of_scope"):
+        return Plan("facets", topic=topics[0], facets=facets or ["what"])
+    recent = recent_topic(knowledge, tracker)
+    if not topics and facets and not yes_no and not _names_place(knowledge, text):
+        if recent is not None:
+            return Plan("facets", topic=recent, facets=facets)
+        if not content_words(FACET_WORDS.sub("", text)):
+            return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
+    return _by_retrieval(knowledge, tracker, text, topics, own, doubtful)
+
+
+def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
+    """Topics named in the latest message, in the order the graduate wrote them; entities the NLU
+    extracted but the text scan missed come last."""
+    topics: Dict[str, Topic] = {}
+    for topic in knowledge.topics_in(latest_text(tracker)):
+        topics.setdefault(topic.id, topic)
+    for value in latest_entities(tracker, "policy"):
+        topic = knowledge.topic(value)
+        if topic is not None:
+            topics.setdefault(topic.id, topic)
+    return list(topics.values())
+
+
+def _by_retrieval(
+    knowledge: KnowledgeBase, tracker: Tracker, text: str, topics: Sequence[Topic], own: str, doubtful: bool
+) -> Optional[Plan]:
+    intent = (tracker.latest_message.get("intent") or {})
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    refused = name == "out_of_scope" or own == "action_out_of_scope"
+    unsure = refused or name == "nlu_fallback" or own == "action_clarify" or confidence < 0.5
+    unsure = unsure or (name == "faq" and selector_confidence(tracker) < 0.5)
+    generic = doubtful or (name in LISTS and not topics and bool(content_words(text)))
+    if not (unsure or generic):
+        return None
+    ranked = by_topic(knowledge.units.search(text, limit=8))
+    if not ranked:
+        return None
+    best, best_score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    clear = best_score >= CLEAR_MARGIN * runner_up
+    if best_score >= STRONG and clear:
+        return Plan("unit", units=[best.unit])
+    if unsure and not refused and best_score >= WEAK:
+        close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
+        if clear or all(same_content(best.unit, other) for other in close[1:]):
+            return Plan("unit", units=[best.unit])
+        return Plan("choose", units=close)
+    return None
+
+
+def same_content(a: Unit, b: Unit) -> bool:
+    """Two units saying the same thing in other entries (a measure's clause and its policy's field)."""
+    grams = lambda text: {text[i:i + 2] for i in range(len(text) - 1)}  # noqa: E731
+    first, second = grams(a.text), grams(b.text)
+    return bool(first and second) and len(first & second) >= 0.6 * min(len(first), len(second))
+
+
+def selector_confidence(tracker: Tracker) -> float:
+    selector = tracker.latest_message.get("response_selector") or {}
+    response = (selector.get("faq") or selector.get("default") or {}).get("response") or {}
+    return float(response.get("confidence") or 0.0)
+
+
+def by_topic(hits: Sequence[Hit]) -> List[Tuple[Hit, float]]:
+    """Hits grouped by the entry they belong to, best first: an entry's score is its best unit's plus
+    half its second's, so two clauses of one measure agreeing outweigh a lone clause elsewhere."""
+    groups: Dict[str, List[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.unit.topic, []).append(hit)
+    scored = [(group[0], group[0].score + (0.5 * group[1].score if len(group) > 1 else 0.0)) for group in groups.values()]
+    return sorted(scored, key=lambda item: item[1], reverse=True)
+
+
+# words that ask for a whole list rather than a detail (“有哪些政策”, “政策清单发我看看”)
+LIST_WORDS = re.compile(r"最近|近期|招聘会|见习岗位|去哪|哪里|在哪|找不到|通知|文件|政策|清单|补贴|补助|措施|渠道|途径|办法|有哪些|有什么|有啥|都有|哪些|什么|发我|给我|看看|看下|一下|就业|创业|服务|帮扶|求助|找工作|工作|招聘|岗位|北京|毕业生|我|想|要|能|可以|吗|呢|啊|的|了|请问|列表|所有|全部|介绍|说说|讲讲|了解")
+
+
+FACET_WORDS = re.compile("|".join(FACET_CUES.values()), re.IGNORECASE)
+
+
+def content_words(text: str) -> str:
+    """What a message says beyond asking for a list: empty for “就业创业政策清单发我看看”."""
+    return re.sub(r"[\W_\d]+", "", LIST_WORDS.sub("", text))
+
+
+def _names_place(knowledge: KnowledgeBase, text: str) -> bool:
+    return bool(knowledge.district_index.find(text))
+
+
+def recent_topic(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[Topic]:
+    """The policy or measure answered during the graduate's last few messages."""
+    messages = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            messages += 1
+            if messages > FOLLOW_UP_TURNS:
+                return None
+        if event.get("event") == "slot" and event.get("name") == "answer_ref":
+            kind, _, key = str(event.get("value") or "").partition(":")
+            if kind in ("policy", "eligibility") and key in knowledge.policies:
+                return knowledge.policies[key]
+            if kind == "measure" and key in knowledge.measures:
+                return knowledge.measures[key]
+    return None
+
+
+def topic_ref(topic: Topic) -> str:
+    return f"policy:{topic.id}" if isinstance(topic, schema.Policy) else f"measure:{topic.id}"
+
+
+def unit_ref(knowledge: KnowledgeBase, unit: Unit) -> str:
+    """What answer_ref records for a unit: its entry, a measure answered by a policy as that policy."""
+    kind, _, key = unit.topic.partition(":")
+    measure = knowledge.measures.get(key) if kind == "measure" else None
+    if measure is not None and measure.answered_by:
+        return f"policy:{measure.answered_by}"
+    return unit.topic
+
+
+def more_buttons(knowledge: KnowledgeBase, topic: Optional[Topic], asked: Sequence[str]) -> List[Button]:
+    """“More” for a policy: the fields not yet given, as questions the graduate could type."""
+    if not isinstance(topic, schema.Policy):
+        return []
+    buttons = [text_button(FACET_TITLES[f], f"{topic.name}{FACET_QUESTIONS[f]}") for f in ("who", "how", "where", "until") if f not in asked]
+    if topic.eligibility and topic.eligibility.rules:
+        buttons.append(text_button("我能享受吗", f"我能享受{topic.name}吗"))
+    return buttons[:4]
+
+
+async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    knowledge = kb()
+    if plan.kind == "english":
+        from actions.english import answer_in_english
+
+        return answer_in_english(knowledge, dispatcher, tracker)
+    if plan.kind == "facets" and plan.topic is not None:
+        units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
+        buttons = more_buttons(knowledge, plan.topic, plan.facets)
+        dispatcher.utter_message(text=render.units_answer(knowledge, units, plan.topic.name), buttons=buttons or None)
+        return answered(tracker, topic_ref(plan.topic), buttons=buttons)
+    if plan.kind == "situation" and plan.situation is not None:
+        situation = plan.situation
+        buttons = [text_button(_topic_name(knowledge, ref), _topic_name(knowledge, ref)) for ref in situation.related][:3]
+        if situation.kind == "help" and situation.related:
+            buttons.append(text_button("我符合条件吗", "我符合条件吗"))
+        dispatcher.utter_message(text=render.situation_answer(knowledge, situation), buttons=buttons or None)
+        from actions.eligibility import asker_facts, remember  # eligibility builds on this module
+
+        return [*remember(asker_facts(knowledge, tracker)), *answered(tracker, f"situation:{situation.id}", buttons=buttons)]
+    if plan.kind == "unit":
+        unit = plan.units[0]
+        topic = topic_of(knowledge, unit)
+        buttons = more_buttons(knowledge, topic, [unit.facet])
+        dispatcher.utter_message(text=render.units_answer(knowledge, [unit], _unit_heading(knowledge, unit)), buttons=buttons or None)
+        return answered(tracker, unit_ref(knowledge, unit), buttons=buttons)
+    from actions.fallback import remember_unanswered  # fallback builds on this module
+
+    await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered
+    buttons = [text_button(u.title, u.question) for u in plan.units] + [text_button("都不是", "菜单")]
+    dispatcher.utter_message(text="你想问的是下面哪一个？", buttons=buttons)
+    return answered(tracker, "clarify", buttons=buttons)
+
+
+def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], text: str) -> List[Unit]:
+    """The units of `topic` for the fields asked; a field the entry does not have gives its summary.
+    A measure has clauses, not fields: the clause that best matches the question."""
+    ref = topic_ref(topic)
+    if isinstance(topic, schema.Measure):
+        hits = knowledge.units.search(text, limit=1, allowed=lambda unit: unit.topic == ref and unit.facet == "point")
+        return [hits[0].unit] if hits else [u for u in [knowledge.units.get(f"{ref}#what")] if u]
+    units: List[Unit] = []
+    for facet in facets:
+        wanted = {"phone": "where"}.get(facet, facet)
+        unit = knowledge.units.get(f"{ref}#{wanted}") or knowledge.units.get(f"{ref}#{FALLBACK_FACET.get(wanted, '')}")
+        if unit is None:
+            continue
+        units.append(unit)
+        if facet == "amount" and unit.missing:  # the amount is not known: what is known is
+            units.append(knowledge.units.get(f"{ref}#benefit") or unit)
+        if facet == "phone":
+            units.append(knowledge.units.get("route:hotline_12333") or unit)
+    units = list(dict.fromkeys(units))
+    if not units:
+        fallback = knowledge.units.get(f"{ref}#what")
+        units = [fallback] if fallback else []
+    return units[:2]
+
+
+def topic_of(knowledge: KnowledgeBase, unit: Unit) -> Optional[Topic]:
+    kind, _, key = unit.topic.partition(":")
+    if kind == "policy":
+        return knowledge.policies.get(key)
+    if kind == "measure" and key in knowledge.measures:
+        return knowledge.topic(knowledge.measures[key].name)
+    return None
+
+
+FALLBACK_FACET = {"amount": "what", "recipient": "who", "materials": "how"}
+
+
+def _topic_name(knowledge: KnowledgeBase, ref: str) -> str:
+    key = ref.partition(":")[2] or ref
+    if key in knowledge.policies:
+        return knowledge.policies[key].name
+    if key in knowledge.measures:
+        return knowledge.measures[key].name
+    return key
+
+
+def _unit_heading(knowledge: KnowledgeBase, unit: Unit) -> str:
+    kind, _, key = unit.topic.partition(":")
+    if kind in ("policy", "measure"):
+        return _topic_name(knowledge, key)
+    return unit.title
+
+
+class KnowledgeAction(Action, metaclass=ABCMeta):
+    """An action that answers a knowledge question; `understand` may answer it better first.
+    (Abstract: rasa-sdk registers only concrete actions.)"""
+
+    @abstractmethod
+    def name(self) -> str:
+        ...
+
+    # words that only this feature's questions use: a message with them is always this action's;
+    # an action that sets them is in doubt about messages without them (the NLU may have erred)
+    keeps: Optional["re.Pattern[str]"] = None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if self.keeps is not None and (self.keeps.search(latest_text(tracker)) or current_request(tracker).values("notice_kind")):
+            return await self.answer(dispatcher, tracker, domain)
+        plan = understand(kb(), tracker, self.name(), doubtful=self.keeps is not None)
+        if plan is not None:
+            return [*await execute(plan, dispatcher, tracker, domain), *self.after_other_answer()]
+        return await self.answer(dispatcher, tracker, domain)
+
+    @abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        """The action's own answer for its feature."""
+
+    def after_other_answer(self) -> List[EventType]:
+        """Events this action's rule expects even when another answer was given (the FAQ's slot)."""
+        return []

@@ -1,0 +1,59 @@
+"""Questions in English (international graduates of Beijing's universities): answered from the
+same answer units, in English where the knowledge base keeps an English text beside the Chinese."""
+from __future__ import annotations
+
+import re
+from typing import List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import answered, latest_text, text_button
+from policy_kb import KnowledgeBase
+from policy_kb.units import Unit, asked_facets
+
+MIN_SCORE = 0.12
+GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\w\s,!.?']{0,30}$", re.IGNORECASE)
+THANKS = re.compile(r"^\W*(thanks|thank you|thx|bye|goodbye)\b", re.IGNORECASE)
+INTRO = (
+    "I'm the Beijing employment-service assistant for graduates who left school without a job. "
+    "In English I can tell you about the 2022 campaign, traineeships, the subsidies, where to get help "
+    "and where to find jobs. Registration and the office directory are in Chinese; for anything else call 12333."
+)
+REFUSAL = "Sorry, I can't help with that. " + INTRO
+SUGGESTIONS = [("Traineeships", "What is the traineeship programme?"), ("Who is served", "Who does the campaign serve?"),
+               ("Get help", "Where can I get help?")]
+REPORTED = " (as reported in the press; the official documents prevail)"
+
+
+def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    text = latest_text(tracker)
+    buttons = [text_button(title, question) for title, question in SUGGESTIONS]
+    if THANKS.search(text):
+        dispatcher.utter_message(text="You're welcome. Good luck with your job search!")
+        return answered(tracker, "english:thanks")
+    if GREETING.match(text):
+        dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
+        return answered(tracker, "english:greet", buttons=buttons)
+    hits = knowledge.units.search_english(text, limit=2)
+    if not hits or hits[0].score < MIN_SCORE:
+        dispatcher.utter_message(text=REFUSAL, buttons=buttons)
+        return answered(tracker, "english:out_of_scope", buttons=buttons)
+    unit = field_asked(knowledge, hits[0].unit, text)
+    dispatcher.utter_message(text=english_text(knowledge, unit))
+    return answered(tracker, f"english:{unit.id}")
+
+
+def field_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> Unit:
+    """“How much is the traineeship subsidy?”: the amount of the entry found, where it has one in English."""
+    for facet in asked_facets(text):
+        other = knowledge.units.get(f"{unit.topic}#{facet}")
+        if other is not None and other.en:
+            return other
+    return unit
+
+
+def english_text(knowledge: KnowledgeBase, unit: Unit) -> str:
+    caveat = REPORTED if knowledge.reported(list(unit.sources)) and "report" not in (unit.en or "").lower() else ""
+    return f"{unit.en}{caveat}\nSource: {knowledge.cite(list(unit.sources))}"
