@@ -82,8 +82,16 @@ class KnowledgeBase:
         return [route for route in self.routes.values() if category in route.categories]
 
     def cite(self, sources: List[str]) -> str:
-        """A human-readable citation line, e.g. '通知 五（五）；国办发〔2022〕13号'."""
-        return "；".join(sources)
+        """A short citation line, e.g. '通知 五（五）、五（三）；国办发〔2022〕13号': the notice's sections
+        together, documents by their short name."""
+        sections = [m["section"] for m in (NOTICE_CITATION.match(s) for s in sources) if m]
+        documents = [self._short(s) for s in sources if not NOTICE_CITATION.match(s)]
+        parts = ([f"通知 {'、'.join(sections)}"] if sections else []) + documents
+        return "；".join(parts)
+
+    def _short(self, source: str) -> str:
+        document = self.documents.get(source)
+        return document.short if document is not None and document.short else source
 
     def reported(self, sources: List[str]) -> bool:
         """Whether an entry rests on news reports or an older rule alone: its answer says so. (An

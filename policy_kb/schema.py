@@ -99,6 +99,7 @@ class Document(Strict):
     id: NonEmpty  # type: ignore[valid-type]
     title: NonEmpty  # type: ignore[valid-type]
     standing: Literal["checked", "report", "rule_2019", "own"]
+    short: Optional[NonEmpty] = None  # type: ignore[valid-type]  # how answers cite it, where the id is long
 
 
 class Measure(Cited):
