@@ -24,14 +24,26 @@ from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
 from policy_kb.retrieval import Hit, is_english
+from policy_kb.text import normalize_chars
 from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, Unit, asked_facets
 
 # the message asks a yes/no question about itself: eligibility, decided by the eligibility check
-YES_NO = re.compile(r"能不能|能否|可不可以|可以吗|可以不|行吗|行不行|行不|也行|符合吗|符合不|符合条件吗|算不算|算吗|能享受吗|能参加吗|能申请吗|能报名吗|有资格|够格|还能.{0,6}吗|也能.{0,6}吗|我能.{0,8}吗")
+YES_NO = re.compile(
+    r"能不能|能否|可不可以|行不行|算不算|符合吗|符合不|有资格|够格|也行|"
+    r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
+)
 # the message asks what help exists (“我是X，有什么帮助”)
-ASKS_HELP = re.compile(r"兜底|管我|保障|安全|帮助|帮扶|帮忙|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务")
+ASKS_HELP = re.compile(r"兜底|管我|保障|帮助|帮扶|帮忙|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务")
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
-STRONG, CLEAR_MARGIN, WEAK = 0.30, 1.2, 0.14  # retrieval scores: sure, ahead of the second, worth offering
+# retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
+# ahead of the second by this factor; worth answering or offering when the NLU is unsure
+STRONG, GENERIC, CLEAR_MARGIN, WEAK = 0.30, 0.20, 1.2, 0.18
+# the actions whose answers set answer_ref (a topic stays in play while they answer about it)
+ANSWERING_ACTIONS = {
+    "action_answer_policy", "action_check_eligibility", "action_answer_faq", "action_answer_help_routes",
+    "action_answer_job_channels", "action_answer_institution", "action_answer_rights", "action_clarify",
+    "action_out_of_scope", "action_route_inform", "action_list_measures", "action_answer_notices",
+}
 LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "ask_notices"}
 UNSURE = {"nlu_fallback", "out_of_scope"}
 TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
@@ -39,7 +51,7 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
@@ -56,6 +68,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("english")
     topics = mentioned_topics(knowledge, tracker)
     facets = asked_facets(text)
+    if "phone" in facets:  # “电话多少”: the number, not an amount
+        facets = ["phone"]
     yes_no = bool(YES_NO.search(text))
     situations = knowledge.situations_in(text)
     rights = [s for s in situations if s.kind == "rights"]
@@ -67,15 +81,44 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=helps[0])
     if topics and facets and not yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
+    if topics and not facets and own != "action_answer_institution" and not (yes_no and (PERSONAL.search(text) or ELIGIBILITY.search(text))):
+        detail = detail_of(knowledge, topics[0], text)
+        if detail is not None:
+            return Plan("unit", units=[detail])
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
+    if not topics and _names_place(knowledge, text) and str(tracker.get_slot("answer_ref") or "").startswith("institution:"):
+        return Plan("institution")  # “那海淀的呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
+    if not topics and recent is not None and yes_no and PERSONAL.search(text) and isinstance(recent, schema.Policy):
+        return Plan("eligibility")  # “我自己能领吗” about the policy in play
     if not topics and facets and not yes_no and not _names_place(knowledge, text):
         if recent is not None:
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful)
+
+
+# a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
+PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
+# what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
+ELIGIBILITY = re.compile(r"参加|申请|享受|领|报名|能报|符合|资格|要我|收我|对象|能去|可以去")
+WITHIN = 0.2  # a clause or field of the entry named, matched by what the message says beyond its name
+
+
+def detail_of(knowledge: KnowledgeBase, topic: Topic, text: str) -> Optional[Unit]:
+    """“实名台账都记些什么”, “见习经历算不算基层工作经历”: the entry is named and the message asks
+    something inside it: the clause or field that best matches what it says beyond the name."""
+    names = [topic.name, *topic.aliases] + ([topic.title, topic.section] if isinstance(topic, schema.Measure) else [])
+    rest = normalize_chars(text)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(normalize_chars(name), " ")
+    if not content_words(rest) or len(content_words(rest)) < 2:
+        return None
+    ref = topic_ref(topic)
+    hits = knowledge.units.search(rest, limit=1, allowed=lambda unit: unit.topic == ref and unit.facet != "what")
+    return hits[0].unit if hits and hits[0].score >= WITHIN else None
 
 
 def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
@@ -99,7 +142,8 @@ def _by_retrieval(
     refused = name == "out_of_scope" or own == "action_out_of_scope"
     unsure = refused or name == "nlu_fallback" or own == "action_clarify" or confidence < 0.5
     unsure = unsure or (name == "faq" and selector_confidence(tracker) < 0.5)
-    generic = doubtful or (name in LISTS and not topics and bool(content_words(text)))
+    named_route = bool(knowledge.route_index.find(text))  # a named route is the feature's own answer
+    generic = doubtful or (name in LISTS and not topics and not named_route and bool(content_words(text)))
     if not (unsure or generic):
         return None
     ranked = by_topic(knowledge.units.search(text, limit=8))
@@ -108,7 +152,7 @@ def _by_retrieval(
     best, best_score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     clear = best_score >= CLEAR_MARGIN * runner_up
-    if best_score >= STRONG and clear:
+    if best_score >= (GENERIC if generic and not unsure else STRONG) and clear:
         return Plan("unit", units=[best.unit])
     if unsure and not refused and best_score >= WEAK:
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
@@ -158,19 +202,25 @@ def _names_place(knowledge: KnowledgeBase, text: str) -> bool:
 
 
 def recent_topic(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[Topic]:
-    """The policy or measure answered during the graduate's last few messages."""
+    """The policy or measure the last answer was about, if it was given during the graduate's last
+    few messages. (answer_ref is set only when it changes, so the latest answer's ref is the slot's
+    value, and when it was given is the latest answering action or change of the slot.)"""
+    kind, _, key = str(tracker.get_slot("answer_ref") or "").partition(":")
+    topic: Optional[Topic] = None
+    if kind in ("policy", "eligibility"):
+        topic = knowledge.policies.get(key)
+    elif kind == "measure":
+        topic = knowledge.measures.get(key)
+    if topic is None:
+        return None
     messages = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             messages += 1
-            if messages > FOLLOW_UP_TURNS:
-                return None
-        if event.get("event") == "slot" and event.get("name") == "answer_ref":
-            kind, _, key = str(event.get("value") or "").partition(":")
-            if kind in ("policy", "eligibility") and key in knowledge.policies:
-                return knowledge.policies[key]
-            if kind == "measure" and key in knowledge.measures:
-                return knowledge.measures[key]
+        elif (event.get("event") == "slot" and event.get("name") == "answer_ref") or (
+            event.get("event") == "action" and event.get("name") in ANSWERING_ACTIONS
+        ):
+            return topic if messages <= FOLLOW_UP_TURNS else None
     return None
 
 
@@ -203,6 +253,14 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         from actions.english import answer_in_english
 
         return answer_in_english(knowledge, dispatcher, tracker)
+    if plan.kind == "eligibility":
+        from actions.eligibility import ActionCheckEligibility  # eligibility builds on this module
+
+        return await ActionCheckEligibility().answer(dispatcher, tracker, domain)
+    if plan.kind == "institution":
+        from actions.institution import ActionAnswerInstitution  # institution builds on this module
+
+        return await ActionAnswerInstitution().answer(dispatcher, tracker, domain)
     if plan.kind == "facets" and plan.topic is not None:
         units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
         buttons = more_buttons(knowledge, plan.topic, plan.facets)

@@ -13,7 +13,7 @@ from actions.common import answered, latest_text, text_button
 from policy_kb import KnowledgeBase
 from policy_kb.units import Unit, asked_facets
 
-MIN_SCORE = 0.12
+MIN_SCORE = 0.08
 GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\w\s,!.?']{0,30}$", re.IGNORECASE)
 THANKS = re.compile(r"^\W*(thanks|thank you|thx|bye|goodbye)\b", re.IGNORECASE)
 INTRO = (
@@ -40,18 +40,16 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if not hits or hits[0].score < MIN_SCORE:
         dispatcher.utter_message(text=REFUSAL, buttons=buttons)
         return answered(tracker, "english:out_of_scope", buttons=buttons)
-    unit = field_asked(knowledge, hits[0].unit, text)
-    dispatcher.utter_message(text=english_text(knowledge, unit))
-    return answered(tracker, f"english:{unit.id}")
+    units = fields_asked(knowledge, hits[0].unit, text)
+    dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in units))
+    return answered(tracker, f"english:{units[0].id}")
 
 
-def field_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> Unit:
-    """“How much is the traineeship subsidy?”: the amount of the entry found, where it has one in English."""
-    for facet in asked_facets(text):
-        other = knowledge.units.get(f"{unit.topic}#{facet}")
-        if other is not None and other.en:
-            return other
-    return unit
+def fields_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> List[Unit]:
+    """“How much is it and who gets it?”: those fields of the entry found, where it has them in English."""
+    asked = [knowledge.units.get(f"{unit.topic}#{facet}") for facet in asked_facets(text)]
+    found = [other for other in asked if other is not None and other.en]
+    return list(dict.fromkeys(found))[:2] or [unit]
 
 
 def english_text(knowledge: KnowledgeBase, unit: Unit) -> str:

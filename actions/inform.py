@@ -73,7 +73,7 @@ def target_action(request: Request, tracker: Tracker) -> Optional[Type[Action]]:
     pending = BY_NAME.get(slot_text(tracker, "pending") or "")
     if pending is not None:
         return pending
-    if request.values("district") or request.values("institution_kind"):
+    if request.values("district") or request.values("institution_kind") or kb().district_index.find(request.text):
         return ActionAnswerInstitution
     if request.values("age") or request.values("grad_year"):
         return ActionCheckEligibility

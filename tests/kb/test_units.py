@@ -73,5 +73,5 @@ def test_an_english_text_for_no_unit_names_file_entry_and_field(data_dir: Path) 
 
 
 def test_a_fact_citing_an_unknown_report_names_file_entry_and_field(data_dir: Path) -> None:
-    text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "sources: [本助手隐私说明]", "sources: [某报道]"))
-    assert "situations entry 'assistant_data_safety': field 'sources.0': unknown source '某报道'" in text
+    text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "sources: [通知 五（一）, 通知 五（八）, 北京20条措施报道（2022年6月）]", "sources: [通知 五（一）, 某报道]"))
+    assert "situations entry 'disabled_graduate': field 'sources.1': unknown source '某报道'" in text
