@@ -30,7 +30,7 @@ from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, Unit, ask
 # the message asks a yes/no question about itself: eligibility, decided by the eligibility check
 YES_NO = re.compile(
     r"能不能|能否|可不可以|行不行|算不算|符合吗|符合不|有资格|够格|也行|"
-    r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
+    r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领|要我|收我)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
 )
 # the message asks what help exists (“我是X，有什么帮助”)
 ASKS_HELP = re.compile(r"兜底|管我|保障|帮助|帮扶|帮忙|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务")
@@ -79,7 +79,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     faq_sure = (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.6
     if helps and not yes_no and not faq_sure and ASKS_HELP.search(text) and not (topics and facets):
         return Plan("situation", situation=helps[0])
-    if topics and facets and not yes_no and own != "action_answer_institution":
+    personal_yes_no = yes_no and bool(PERSONAL.search(text))
+    if topics and facets and not personal_yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not (yes_no and (PERSONAL.search(text) or ELIGIBILITY.search(text))):
         detail = detail_of(knowledge, topics[0], text)

@@ -36,6 +36,12 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if GREETING.match(text):
         dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
         return answered(tracker, "english:greet", buttons=buttons)
+    previous = knowledge.units.get(str(tracker.get_slot("answer_ref") or "").partition(":")[2])
+    if previous is not None and asked_facets(text) and len(text.split()) <= 6:
+        follow_up = [u for u in fields_asked(knowledge, previous, text) if u is not previous]
+        if follow_up:  # “Who can apply?” after an answer about traineeships
+            dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in follow_up))
+            return answered(tracker, f"english:{follow_up[0].id}")
     hits = knowledge.units.search_english(text, limit=2)
     if not hits or hits[0].score < MIN_SCORE:
         dispatcher.utter_message(text=REFUSAL, buttons=buttons)

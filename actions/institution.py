@@ -28,7 +28,8 @@ class ActionAnswerInstitution(KnowledgeAction):
         if district is None:
             buttons = [button(name, "inform", district=name) for name in knowledge.districts]
             what = kinds[0].name if len(kinds) == 1 else "服务机构"
-            dispatcher.utter_message(text=f"请问你在哪个区？告诉我区名（或回复序号），我查该区的{what}。", buttons=buttons)
+            duty = f"{kinds[0].name}：{kinds[0].handles}。\n" if len(kinds) == 1 else ""
+            dispatcher.utter_message(text=f"{duty}请问你在哪个区？告诉我区名（或回复序号），我查该区的{what}。", buttons=buttons)
             return [kind_slot, *answered(tracker, "institution:ask_district", pending=self.name(), buttons=buttons)]
         text = render.institution_answer(knowledge, district, kinds)
         if district_from_context(knowledge, tracker):

@@ -69,12 +69,12 @@ def units_answer(kb: KnowledgeBase, units: Sequence[Unit], heading: str) -> str:
             text += f"。{ASK_INSTEAD}"
         lines.append(f"【{label}】{text}。{caveat(kb, unit.sources, unit.text)}")
         sources += [s for s in cited(kb, unit.sources, unit.text) if s not in sources]
-    lines.append(sources_line(kb, sources))
+    lines[-1] += f"（{sources_line(kb, sources)}）"  # the source right after what it backs: one line less
     return "\n".join(lines)
 
 
 def situation_answer(kb: KnowledgeBase, situation: schema.Situation) -> str:
-    return f"{situation.answer}\n{sources_line(kb, situation.sources)}"
+    return f"{situation.answer}（{sources_line(kb, situation.sources)}）"
 
 
 def measure_answer(kb: KnowledgeBase, measure: schema.Measure) -> str:

@@ -449,7 +449,7 @@ def campaign_activities(kinds: Sequence[str]) -> str:
     if kinds and not {"fair", "job"} & set(kinds):
         return ""
     fairs = kb().measures["m7"]
-    return f"\n攻坚行动期间的招聘活动：{fairs.points[1]}{fairs.points[3]}（来源：通知 {fairs.section}）"
+    return f"\n攻坚行动期间的招聘活动：{fairs.summary}（来源：通知 {fairs.section}）"
 
 
 def previous_question(tracker: Tracker) -> Optional[Tuple[Optional[str], Optional[str]]]:

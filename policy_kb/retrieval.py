@@ -18,7 +18,7 @@ from policy_kb.units import Unit
 # words that say nothing about which unit is meant
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 嘛 哦 哈 我 你 他 她 们 是 在 有 和 与 或 就 都 也 还 要 想 能 会 可以 请问 请 问 一下 "
-    "这个 那个 什么 怎么 怎样 怎么样 咋样 会怎样 如何 咋 咋整 啥 哪些 多少 一个 这 那 个 给 对 把 被 让 从 到 吗? 呢? 么? 嗯 额 诶 哎 "
+    "这个 那个 什么 怎么 怎样 怎么样 咋样 会怎样 如何 咋 咋整 啥 具体 问点 一点 一些 问问 真人 哪些 多少 一个 这 那 个 给 对 把 被 让 从 到 吗? 呢? 么? 嗯 额 诶 哎 "
     "你好 您好 谢谢 麻烦 老师 小助手 助手".split()
 )
 EN_STOPWORDS = frozenset(

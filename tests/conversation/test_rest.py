@@ -19,7 +19,7 @@ def test_greeting_and_menu(conversation: Conversation) -> None:
 
 
 def test_policy_question_then_eligibility_follow_up(conversation: Conversation) -> None:
-    assert "【见习补贴】" in conversation.text("见习补贴怎么申请啊")
+    assert "【见习补贴·怎么申请】" in conversation.text("见习补贴怎么申请啊")
     assert conversation.slot("answer_ref") == "policy:traineeship_subsidy"
     asked = conversation.text("那我能享受吗")
     assert "关于「见习补贴」" in asked and "还需要知道" in asked
@@ -47,8 +47,8 @@ def test_list_then_number_opens_the_entry(conversation: Conversation) -> None:
 
 
 def test_traditional_characters_and_typos(conversation: Conversation) -> None:
-    assert "【见习补贴】" in conversation.text("見習補貼怎麼申請")
-    assert "【社保补贴】" in conversation.text("社宝补贴咋领")
+    assert "【见习补贴·怎么申请】" in conversation.text("見習補貼怎麼申請")
+    assert "【社保补贴·怎么申请】" in conversation.text("社宝补贴咋领")
 
 
 def test_faq_from_the_knowledge_base(conversation: Conversation) -> None:

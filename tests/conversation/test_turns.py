@@ -59,7 +59,7 @@ def test_recorded_replies_are_the_bot_messages_after_the_turns_user_event() -> N
 def test_a_turn_sent_again_once_is_answered_from_the_conversation_not_run_again(stack: Stack) -> None:
     sender = f"wx:o{uuid.uuid4().hex[:20]}"
     first = post(stack, sender, "见习补贴怎么申请", "msg:101")
-    assert "【见习补贴】" in first[0]["text"]
+    assert "【见习补贴·怎么申请】" in first[0]["text"]
     # the same turn again, even with another text (a number resolved against newer choices): the first answer
     again = post(stack, sender, "社保补贴是什么", "msg:101", once=True)
     assert texts(again) == texts(first)
@@ -92,5 +92,5 @@ def test_a_client_that_goes_away_mid_turn_does_not_cut_the_turn_short(stack: Sta
         assert time.monotonic() < deadline, "the turn was cut short with its client"
         time.sleep(0.2)
     recovered = post(stack, sender, "见习补贴怎么申请", "msg:201", once=True)
-    assert recovered and "【见习补贴】" in recovered[0]["text"]
+    assert recovered and "【见习补贴·怎么申请】" in recovered[0]["text"]
     assert [e["text"] for e in user_events(stack, sender)] == ["见习补贴怎么申请"]

@@ -53,8 +53,13 @@ def phone_lines(texts: Iterable[str]) -> int:
     return lines
 
 
+# not facts: list numbering (“3. ”), a registration's progress (“（2/14）”), a number's format
+# (“11位数字”), an example of how to answer (“比如回复“2021届””)
+NOT_FACTS = re.compile(r"^\s*\d+[.、)]\s*|[（(]\d+/\d+[)）]|\d+位|比如回复[^。]*", re.MULTILINE)
+
+
 def figures(text: str) -> List[str]:
-    return [re.sub(r"[,，]", "", f).rstrip(".") for f in FIGURE.findall(text)]
+    return [re.sub(r"[,，]", "", f).rstrip(".") for f in FIGURE.findall(NOT_FACTS.sub(" ", text))]
 
 
 def known_figures() -> str:

@@ -1,0 +1,74 @@
+"""What a graduate actually asked, through the real REST channel: the field asked for, a clause
+inside a measure, their own situation, follow-ups that keep the topic, English, and the features
+that used to be confused (失业登记 vs 求职登记, rights problems, data safety, out of scope)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Conversation
+
+pytestmark = pytest.mark.stack
+
+
+def test_a_clause_inside_a_measure_is_answered_not_the_whole_card(conversation: Conversation) -> None:
+    text = conversation.text("什么单位可以提供见习岗位呀")
+    assert "社会组织" in text and "科研项目" in text and "来源：通知 五（五）" in text
+    assert len(text.splitlines()) <= 4
+
+
+def test_i_am_x_lists_the_help_for_x_before_any_eligibility_check(conversation: Conversation) -> None:
+    text = conversation.text("我家吃低保，我今年毕业还没工作，能有什么帮扶")
+    assert "3-5个就业机会" in text and "公益性岗位" in text and "符合条件。" not in text
+    assert conversation.slot("answer_ref") == "situation:hardship_family"
+
+
+def test_follow_ups_keep_the_policy_in_play(conversation: Conversation) -> None:
+    conversation.text("见习补贴是什么")
+    assert "由见习单位向所在区人社局申请" in conversation.text("那怎么申请")
+    assert "2200元" in conversation.text("能给多少")
+    assert "2022年底" in conversation.text("截止到啥时候")
+    assert "未核实" in conversation.text("要准备哪些材料")
+    assert conversation.slot("answer_ref") == "policy:traineeship_subsidy"
+
+
+def test_an_age_follow_up_is_checked_against_the_policy_in_play(conversation: Conversation) -> None:
+    conversation.text("就业见习是干什么的")
+    text = conversation.text("我都26了还可以吗")
+    assert "就业见习" in text and "16-24岁" in text
+
+
+def test_a_district_follow_up_changes_the_district(conversation: Conversation) -> None:
+    assert "朝阳区" in conversation.text("朝阳区的就业服务中心在哪")
+    text = conversation.text("那海淀的呢")
+    assert "海淀区" in text and "示例" in text
+
+
+def test_unemployment_registration_is_not_the_chats_job_seeker_registration(conversation: Conversation) -> None:
+    text = conversation.text("失业登记要去哪里办理")
+    assert "失业登记" in text and "求职登记" in text and "12333" in text
+    assert conversation.slot("active_task") is None  # no registration was started
+
+
+def test_how_many_recommendations_is_the_service_promise_not_a_subscription(conversation: Conversation) -> None:
+    text = conversation.text("登记以后你们一共会推荐几次工作")
+    assert "3次岗位推介" in text
+
+
+def test_money_lost_to_a_fake_job_says_call_the_police_first(conversation: Conversation) -> None:
+    text = conversation.text("面试让我先交800培训费，交完人就联系不上了")
+    assert text.startswith("损失了钱的，请先报警")
+
+
+def test_is_my_data_safe_is_about_this_assistant_not_a_complaint(conversation: Conversation) -> None:
+    text = conversation.text("我在这填身份证号安全吗")
+    assert "加密" in text and "删除我的登记" in text
+
+
+def test_a_question_in_english_gets_an_english_answer(conversation: Conversation) -> None:
+    text = conversation.text("Who can join a traineeship?")
+    assert "16" in text and "24" in text and "Source:" in text
+
+
+def test_out_of_scope_is_refused_politely_in_both_languages(conversation: Conversation) -> None:
+    assert "帮不上忙" in conversation.text("帮我写一篇关于青春的散文")
+    assert "Sorry" in conversation.text("Can you book me a flight to Shanghai?")

@@ -1,0 +1,37 @@
+"""The frozen held-out sets (tests/heldout/frozen-*.yml), asked through the real REST channel of a
+stack with a ledger of its own (their registrations stay out of the other tests' ledger).
+
+The floors guard against regressions; the figures themselves are reported by `make heldout` and
+written down in docs/heldout.md."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.stack import Stack, free_port, running_stack
+from tests.heldout.frozen import SETS, evaluate
+
+pytestmark = pytest.mark.stack
+
+# per set: share of single questions, conversations passed (of 30); below the figures in docs/heldout.md
+FLOORS = {"frozen-2026-12-05-a.yml": (0.85, 18), "frozen-2026-12-05-b.yml": (0.75, 12)}
+
+
+@pytest.fixture(scope="module")
+def heldout_stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    ledger = tmp_path_factory.mktemp("heldout-ledger") / "ledger.sqlite3"
+    logs = tmp_path_factory.mktemp("heldout-logs")
+    with running_stack(model, free_port(), free_port(), logs, env={"DATABASE_URL": f"sqlite:///{ledger}"}) as running:
+        yield running
+
+
+@pytest.mark.parametrize("path", SETS, ids=[p.name for p in SETS])
+def test_frozen_set(heldout_stack: Stack, path: Path) -> None:
+    report = evaluate(heldout_stack.rasa_url, path)
+    print(report.summary())
+    share, conversations = FLOORS[path.name]
+    assert report.question_score >= share, report.summary()
+    assert report.conversations_passed >= conversations, report.summary()
+    assert not report.invented(), report.summary()
