@@ -16,7 +16,7 @@ from tests.heldout.frozen import SETS, evaluate
 pytestmark = pytest.mark.stack
 
 # per set: share of single questions, conversations passed (of 30); below the figures in docs/heldout.md
-FLOORS = {"frozen-2026-12-05-a.yml": (0.85, 18), "frozen-2026-12-05-b.yml": (0.75, 12)}
+FLOORS = {"frozen-2026-12-05-a.yml": (0.86, 19), "frozen-2026-12-05-b.yml": (0.71, 9)}
 
 
 @pytest.fixture(scope="module")
