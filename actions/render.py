@@ -125,7 +125,7 @@ def routes_list(kb: KnowledgeBase, category: str, heading: str, extra: Optional[
     return f"{heading}\n{body}{more}\n{sources_line(kb, list(dict.fromkeys(sources)))}"
 
 
-SAMPLE_WARNING = "⚠️ 示例条目：地址、电话、办公时间暂缺（待核实），请勿当作真实信息。"
+SAMPLE_WARNING = "⚠️ 示例条目：地址、电话、办公时间暂缺（未核实），请勿当作真实信息。"
 
 
 def institution_answer(kb: KnowledgeBase, district: str, kinds: List[schema.InstitutionKind]) -> str:

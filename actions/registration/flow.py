@@ -23,7 +23,7 @@ from ledger.model import Registration
 MAX_FAILURES = 3
 OPTIONAL_TRIES = 2  # an optional question is skipped after this many answers it cannot take
 FREE_TEXT = ("name", "school", "major", "intention")
-CANCEL = re.compile(r"^(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?$")
+CANCEL = re.compile(r"^(?:(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?)+$")
 CANCEL_ANYWHERE = re.compile(r"不登记了|不想登记|取消登记|退出登记|停止登记|结束登记|放弃登记|先不登记|不要登记|别登记了")
 # commands that work whatever is being asked, matched on the whole message without punctuation
 VIEW = re.compile(

@@ -81,6 +81,13 @@ def test_several_values_in_one_message_are_all_taken() -> None:
     assert "身份证" in reply  # the next question skips the phone already given
 
 
+def test_cancel_words_run_together_still_cancel() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳"])
+    assert "已取消登记" in talk.say("算了不填了")
+    assert talk.draft is None
+
+
 def test_a_wrong_phone_given_with_the_name_is_said_at_once() -> None:
     talk = Talk()
     talk.say("同意")
