@@ -127,7 +127,7 @@ def test_a_question_gets_the_assistants_answer(polling: Gateway, telegram: Teleg
     chat = new_chat()
     telegram.send_text(chat, "见习补贴怎么申请")
     answer = "\n".join(m.text for m in telegram.wait_for_text(chat, "见习"))
-    assert "【见习补贴】" in answer
+    assert "【见习补贴·怎么申请】" in answer
 
 
 @pytest.mark.stack
@@ -259,7 +259,7 @@ def test_webhook_update_is_acknowledged_at_once_and_answered(webhook: Gateway, h
     acknowledged = time.monotonic()
     assert response.status_code == 200
     answers = hook_telegram.wait_for_text(chat, "见习")
-    assert "【见习补贴】" in "\n".join(m.text for m in answers) and acknowledged < answers[0].at
+    assert "【见习补贴·怎么申请】" in "\n".join(m.text for m in answers) and acknowledged < answers[0].at
 
 
 @pytest.mark.stack
@@ -377,7 +377,7 @@ def test_an_update_whose_gateway_died_after_acknowledging_it_is_answered_by_anot
     update = shared_telegram.text_update(chat, "见习补贴怎么申请")
     acknowledged_by_a_dead_gateway(update)
     answers = shared_telegram.wait_for_text(chat, "见习", timeout=15)
-    assert "【见习补贴】" in "\n".join(m.text for m in answers)
+    assert "【见习补贴·怎么申请】" in "\n".join(m.text for m in answers)
     assert rasa_turns(stack, chat, f"update:{update['update_id']}") == 1
     shared_telegram.wait_until(lambda: journal_keys() == [], 5, "the entry crossed out", journal_keys)
     answered = len(shared_telegram.messages(chat))  # a long answer: its pieces are all out now
