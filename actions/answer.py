@@ -80,9 +80,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if helps and not yes_no and not faq_sure and ASKS_HELP.search(text) and not (topics and facets):
         return Plan("situation", situation=helps[0])
     personal_yes_no = yes_no and bool(PERSONAL.search(text))
+    asks_to_take_part = personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)))
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
-    if topics and not facets and own != "action_answer_institution" and not (yes_no and (PERSONAL.search(text) or ELIGIBILITY.search(text))):
+    if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
         detail = detail_of(knowledge, topics[0], text)
         if detail is not None:
             return Plan("unit", units=[detail])
@@ -91,7 +92,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and _names_place(knowledge, text) and str(tracker.get_slot("answer_ref") or "").startswith("institution:"):
         return Plan("institution")  # “那海淀的呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
-    if not topics and recent is not None and yes_no and PERSONAL.search(text) and isinstance(recent, schema.Policy):
+    if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
     if not topics and facets and not yes_no and not _names_place(knowledge, text):
         if recent is not None:
@@ -115,7 +116,7 @@ def detail_of(knowledge: KnowledgeBase, topic: Topic, text: str) -> Optional[Uni
     rest = normalize_chars(text)
     for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(normalize_chars(name), " ")
-    if not content_words(rest) or len(content_words(rest)) < 2:
+    if len(content_words(rest)) < 2:
         return None
     ref = topic_ref(topic)
     hits = knowledge.units.search(rest, limit=1, allowed=lambda unit: unit.topic == ref and unit.facet != "what")
