@@ -34,9 +34,13 @@ DELETE = re.compile(
     r"^(?:请|帮我|我要|我想|麻烦)?(?:删除|删掉|删了|清除|清空|注销)(?:掉)?(?:我的|我)?(?:求职)?"
     r"(?:登记|信息|个人信息|资料|填的(?:信息|内容)?)(?:信息)?(?:吧|了)?$"
     r"|^(?:请|帮我)?把我的(?:求职)?(?:登记|信息|资料)(?:都|全)?(?:删除|删掉|删了|清除)(?:吧|了)?$")
+PAUSE_PART = (
+    r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
+    r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空|明天|明儿|后天|晚上|下午|周末|下周)再(?:说|登记|填|弄|继续|来))"
+    r"(?:吧|了|啦|哈|呗)*(?:算了)?"
+)
 PAUSE = re.compile(
-    r"^(?:那|那就|嗯+|好吧?|好的|算了)?我?(?:先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
-    r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空)再(?:说|登记|填|弄))(?:吧|了|啦|哈|呗)*(?:算了)?$"
+    rf"^(?:{PAUSE_PART})+$"
     r"|^(?:notnow|later|maybelater|notyet|notnowthanks)$")
 VIEW_PAYLOAD, DELETE_PAYLOAD = "/view_registration", "/delete_registration"
 CORRECTION = re.compile(r"错|改|更正|修改|不对|重新填|重填|换了|换成|换一个")
@@ -207,7 +211,7 @@ def _pause(draft: Optional[Draft]) -> Outcome:
         return Outcome([Reply("好的，那就以后再说。我没有保存你的任何信息，想登记时随时说“求职登记”。")], None, "declined")
     if draft.mode == "edit":
         return Outcome([Reply("好的，先不改了，你的登记保持原样。想修改时随时说“修改登记”。")], None, "cancelled")
-    return Outcome([Reply("好的，先到这里。你已经填的信息帮你保存着，想接着填时说“继续登记”。", ["继续登记"])], draft, "paused")
+    return Outcome([Reply("好的，先暂停。你已经填的信息帮你保存着，想接着填时说“继续登记”。", ["继续登记"])], draft, "paused")
 
 
 def prompt(draft: Optional[Draft]) -> Reply:
@@ -226,8 +230,8 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
         draft = Draft(phase="collect")
         return Outcome([Reply("好的，我们开始。"), _ask(draft)], draft)
     if DISAGREE.match(text) or text.startswith("不同意"):
-        return Outcome([Reply("好的，不登记也没关系，我没有保存你的任何信息。你也可以到户籍地或居住地的区公共就业服务机构现场登记，"
-                              "或拨打12333人社服务热线咨询。")], None, "declined")
+        return Outcome([Reply("好的，不登记也没关系，我没有保存你的任何信息，想登记时随时说“求职登记”。也可以到户籍地或居住地的"
+                              "区公共就业服务机构现场登记，或拨打12333咨询。")], None, "declined")
     if turn.knowledge_question:
         return Outcome([privacy_notice(retention_days)], None, "aside")
     return Outcome([consent_again()], None)
@@ -268,6 +272,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     if isinstance(parsed, P.Problem):
         if noted:
             return Outcome([Reply(_noted_text(draft, noted)), _ask(draft)], draft, noted=noted)
+        other = _other_field_problem(draft, step, turn)
+        if other is not None:  # “手机号是138123456” while the name is asked: the number is what is wrong
+            return Outcome([Reply(other.hint), _ask(draft)], draft)
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)
     draft.failures.pop(step.key, None)
@@ -284,6 +291,16 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         if isinstance(problem, P.Problem):
             return Outcome(ack + [Reply(f"已记下{step.label}。{problem.hint}")], draft, noted=noted)
     return Outcome(ack + [_ask(draft)], draft, noted=noted)
+
+
+def _other_field_problem(draft: Draft, step: Step, turn: Turn) -> Optional[P.Problem]:
+    """The problem with an answer the graduate gave, by name, to another question not yet answered."""
+    key = field_named(turn.text)
+    other = BY_KEY.get(key) if key and key != step.key and key not in draft.values else None
+    if other is None or len(P.clean(turn.text)) <= len(key or "") + 2:
+        return None
+    problem = other.parser(turn.text, _options(other, turn))
+    return problem if isinstance(problem, P.Problem) else None
 
 
 def _confirm(draft: Draft, turn: Turn, text: str) -> Outcome:

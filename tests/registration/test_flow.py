@@ -190,3 +190,28 @@ def test_changing_a_saved_registration_goes_to_the_field_named() -> None:
     assert "138****2222" in talk.say("13811112222")
     menu = flow.edit_saved(saved, "QZ-TEST-0001", Turn("修改登记信息", today=TODAY))
     assert "QZ-TEST-0001" in menu.replies[0].text and "要修改哪一项" in menu.replies[1].text
+
+
+def test_a_wrong_phone_given_by_name_before_the_name_is_said_to_be_the_phone() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("手机号是138123456")
+    assert reply.startswith("手机号应为11位数字") and "姓名" in reply  # then the pending question again
+    assert talk.draft is not None and not talk.draft.values and not talk.draft.failures
+    talk.say("王芳")
+    assert talk.draft is not None and talk.draft.values["name"] == "王芳"
+
+
+def test_pausing_for_tomorrow_keeps_the_draft_and_says_how_to_come_back() -> None:
+    for words in ("暂停一下 我明天再填", "明天再填吧", "先暂停"):
+        talk = Talk()
+        talk.fill(["同意", "王芳"])
+        reply = talk.say(words)
+        assert talk.last is not None and talk.last.status == "paused", words
+        assert talk.draft is not None and talk.draft.values["name"] == "王芳"
+        assert "暂停" in reply and "继续登记" in reply
+
+
+def test_declining_says_registration_stays_open_any_time() -> None:
+    talk = Talk()
+    assert "随时说“求职登记”" in talk.say("不同意")
