@@ -33,11 +33,15 @@ YES_NO = re.compile(
     r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领|要我|收我)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
 )
 # the message asks what help exists (“我是X，有什么帮助”)
-ASKS_HELP = re.compile(r"兜底|管我|保障|帮助|帮扶|帮忙|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务")
+ASKS_HELP = re.compile(
+    r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
+    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务|出路|找不着|找不到|提供|能给|给啥|该怎么|怎么整|咋搞"
+)
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
 # ahead of the second by this factor; worth answering or offering when the NLU is unsure
 STRONG, GENERIC, CLEAR_MARGIN, WEAK = 0.30, 0.20, 1.2, 0.18
+OVER_REFUSAL = 0.45  # a message the NLU finds out of scope is answered only by a unit this sure
 # the actions whose answers set answer_ref (a topic stays in play while they answer about it)
 ANSWERING_ACTIONS = {
     "action_answer_policy", "action_check_eligibility", "action_answer_faq", "action_answer_help_routes",
@@ -66,6 +70,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     text = request.text
     if is_english(text):
         return Plan("english")
+    detail = asked_detail(knowledge, text)
+    if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
+        return Plan("unit", units=[detail])
     topics = mentioned_topics(knowledge, tracker)
     facets = asked_facets(text)
     if "phone" in facets:  # “电话多少”: the number, not an amount
@@ -89,8 +96,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("unit", units=[detail])
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
-    if not topics and _names_place(knowledge, text) and str(tracker.get_slot("answer_ref") or "").startswith("institution:"):
-        return Plan("institution")  # “那海淀的呢” after a directory answer
+    after_directory = str(tracker.get_slot("answer_ref") or "").startswith("institution:")
+    if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
+        return Plan("institution")  # “那海淀的呢”, “电话呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
@@ -107,6 +115,15 @@ PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九�
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
 ELIGIBILITY = re.compile(r"参加|申请|享受|领|报名|能报|符合|资格|要我|收我|对象|能去|可以去")
 WITHIN = 0.2  # a clause or field of the entry named, matched by what the message says beyond its name
+
+
+def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
+    """A detail entry (policy_kb/data/details.yml) that retrieval ranks first, surely and clearly."""
+    hits = knowledge.units.search(text, limit=2)
+    if not hits or not hits[0].unit.topic.startswith("detail:") or hits[0].score < STRONG:
+        return None
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].unit if hits[0].score >= CLEAR_MARGIN * runner_up else None
 
 
 def detail_of(knowledge: KnowledgeBase, topic: Topic, text: str) -> Optional[Unit]:
@@ -149,18 +166,41 @@ def _by_retrieval(
     if not (unsure or generic):
         return None
     ranked = by_topic(knowledge.units.search(text, limit=8))
+    previous = previous_question(tracker) if len(content_words(text)) <= SHORT else None
+    if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
+        in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8))
+        if in_context and (not ranked or in_context[0][1] > ranked[0][1]):
+            ranked = in_context
     if not ranked:
         return None
     best, best_score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     clear = best_score >= CLEAR_MARGIN * runner_up
-    if best_score >= (GENERIC if generic and not unsure else STRONG) and clear:
+    needed = OVER_REFUSAL if refused else GENERIC if generic and not unsure else STRONG
+    if best_score >= needed and clear:
         return Plan("unit", units=[best.unit])
     if unsure and not refused and best_score >= WEAK:
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
         if clear or all(same_content(best.unit, other) for other in close[1:]):
             return Plan("unit", units=[best.unit])
         return Plan("choose", units=close)
+    return None
+
+
+SHORT = 6  # a message saying this little beyond list words is read together with the one before
+
+
+def previous_question(tracker: Tracker) -> Optional[str]:
+    """The graduate's message before this one, if it was answered within the last few turns."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                text = str(event.get("text") or "")
+                return None if text.startswith("/") else text
+            if seen > FOLLOW_UP_TURNS:
+                return None
     return None
 
 
@@ -252,9 +292,7 @@ def more_buttons(knowledge: KnowledgeBase, topic: Optional[Topic], asked: Sequen
 async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     knowledge = kb()
     if plan.kind == "english":
-        from actions.english import answer_in_english
-
-        return answer_in_english(knowledge, dispatcher, tracker)
+        return await in_english(knowledge, dispatcher, tracker, domain)
     if plan.kind == "eligibility":
         from actions.eligibility import ActionCheckEligibility  # eligibility builds on this module
 
@@ -289,6 +327,28 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     buttons = [text_button(u.title, u.question) for u in plan.units] + [text_button("都不是", "菜单")]
     dispatcher.utter_message(text="你想问的是下面哪一个？", buttons=buttons)
     return answered(tracker, "clarify", buttons=buttons)
+
+
+# in English, asking for a person or to register: those features, not an answer
+ENGLISH_HUMAN = re.compile(r"\b(?:real person|human|a person|(?:talk|speak) to someone|staff member|an? (?:agent|officer|advisor|adviser))\b", re.IGNORECASE)
+ENGLISH_REGISTER = re.compile(r"\bregist(?:er|ration)\b.*\bjob[ -]?seeker|\bjob[ -]?seeker\b.*\bregist|\bsign (?:me )?up\b", re.IGNORECASE)
+
+
+async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    text = latest_text(tracker)
+    if ENGLISH_HUMAN.search(text):
+        from actions.handoff import ActionHandoff  # handoff builds on this module
+
+        dispatcher.utter_message(text="Sure, I'm passing you to the bureau's staff; they answer here (in Chinese or English).")
+        return await ActionHandoff().run(dispatcher, tracker, domain)
+    if ENGLISH_REGISTER.search(text):
+        from actions.registration.action import ActionRegistration  # registration builds on this module
+
+        dispatcher.utter_message(text="The job-seeker registration (求职登记) is in Chinese: first the privacy notice; reply 同意 to agree and start.")
+        return await ActionRegistration().run(dispatcher, tracker, domain)
+    from actions.english import answer_in_english
+
+    return answer_in_english(knowledge, dispatcher, tracker)
 
 
 def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], text: str) -> List[Unit]:

@@ -21,7 +21,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import answered, button
+from actions import render
+from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import ledger_store, open_ledger, run
 from actions.routes import human_routes_text
@@ -65,13 +66,31 @@ def handoff_store() -> HandoffStore:
     return ledger_store(HandoffStore)
 
 
+# “12333怎么转人工”, “打电话能找到人工吗”: a question about the hotline's people, not a request for ours
+ABOUT_HOTLINE = re.compile(r"12333|热线|电话[^，。,.]{0,8}(?:怎么|咋|能|吗|么|多少|几)|(?:怎么|咋|能)[^，。,.]{0,4}(?:打|拨)电话")
+
+
+def hotline_how(hotline: Any) -> str:
+    how = hotline.how if isinstance(hotline.how, str) else ""
+    return how or f"{hotline.name}：{hotline.phone}。"
+
+
+def hotline_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    knowledge = kb()
+    unit = knowledge.units.get("route:hotline_12333")
+    assert unit is not None, "the 12333 route is part of the knowledge base"
+    buttons = [text_button("在这里转人工", "转人工")]
+    dispatcher.utter_message(text=render.units_answer(knowledge, [unit], unit.title), buttons=buttons)
+    return answered(tracker, unit.topic, buttons=buttons)
+
+
 def opening_text(registering: bool) -> str:
     hotline = kb().routes["hotline_12333"]
     lines = [
         f"{OPENING}，你的问题已进入工作人员的待办列表。",
         "工作人员看到后会直接在这里回复你，请留意消息。在此期间我先不自动回答，你可以把情况详细说一下（所在区、毕业年份、想咨询的事）。",
         "想结束人工服务、继续问我，回复“结束人工”或“不用了”。",
-        f"着急的话也可以拨打{hotline.name}：{hotline.phone}。",
+        f"着急的话也可以打电话：{hotline_how(hotline)}",
     ]
     if registering:
         lines.insert(1, "你刚才填的求职登记已经保存，之后回复“继续登记”可以接着填。")
@@ -104,6 +123,8 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         try:
+            if tracker.get_slot(TASK_SLOT) != NAME and ABOUT_HOTLINE.search((tracker.latest_message or {}).get("text") or ""):
+                return hotline_answer(dispatcher, tracker)
             if tracker.get_slot(TASK_SLOT) != NAME:
                 return await self.enter(dispatcher, tracker)
             return await self.during(dispatcher, tracker, domain)

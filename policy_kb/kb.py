@@ -149,10 +149,14 @@ class _Builder:
         institutions = self._institutions(p["institutions.yml"].institutions, district_index)  # type: ignore[attr-defined]
         faq = self._faq(p["faq.yml"].faq)  # type: ignore[attr-defined]
         situations, situation_index = self._situations(p["situations.yml"].situations, policies, measures)  # type: ignore[attr-defined]
+        details = self._details(p["details.yml"].details)  # type: ignore[attr-defined]
         english = p["english.yml"].english  # type: ignore[attr-defined]
-        units, unknown = build_units(policies.values(), measures.values(), routes.values(), faq.values(), situations.values(), english)
-        for entry in unknown:
-            self.problem("english.yml", entry, "unit", "no such answer unit (see policy_kb/units.py for unit ids)")
+        units, unknown = build_units(
+            policies.values(), measures.values(), routes.values(), faq.values(), situations.values(), details,
+            p["asks.yml"].asks, english,  # type: ignore[attr-defined]
+        )
+        for file, entry in unknown:
+            self.problem(file, entry, "unit", "no such answer unit (see policy_kb/units.py for unit ids)")
         return KnowledgeBase(
             data_dir=self.data_dir, notice=notice, documents=self.documents,
             measures=measures, policies=policies, routes=routes,
@@ -265,6 +269,12 @@ class _Builder:
                 if ref not in policies and ref not in measures:
                     self.problem("situations.yml", entry, f"related.{number}", f"no policy or measure '{ref}'")
         return {s.id: s for s in items}, index
+
+    def _details(self, items: List[schema.Detail]) -> List[schema.Detail]:
+        self.unique("details.yml", [(_label("details", d.id), d.id) for d in items])
+        for d in items:
+            self.check_sources("details.yml", _label("details", d.id), d.sources)
+        return items
 
 
 def _label(section: str, key: str) -> str:

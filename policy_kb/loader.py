@@ -22,6 +22,8 @@ FILES: Dict[str, Type[BaseModel]] = {
     "institutions.yml": schema.InstitutionsFile,
     "faq.yml": schema.FaqFile,
     "situations.yml": schema.SituationsFile,
+    "details.yml": schema.DetailsFile,
+    "asks.yml": schema.AsksFile,
     "english.yml": schema.EnglishFile,
 }
 

@@ -186,6 +186,25 @@ class Situation(Cited):
     related: List[NonEmpty] = []  # type: ignore[valid-type]
 
 
+class Detail(Cited):
+    """A fact a graduate asks about that no policy, measure, route or FAQ entry holds (the notice's
+    reference number, when a cited document took effect …): reached by retrieval only, through its
+    question and the ways graduates ask it (`asks`)."""
+
+    id: constr(strict=True, regex=r"^[a-z][a-z0-9_]*$")  # type: ignore[valid-type]
+    question: NonEmpty  # type: ignore[valid-type]
+    answer: NonEmpty  # type: ignore[valid-type]
+    asks: List[NonEmpty] = []  # type: ignore[valid-type]
+
+
+class Asks(Strict):
+    """Everyday ways of asking for one answer unit (policy_kb/units.py names them), added to what
+    retrieval matches: “补贴打到谁卡上” for 'policy:traineeship#recipient'."""
+
+    unit: NonEmpty  # type: ignore[valid-type]
+    asks: List[NonEmpty] = Field(..., min_items=1)  # type: ignore[valid-type]
+
+
 class EnglishText(Strict):
     """The English answer of one answer unit (policy_kb/units.py names them, e.g. 'policy:traineeship#what')."""
 
@@ -230,6 +249,14 @@ class FaqFile(Strict):
 
 class SituationsFile(Strict):
     situations: List[Situation]
+
+
+class DetailsFile(Strict):
+    details: List[Detail]
+
+
+class AsksFile(Strict):
+    asks: List[Asks]
 
 
 class EnglishFile(Strict):

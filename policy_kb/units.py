@@ -9,7 +9,7 @@ and searched by policy_kb/retrieval.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from policy_kb import schema
@@ -144,16 +144,25 @@ def situation_unit(situation: schema.Situation) -> Unit:
     )
 
 
+def detail_unit(detail: schema.Detail) -> Unit:
+    return Unit(
+        id=f"detail:{detail.id}", topic=f"detail:{detail.id}", facet="entry", title=detail.question.rstrip("？?"),
+        question=detail.question, text=detail.answer, sources=tuple(detail.sources),
+        search=f"{detail.question} {detail.question} {' '.join(detail.asks)} {detail.answer}",
+    )
+
+
 def _short(text: str, length: int = 14) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def build_units(
     policies: Iterable[schema.Policy], measures: Iterable[schema.Measure], routes: Iterable[schema.Route],
-    faq: Iterable[schema.FaqEntry], situations: Iterable[schema.Situation], english: Sequence[schema.EnglishText],
-) -> Tuple[Dict[str, Unit], List[str]]:
-    """Every unit by id, with its English text attached; the English entries naming no unit are
-    returned as problems ('english entry …')."""
+    faq: Iterable[schema.FaqEntry], situations: Iterable[schema.Situation], details: Iterable[schema.Detail],
+    asks: Sequence[schema.Asks], english: Sequence[schema.EnglishText],
+) -> Tuple[Dict[str, Unit], List[Tuple[str, str]]]:
+    """Every unit by id, with the everyday ways of asking for it and its English text attached;
+    the asks and English entries naming no unit are returned as problems (file, entry)."""
     units: List[Unit] = []
     for policy in policies:
         units += policy_units(policy)
@@ -162,18 +171,24 @@ def build_units(
     units += [route_unit(r) for r in routes]
     units += [faq_unit(f) for f in faq]
     units += [situation_unit(s) for s in situations]
+    units += [detail_unit(d) for d in details]
     by_id = {u.id: u for u in units}
-    unknown: List[str] = []
+    unknown: List[Tuple[str, str]] = []
+    for number, ways in enumerate(asks, start=1):
+        unit = by_id.get(ways.unit)
+        if unit is None:
+            unknown.append(("asks.yml", f"asks entry '{ways.unit}' (#{number})"))
+            continue
+        # twice, as names are: the ways graduates ask weigh as much as the entry's own words
+        by_id[unit.id] = replace(unit, search=f"{unit.search} {' '.join(ways.asks)} {' '.join(ways.asks)}")
     for number, entry in enumerate(english, start=1):
         unit = by_id.get(entry.unit)
         if unit is None:
-            unknown.append(f"english entry '{entry.unit}' (#{number})")
+            unknown.append(("english.yml", f"english entry '{entry.unit}' (#{number})"))
             continue
         by_id[unit.id] = _with_english(unit, entry)
     return by_id, unknown
 
 
 def _with_english(unit: Unit, entry: schema.EnglishText) -> Unit:
-    from dataclasses import replace
-
     return replace(unit, en=entry.text, en_search=" ".join([entry.text, *entry.keywords, *entry.keywords, *entry.keywords]))

@@ -96,6 +96,26 @@ def mark_personal(events: List[EventType], tracker: Tracker, dispatcher: Collect
     return events
 
 
+# “我想登记失业”: the legal unemployment registration, not this chat's job-seeker registration
+UNEMPLOYMENT_REGISTRATION = re.compile(r"^(?!.*求职).*(?:失业登记|登记失业|失业证|登记成失业)")
+
+
+NO_DRAFT_TO_RESUME = re.compile(r"继续|接着|填到一半|没填完|上次")
+
+
+def unemployment_registration(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """What 失业登记 is and where it is done, then the offer of this chat's 求职登记."""
+    from actions import render
+    from actions.common import answered
+
+    knowledge = kb()
+    unit = knowledge.units.get("faq:unemployment_registration")
+    assert unit is not None, "faq entry unemployment_registration is part of the knowledge base"
+    buttons = [text_button("做求职登记", "求职登记")]
+    dispatcher.utter_message(text=render.units_answer(knowledge, [unit], "失业登记"), buttons=buttons)
+    return [*answered(tracker, unit.topic, buttons=buttons), SlotSet(TASK_SLOT, None)]
+
+
 class ActionRegistration(Action):
     """Starts (after the privacy notice and consent), resumes or changes a registration, and
     then receives every message until it is saved or cancelled."""
@@ -147,8 +167,14 @@ class ActionRegistration(Action):
         elif intent == "update_registration":
             send(dispatcher, [Reply("你还没有登记过，没有可修改的信息。现在登记吗？", ["求职登记"])])
             return task(None)
+        elif UNEMPLOYMENT_REGISTRATION.search(tracker.latest_message.get("text") or ""):
+            return unemployment_registration(dispatcher, tracker)
         else:
             outcome = flow.start(retention_days(ledger))
+            if NO_DRAFT_TO_RESUME.search(tracker.latest_message.get("text") or ""):  # “填到一半能接着填吗”
+                outcome.replies.insert(0, Reply(
+                    "没有找到你没填完的登记（没填完的登记只在原来的对话里保存，换了微信、Telegram或网页就找不到）。"
+                    "我们从头开始；以后中途停下，回复“继续登记”就能接着填。"))
         return await self.keep(dispatcher, ledger, identity, outcome, tracker)
 
     async def keep(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, outcome: Outcome,

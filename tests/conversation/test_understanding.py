@@ -72,3 +72,34 @@ def test_a_question_in_english_gets_an_english_answer(conversation: Conversation
 def test_out_of_scope_is_refused_politely_in_both_languages(conversation: Conversation) -> None:
     assert "帮不上忙" in conversation.text("帮我写一篇关于青春的散文")
     assert "Sorry" in conversation.text("Can you book me a flight to Shanghai?")
+
+
+def test_asking_how_to_reach_a_person_at_12333_answers_it_and_opens_no_case(conversation: Conversation) -> None:
+    text = conversation.text("12333怎么转人工")
+    assert "按1再按0" in text and "24小时" in text
+    assert conversation.slot("active_task") is None  # no handoff case was opened
+
+
+def test_i_want_to_register_as_unemployed_explains_unemployment_registration(conversation: Conversation) -> None:
+    text = conversation.text("我想登记失业")
+    assert "失业登记" in text and "12333" in text and "你同意吗" not in text
+    assert conversation.slot("active_task") is None
+
+
+def test_in_english_asking_for_a_person_opens_a_case(conversation: Conversation) -> None:
+    text = conversation.text("Can I speak to a real person, please?")
+    assert "staff" in text and "已为你转接人工服务" in text
+    assert conversation.slot("active_task") == "action_offer_human"
+    assert "结束人工服务" in conversation.text("不用了")
+
+
+def test_in_english_asking_to_register_starts_the_registration(conversation: Conversation) -> None:
+    text = conversation.text("How do I register as a job seeker?")
+    assert "同意" in text and "privacy" in text
+    assert conversation.slot("active_task") == "action_registration"
+    assert "已取消" in conversation.text("取消")
+
+
+def test_a_lottery_request_is_politely_refused(conversation: Conversation) -> None:
+    text = conversation.text("帮我选几个这期彩票的号码吧")
+    assert "抱歉" in text and "岗位推介" not in text

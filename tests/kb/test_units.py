@@ -75,3 +75,39 @@ def test_an_english_text_for_no_unit_names_file_entry_and_field(data_dir: Path) 
 def test_a_fact_citing_an_unknown_report_names_file_entry_and_field(data_dir: Path) -> None:
     text = problems_after(data_dir, lambda d: edit(d / "situations.yml", "sources: [通知 五（一）, 通知 五（八）, 北京20条措施报道（2022年6月）]", "sources: [通知 五（一）, 某报道]"))
     assert "situations entry 'disabled_graduate': field 'sources.1': unknown source '某报道'" in text
+
+
+def test_details_are_units_reached_by_the_ways_graduates_ask_them() -> None:
+    kb = load_kb()
+    cases = {
+        "这个通知的文号是多少": "detail:notice_doc_number",
+        "京政办发20号文件哪天开始施行": "detail:jingzhengbanfa_20",
+        "你们怎么知道我没就业的，数据哪来的": "detail:data_origin",
+        "12333怎么转人工": "detail:hotline_12333_person",
+    }
+    for question, unit in cases.items():
+        hits = kb.units.search(question, limit=2)
+        assert hits[0].unit.id == unit, (question, [h.unit.id for h in hits])
+        assert hits[0].score >= 1.2 * hits[1].score, question
+    assert all(kb.units.by_id[unit].sources for unit in cases.values())
+
+
+def test_asks_make_an_existing_unit_reachable_in_everyday_words() -> None:
+    kb = load_kb()
+    assert kb.units.search("哪些单位可以设见习岗位", limit=1)[0].unit.id == "measure:m5#1"
+    assert "哪些单位可以设" in kb.units.by_id["measure:m5#1"].search or "设见习岗位" in kb.units.by_id["measure:m5#1"].search
+
+
+def test_asks_for_no_unit_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "asks.yml", "  - unit: faq:period", "  - unit: faq:no_such_question"))
+    assert "asks.yml: asks entry 'faq:no_such_question' (#" in text and "field 'unit': no such answer unit" in text
+
+
+def test_a_detail_citing_an_unknown_source_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "details.yml", "    sources: [通知 导语]\n    asks: [通知文号", "    sources: [某报道]\n    asks: [通知文号"))
+    assert "details.yml: details entry 'notice_doc_number': field 'sources.0': unknown source '某报道'" in text
+
+
+def test_a_detail_without_an_answer_names_file_entry_and_field(data_dir: Path) -> None:
+    text = problems_after(data_dir, lambda d: edit(d / "details.yml", "    answer: 通知主送", "    anwser: 通知主送"))
+    assert "details.yml: details entry 'notice_addressees' (#2): field 'answer': field required" in text
