@@ -23,7 +23,8 @@ from actions.common import Button, answered, latest_entities, latest_text, text_
 from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
-from policy_kb.retrieval import Hit, is_english
+from policy_kb.retrieval import Hit
+from policy_kb.text import is_english
 from policy_kb.text import normalize_chars
 from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, Unit, asked_facets
 
@@ -35,7 +36,7 @@ YES_NO = re.compile(
 # the message asks what help exists (“我是X，有什么帮助”)
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
-    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务|出路|找不着|找不到|提供|能给|给啥|该怎么|怎么整|咋搞"
+    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
@@ -46,7 +47,7 @@ OVER_REFUSAL = 0.45  # a message the NLU finds out of scope is answered only by 
 ANSWERING_ACTIONS = {
     "action_answer_policy", "action_check_eligibility", "action_answer_faq", "action_answer_help_routes",
     "action_answer_job_channels", "action_answer_institution", "action_answer_rights", "action_clarify",
-    "action_out_of_scope", "action_route_inform", "action_list_measures", "action_answer_notices",
+    "action_out_of_scope", "action_route_inform", "action_list_measures", "action_answer_notices", "action_chitchat",
 }
 LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "ask_notices"}
 UNSURE = {"nlu_fallback", "out_of_scope"}
@@ -107,7 +108,23 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
+    # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
+    if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
+        decisive = decisive_unit(knowledge, text)
+        if decisive is not None:  # retrieval is sure where the intent may not be (“有没有就业服务的热线电话”)
+            return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful)
+
+
+DECISIVE, DECISIVE_MARGIN = 0.45, 1.5  # a unit this sure, this far ahead of the next, answers whatever the intent
+
+
+def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
+    hits = knowledge.units.search(text, limit=2)
+    if not hits or hits[0].score < DECISIVE:
+        return None
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].unit if hits[0].score >= DECISIVE_MARGIN * runner_up else None
 
 
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
@@ -136,8 +153,12 @@ def detail_of(knowledge: KnowledgeBase, topic: Topic, text: str) -> Optional[Uni
     if len(content_words(rest)) < 2:
         return None
     ref = topic_ref(topic)
-    hits = knowledge.units.search(rest, limit=1, allowed=lambda unit: unit.topic == ref and unit.facet != "what")
-    return hits[0].unit if hits and hits[0].score >= WITHIN else None
+    hits = knowledge.units.search(rest, limit=2, allowed=lambda unit: unit.topic == ref and unit.facet != "what")
+    if not hits or hits[0].score < WITHIN:
+        return None
+    if len(hits) > 1 and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
+        return knowledge.units.get(f"{ref}#what") or hits[0].unit  # “要亮出哪些东西”: every clause, i.e. the summary
+    return hits[0].unit
 
 
 def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
@@ -165,10 +186,10 @@ def _by_retrieval(
     generic = doubtful or (name in LISTS and not topics and not named_route and bool(content_words(text)))
     if not (unsure or generic):
         return None
-    ranked = by_topic(knowledge.units.search(text, limit=8))
+    ranked = by_topic(knowledge.units.search(text, limit=8), knowledge)
     previous = previous_question(tracker) if len(content_words(text)) <= SHORT else None
     if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
-        in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8))
+        in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
         if in_context and (not ranked or in_context[0][1] > ranked[0][1]):
             ranked = in_context
     if not ranked:
@@ -178,6 +199,10 @@ def _by_retrieval(
     clear = best_score >= CLEAR_MARGIN * runner_up
     needed = OVER_REFUSAL if refused else GENERIC if generic and not unsure else STRONG
     if best_score >= needed and clear:
+        topic = topic_of(knowledge, best.unit)
+        asked = asked_facets(text)
+        if isinstance(topic, schema.Policy) and asked and best.unit.facet not in asked:
+            return Plan("facets", topic=topic, facets=asked)  # the entry found, the field asked of it
         return Plan("unit", units=[best.unit])
     if unsure and not refused and best_score >= WEAK:
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
@@ -217,14 +242,27 @@ def selector_confidence(tracker: Tracker) -> float:
     return float(response.get("confidence") or 0.0)
 
 
-def by_topic(hits: Sequence[Hit]) -> List[Tuple[Hit, float]]:
+def by_topic(hits: Sequence[Hit], knowledge: Optional[KnowledgeBase] = None) -> List[Tuple[Hit, float]]:
     """Hits grouped by the entry they belong to, best first: an entry's score is its best unit's plus
-    half its second's, so two clauses of one measure agreeing outweigh a lone clause elsewhere."""
+    half its second's, so two clauses of one measure agreeing outweigh a lone clause elsewhere.
+    When two clauses of one measure match about as well (“公开行动要亮出哪些东西”), the question is
+    about the measure as a whole: its summary answers."""
     groups: Dict[str, List[Hit]] = {}
     for hit in hits:
         groups.setdefault(hit.unit.topic, []).append(hit)
-    scored = [(group[0], group[0].score + (0.5 * group[1].score if len(group) > 1 else 0.0)) for group in groups.values()]
+    scored = []
+    for group in groups.values():
+        best = group[0]
+        if len(group) > 1:
+            second = group[1]
+            whole = knowledge.units.get(f"{best.unit.topic}#what") if knowledge is not None else None
+            if whole is not None and best.unit.facet == second.unit.facet == "point" and second.score >= SPREAD * best.score:
+                best = Hit(whole, best.score)
+        scored.append((best, group[0].score + (0.5 * group[1].score if len(group) > 1 else 0.0)))
     return sorted(scored, key=lambda item: item[1], reverse=True)
+
+
+SPREAD = 0.85  # a second clause matching this nearly as well as the first: the measure as a whole
 
 
 # words that ask for a whole list rather than a detail (“有哪些政策”, “政策清单发我看看”)
@@ -253,6 +291,10 @@ def recent_topic(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[Topic]:
         topic = knowledge.policies.get(key)
     elif kind == "measure":
         topic = knowledge.measures.get(key)
+    elif kind == "situation" and key in knowledge.situations and knowledge.situations[key].related:
+        # “我想创业，有啥支持” then “贷款能贷多少”: the situation's first policy is in play
+        related = knowledge.situations[key].related[0]
+        topic = knowledge.policies.get(related) or knowledge.measures.get(related)
     if topic is None:
         return None
     messages = 0
@@ -361,6 +403,10 @@ def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], t
     units: List[Unit] = []
     for facet in facets:
         wanted = {"phone": "where"}.get(facet, facet)
+        if wanted == "amount" and knowledge.units.get(f"{ref}#amount") is None and isinstance(topic, schema.Policy):
+            # “贷款能贷多少” of an entry with no amount at all: say it is not known, then what is
+            units += [no_amount(topic), *[u for u in [knowledge.units.get(f"{ref}#benefit") or knowledge.units.get(f"{ref}#what")] if u]]
+            continue
         unit = knowledge.units.get(f"{ref}#{wanted}") or knowledge.units.get(f"{ref}#{FALLBACK_FACET.get(wanted, '')}")
         if unit is None:
             continue
@@ -374,6 +420,15 @@ def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], t
         fallback = knowledge.units.get(f"{ref}#what")
         units = [fallback] if fallback else []
     return units[:2]
+
+
+def no_amount(policy: schema.Policy) -> Unit:
+    ref = f"policy:{policy.id}"
+    return Unit(
+        id=f"{ref}#amount", topic=ref, facet="amount", title=f"{policy.name}{FACET_QUESTIONS['amount']}",
+        question=f"{policy.name}{FACET_QUESTIONS['amount']}", text=f"{policy.name}的具体金额或额度，北京的标准未核实",
+        sources=tuple(policy.sources), missing=True,
+    )
 
 
 def topic_of(knowledge: KnowledgeBase, unit: Unit) -> Optional[Topic]:

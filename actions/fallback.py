@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,6 +52,21 @@ class ActionClarify(KnowledgeAction):
             return answered(tracker, "clarify")
         dispatcher.utter_message(text="我不太确定你的意思，你是想：", buttons=guesses)
         return answered(tracker, "clarify", buttons=guesses)
+
+
+class ActionChitchat(KnowledgeAction):
+    """Small talk. A message the NLU took for small talk that names a topic, a situation or a fact
+    retrieval is sure of is answered from the knowledge base; otherwise Rasa's utter_chitchat
+    follows (the rules read slot faq_missing, as for the FAQ) with the response selector's reply."""
+
+    def name(self) -> str:
+        return "action_chitchat"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return [SlotSet("faq_missing", True)]
+
+    def after_other_answer(self) -> List[EventType]:
+        return [SlotSet("faq_missing", False)]
 
 
 class ActionOutOfScope(KnowledgeAction):

@@ -24,7 +24,12 @@ from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from policy_kb.text import is_english
+
 TASK_SLOT = "active_task"
+# a message in English, which the NLU (trained on Chinese) cannot classify: a knowledge action,
+# which answers it in English from the knowledge base (actions/answer.py, actions/english.py)
+ENGLISH_ACTION = "action_out_of_scope"
 RASA_COMMANDS = {USER_INTENT_RESTART, USER_INTENT_BACK, USER_INTENT_SESSION_START}
 
 
@@ -68,15 +73,26 @@ class ActiveTaskPolicy(Policy):
     def _next_action(tracker: DialogueStateTracker, domain: Domain) -> Optional[str]:
         task = tracker.get_slot(TASK_SLOT)
         if not isinstance(task, str) or task not in domain.action_names_or_texts:
-            return None
+            return ENGLISH_ACTION if _in_english(tracker) and ENGLISH_ACTION in domain.action_names_or_texts else None
         if tracker.latest_action_name == ACTION_LISTEN_NAME:
             intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
             return None if intent in RASA_COMMANDS else task
         return None
 
     def _ran_last(self, tracker: DialogueStateTracker) -> bool:
-        """Whether the latest action was one this policy predicted (the task may have just ended)."""
-        for event in reversed(tracker.events):
-            if isinstance(event, ActionExecuted):
-                return event.action_name != ACTION_LISTEN_NAME and event.policy == type(self).__name__
+        return _ran_last(tracker, type(self).__name__)
+
+
+def _in_english(tracker: DialogueStateTracker) -> bool:
+    if tracker.latest_action_name != ACTION_LISTEN_NAME or tracker.latest_message is None:
         return False
+    intent = (tracker.latest_message.intent or {}).get("name")
+    return intent not in RASA_COMMANDS and is_english(tracker.latest_message.text or "")
+
+
+def _ran_last(tracker: DialogueStateTracker, policy: str) -> bool:
+    """Whether the latest action was one this policy predicted (the task may have just ended)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            return event.action_name != ACTION_LISTEN_NAME and event.policy == policy
+    return False

@@ -19,7 +19,7 @@ from policy_kb.units import Unit
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 嘛 哦 哈 我 你 他 她 们 是 在 有 和 与 或 就 都 也 还 要 想 能 会 可以 请问 请 问 一下 "
     "这个 那个 什么 怎么 怎样 怎么样 咋样 会怎样 如何 咋 咋整 啥 具体 问点 一点 一些 问问 真人 哪些 多少 一个 这 那 个 给 对 把 被 让 从 到 吗? 呢? 么? 嗯 额 诶 哎 "
-    "你好 您好 谢谢 麻烦 老师 小助手 助手".split()
+    "你好 您好 谢谢 麻烦 老师 小助手 助手 东西 事儿 事情".split()
 )
 EN_STOPWORDS = frozenset(
     "a an the is are am was were be been do does did i me my you your we our it its to of in on for and or "
@@ -28,16 +28,15 @@ EN_STOPWORDS = frozenset(
 )
 PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 CJK = re.compile(r"[\u4e00-\u9fff]")
-LATIN = re.compile(r"[A-Za-z]")
 
 
 # everyday words → the notice's words, added to a question before it is matched
 EVERYDAY = {
-    "推荐": "推介", "推一次": "推介", "推岗位": "岗位推介", "打电话": "电话联系", "联系我": "电话联系", "网上": "网络线上直播带岗空中宣讲",
+    "推荐": "推介", "推一次": "推介", "推岗位": "岗位推介", "打电话": "电话联系", "联系我": "电话联系",
     "线上": "网络线上直播带岗空中宣讲", "现场": "线下", "不想跑": "无接触", "实习": "见习", "补助": "补贴", "工资": "补贴", "兜底": "公益性岗位兜底", "没工作": "未就业",
     "找不到工作": "未就业", "暑假": "暑期", "夏天": "暑期仲夏", "秋天": "金秋", "秋季": "金秋", "直播": "直播带岗",
     "推荐几次": "3次岗位推介", "推几次": "3次岗位推介", "推荐几个": "3次岗位推介", "几次指导": "1次职业指导", "哪些服务": "职业指导岗位推介技能培训就业见习",
-    "学校给的": "市教委交接数据", "网址": "网址http", "网站": "网站http", "链接": "链接http", "怎么有我": "数据比对", "信息从哪": "数据比对", "考公": "基层工作经历",
+    "学校给的": "市教委交接数据", "网址": "网址http", "网站": "网站http", "链接": "链接http", "怎么有我": "数据比对", "信息从哪": "数据比对",
 }
 _EVERYDAY = re.compile("|".join(sorted(map(re.escape, EVERYDAY), key=len, reverse=True)))
 
@@ -70,12 +69,6 @@ def _stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
-
-
-def is_english(text: str) -> bool:
-    """A message written in English (a few Chinese names inside are allowed)."""
-    latin = len(LATIN.findall(text))
-    return latin >= 6 and latin >= 3 * len(CJK.findall(text))
 
 
 @dataclass(frozen=True)

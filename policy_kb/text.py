@@ -5,6 +5,7 @@ alias index see the same normalised text, character for character (offsets are k
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -30,3 +31,15 @@ def normalize_chars(text: str) -> str:
 def normalize_key(text: str) -> str:
     """A lookup key: normalised characters with white space removed."""
     return "".join(normalize_chars(text).split())
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_english(text: str) -> bool:
+    """A message written in English (a few Chinese names inside are allowed); not a button payload."""
+    if text.startswith("/"):
+        return False
+    latin = len(_LATIN.findall(text))
+    return latin >= 6 and latin >= 3 * len(_CJK.findall(text))

@@ -262,7 +262,7 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     answer = _looks_like_answer(step, turn)
     if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
         return Outcome([_ask(draft)], draft)
-    if turn.knowledge_question and not answer and len(turn.text) <= P.MAX_TEXT:
+    if turn.knowledge_question and not answer and len(turn.text) <= P.MAX_TEXT and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
     extra = P.extract_all(turn.text, turn.today)
     parsed = step.parser(turn.text, _options(step, turn))

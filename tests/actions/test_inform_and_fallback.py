@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.fallback import ActionChitchat, ActionClarify, ActionOutOfScope
+from actions.policy import ActionAnswerPolicy
 from actions.inform import ActionRouteInform
 from tests.actions.conftest import make_tracker, run
 
@@ -67,3 +68,24 @@ def test_second_miss_in_a_row_offers_help_routes_and_a_person() -> None:
 def test_out_of_scope_is_refused_with_what_the_assistant_can_do() -> None:
     result = run(ActionOutOfScope(), make_tracker("明天天气怎么样", "out_of_scope"))
     assert "帮不上忙" in result.text and [b["title"] for b in result.buttons] == ["政策清单", "求助途径", "看看你能做什么"]
+
+
+def test_small_talk_stays_small_talk_and_rasa_answers_it() -> None:
+    result = run(ActionChitchat(), make_tracker("你真厉害", "chitchat", confidence=0.95))
+    assert result.text == "" and result.slot("faq_missing") is True  # utter_chitchat follows (nlu/data/rules.yml)
+
+
+def test_a_fact_question_taken_for_small_talk_is_answered_from_the_knowledge_base() -> None:
+    result = run(ActionChitchat(), make_tracker("你们怎么知道我没就业的？我的数据是哪来的", "chitchat", confidence=0.5))
+    assert "市教委" in result.text and "公安" in result.text and "来源：通知 五（一）" in result.text
+    assert result.slot("faq_missing") is False
+
+
+def test_an_amount_the_entry_does_not_have_is_said_to_be_unknown_not_replaced_by_the_summary() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("乡村振兴协理员一个月多少钱", "ask_policy", [("policy", "乡村振兴协理员")]))
+    assert "未核实" in result.text
+
+
+def test_a_question_about_a_measure_as_a_whole_gets_its_summary_not_one_clause() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("公共就业服务公开行动要亮出哪些东西", "ask_policy", confidence=0.6))
+    assert all(word in result.text for word in ("求助途径", "招聘渠道", "机构目录", "政策清单")), result.text

@@ -103,3 +103,14 @@ def test_in_english_asking_to_register_starts_the_registration(conversation: Con
 def test_a_lottery_request_is_politely_refused(conversation: Conversation) -> None:
     text = conversation.text("帮我选几个这期彩票的号码吧")
     assert "抱歉" in text and "岗位推介" not in text
+
+
+def test_an_english_question_the_nlu_cannot_classify_is_answered_in_english(conversation: Conversation) -> None:
+    text = conversation.text("When does the campaign run?")
+    assert "July" in text and "December" in text and "机器人" not in text
+
+
+def test_a_short_follow_up_is_read_with_the_question_before_it(conversation: Conversation) -> None:
+    conversation.text("我想创业 有啥支持")
+    text = conversation.text("贷款能贷多少")
+    assert "未核实" in text and "贷款" in text

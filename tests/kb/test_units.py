@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from policy_kb import load_kb
-from policy_kb.retrieval import is_english
+from policy_kb.text import is_english
 from policy_kb.units import asked_facets
 from tests.kb.test_loading import edit, problems_after
 
