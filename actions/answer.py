@@ -85,16 +85,24 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=rights[0])
     helps = [s for s in situations if s.kind != "rights"]
     faq_sure = (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.6
-    if helps and not yes_no and not faq_sure and ASKS_HELP.search(text) and not (topics and facets):
+    # “…你们能帮上忙吗” asks for help as much as “有什么帮助”; “家里吃低保，我还没找到工作” says it without asking
+    # (a statement answering the eligibility check's question, “2021年大专毕业”, is that answer's)
+    answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
+    asks_help = bool(ASKS_HELP.search(text)) and (not yes_no or bool(HELP_YES_NO.search(text))) or not (QUESTION.search(text) or answering_check)
+    if helps and asks_help and not faq_sure and not (topics and facets):
         return Plan("situation", situation=helps[0])
-    personal_yes_no = yes_no and bool(PERSONAL.search(text))
-    asks_to_take_part = personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)))
+    third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
+    personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
+    asks_to_take_part = personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
-        detail = detail_of(knowledge, topics[0], text)
+        detail = detail_of(knowledge, topics, text)
         if detail is not None:
             return Plan("unit", units=[detail])
+    answered_situation = situation_in_play(knowledge, tracker)
+    if not topics and answered_situation is not None and answered_situation.kind == "rights" and {"where", "phone", "how"} & set(facets):
+        return Plan("situation", situation=answered_situation)  # “我还能去哪举报” after a rights answer
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
     after_directory = str(tracker.get_slot("answer_ref") or "").startswith("institution:")
@@ -108,6 +116,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
+    if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
+        inside = detail_of(knowledge, [recent], text)
+        if inside is not None:  # “能贷款吗” after start-up help: inside the topic in play
+            return Plan("unit", units=[inside])
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
     if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
         decisive = decisive_unit(knowledge, text)
@@ -127,6 +139,11 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     return hits[0].unit if hits[0].score >= DECISIVE_MARGIN * runner_up else None
 
 
+# a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
+# one about a third party (the employer)
+HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾")
+QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
+THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
@@ -143,22 +160,32 @@ def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     return hits[0].unit if hits[0].score >= CLEAR_MARGIN * runner_up else None
 
 
-def detail_of(knowledge: KnowledgeBase, topic: Topic, text: str) -> Optional[Unit]:
-    """“实名台账都记些什么”, “见习经历算不算基层工作经历”: the entry is named and the message asks
-    something inside it: the clause or field that best matches what it says beyond the name."""
-    names = [topic.name, *topic.aliases] + ([topic.title, topic.section] if isinstance(topic, schema.Measure) else [])
+def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str) -> Optional[Unit]:
+    """“实名台账都记些什么”, “见习期没满签了合同还有补贴吗”: entries are named and the message asks
+    something inside them: the clause or field (of those entries, or of the measures they answer
+    for) that best matches what it says beyond the names."""
+    names: List[str] = []
+    for topic in topics:
+        names += [topic.name, *topic.aliases] + ([topic.title, topic.section] if isinstance(topic, schema.Measure) else [])
     rest = normalize_chars(text)
     for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(normalize_chars(name), " ")
     if len(content_words(rest)) < 2:
         return None
-    ref = topic_ref(topic)
-    hits = knowledge.units.search(rest, limit=2, allowed=lambda unit: unit.topic == ref and unit.facet != "what")
+    refs = {topic_ref(topic) for topic in topics}
+    refs |= {f"measure:{m.id}" for m in knowledge.measures.values() if m.answered_by and f"policy:{m.answered_by}" in refs}
+    hits = knowledge.units.search(rest, limit=2, allowed=lambda unit: unit.topic in refs and unit.facet != "what")
     if not hits or hits[0].score < WITHIN:
         return None
-    if len(hits) > 1 and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
+    ref = hits[0].unit.topic
+    if len(hits) > 1 and hits[1].unit.topic == ref and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
         return knowledge.units.get(f"{ref}#what") or hits[0].unit  # “要亮出哪些东西”: every clause, i.e. the summary
     return hits[0].unit
+
+
+def situation_in_play(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[schema.Situation]:
+    kind, _, key = str(tracker.get_slot("answer_ref") or "").partition(":")
+    return knowledge.situations.get(key) if kind == "situation" else None
 
 
 def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
@@ -472,7 +499,10 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
     keeps: Optional["re.Pattern[str]"] = None
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        if self.keeps is not None and (self.keeps.search(latest_text(tracker)) or current_request(tracker).values("notice_kind")):
+        text = latest_text(tracker)
+        if self.keeps is not None and (self.keeps.search(text) or (
+            current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
+        )):
             return await self.answer(dispatcher, tracker, domain)
         plan = understand(kb(), tracker, self.name(), doubtful=self.keeps is not None)
         if plan is not None:

@@ -420,11 +420,11 @@ class ActionAnswerNotices(KnowledgeAction):
                 text += "\n想以后有新发布时自动推送给你，点“订阅通知”。"
         else:
             text = (f"{note}目前没有发布中的{what}{where}。"
-                    + (f"点“有{KINDS[offer[0]]}时通知我”，有新发布时会第一时间推送给你。" if offer
+                    + (f"点“有{KINDS[offer[0]]}时通知我”订阅，有新发布时会第一时间推送给你。" if offer
                        else "点“订阅通知”，有新发布时会第一时间推送给你。" if not kinds
                        else "你已经订阅了，有新发布时会推送给你。")
                     + campaign_activities(kinds)
-                    + "\n也可以先看看常用的招聘渠道，回复“招聘渠道”或点下面的按钮。")
+                    + "\n也可以先看看常用的招聘渠道（如北京毕业生就业创业服务平台），回复“招聘渠道”或点下面的按钮。")
             buttons.append({"title": "招聘渠道", "payload": "/ask_job_channels"})
             if "policy" in kinds:
                 buttons.append({"title": "政策清单", "payload": "/ask_policy"})

@@ -81,12 +81,17 @@ def _one_typo_window(haystack: str, key: str) -> Optional[int]:
             start = found - offset
             window = haystack[start:start + len(key)]
             if start >= 0 and len(window) == len(key) and sum(a != b for a, b in zip(window, key)) == 1:
-                return start
+                typed = next(a for a, b in zip(window, key) if a != b)
+                if typed not in NOT_A_TYPO:  # “就业服务的” is not “就业服务季” mistyped
+                    return start
             found = haystack.find(half, found + 1)
     return None
 
 
 TYPO_MIN_LENGTH = 4
+# function words and punctuation-like characters: a name with one of these in place of its own
+# character is another phrase, not a typo
+NOT_A_TYPO = frozenset("的了吗呢吧啊是有在和与或也都就还要会能我你他她它这那个么")
 
 
 def _in_order(hits: List[Tuple[int, T]]) -> List[T]:

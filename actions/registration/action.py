@@ -97,7 +97,10 @@ def mark_personal(events: List[EventType], tracker: Tracker, dispatcher: Collect
 
 
 # “我想登记失业”: the legal unemployment registration, not this chat's job-seeker registration
-UNEMPLOYMENT_REGISTRATION = re.compile(r"^(?!.*求职).*(?:失业登记|登记失业|失业证|登记成失业)")
+UNEMPLOYMENT_REGISTRATION = re.compile(
+    r"^(?!.*求职).*(?:失业登记|登记失业|失业证|登记成失业)"
+    r"|(?:失业登记|登记失业).*(?:一样|区别|不同|一回事|有啥|有什么|吗)|求职登记.*(?:失业登记|登记失业).*(?:一样|区别|不同|一回事|吗)"
+)
 
 
 NO_DRAFT_TO_RESUME = re.compile(r"继续|接着|填到一半|没填完|上次")
@@ -224,6 +227,15 @@ class ActionViewRegistration(Action):
         return await guarded(dispatcher, self.show(dispatcher, tracker))
 
     async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        from actions.answer import asked_detail  # “求职登记要填哪些信息”: about the form, not one's record
+
+        detail = asked_detail(kb(), tracker.latest_message.get("text") or "")
+        if detail is not None:
+            from actions import render
+            from actions.common import answered
+
+            dispatcher.utter_message(text=render.units_answer(kb(), [detail], detail.title))
+            return answered(tracker, detail.topic)
         ledger = open_ledger()
         existing = await run(ledger.find, tracker.sender_id)
         if existing is None:

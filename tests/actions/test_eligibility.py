@@ -58,6 +58,6 @@ def test_policy_without_checkable_rules_says_who_qualifies() -> None:
     assert "属于本市困难家庭" in result.text
 
 
-def test_the_policy_asked_about_is_the_last_one_named() -> None:
+def test_a_question_about_the_employer_inside_a_policy_gets_the_clause_not_a_check_of_the_asker() -> None:
     result = check("我在见习，还没满期单位跟我签了合同，单位还能拿见习补贴吗")
-    assert "关于「见习补贴」" in result.text
+    assert "剩余期限见习补贴" in result.text and "关于「" not in result.text
