@@ -72,6 +72,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if is_english(text):
         return Plan("english")
     detail = asked_detail(knowledge, text)
+    previous = previous_question(tracker) if len(content_words(text)) <= SHORT else None
+    if detail is None and previous:  # “两个能一起领吗” after “吸纳就业补贴要签多久合同”
+        detail = asked_detail(knowledge, f"{text} {text} {previous}")
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
         return Plan("unit", units=[detail])
     topics = mentioned_topics(knowledge, tracker)
@@ -93,7 +96,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=helps[0])
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
-    asks_to_take_part = personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)
+    combined = "benefit" in facets and bool(COMBINED.search(text))  # “两个能一起领吗”: about the policies, not the asker
+    asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
@@ -111,7 +115,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     recent = recent_topic(knowledge, tracker)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
-    if not topics and facets and not yes_no and not _names_place(knowledge, text):
+    if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text):
         if recent is not None:
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
@@ -144,6 +148,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾")
 QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
+COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's

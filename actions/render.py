@@ -125,7 +125,7 @@ def routes_list(kb: KnowledgeBase, category: str, heading: str, extra: Optional[
     return f"{heading}\n{body}{more}\n{sources_line(kb, list(dict.fromkeys(sources)))}"
 
 
-SAMPLE_WARNING = "⚠️ 示例条目：地址、电话、办公时间暂缺（未核实），请勿当作真实信息。"
+SAMPLE_WARNING = "⚠️ 示例条目：地址、电话、办公时间未核实。"
 
 
 def institution_answer(kb: KnowledgeBase, district: str, kinds: List[schema.InstitutionKind]) -> str:
@@ -153,7 +153,7 @@ def _institution_block(district: str, kind: schema.InstitutionKind, inst: Option
 
 def _verified_routes(kb: KnowledgeBase) -> str:
     platform = kb.routes["bj_graduate_platform"]
-    return f"查询办理：拨打12333，或登录{platform.name} {platform.url}"
+    return f"查询办理：拨打12333或上{platform.name}（回复“服务平台”看网址）"
 
 
 def _institution_sources(entries: list) -> List[str]:

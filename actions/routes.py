@@ -69,11 +69,9 @@ class ActionAnswerRights(KnowledgeAction):
         rights = knowledge.measures["m9"]
         hotline = knowledge.routes["hotline_12333"]
         text = (
-            "遇到这种情况可以维权，别担心：\n"
-            f"1. 拨打{hotline.name}（电话 {hotline.phone}）投诉、举报；\n"
-            "2. 向所在区人社局反映，保留好招聘信息、聊天记录、合同、付款凭证等证据。\n"
-            f"通知明确：{rights.points[0]}{rights.points[2]}\n"
-            f"{render.sources_line(knowledge, [*rights.sources, *hotline.sources])}"
+            f"可以维权：拨打{hotline.phone}投诉举报，或向所在区人社局反映；留好招聘信息、聊天记录、合同、付款凭证。"
+            f"通知要求：{rights.points[0]}{rights.points[2]}\n"
+            f"{render.sources_line(knowledge, [*rights.sources, hotline.sources[0]])}"
         )
         dispatcher.utter_message(text=text)
         return answered(tracker, "rights")

@@ -23,8 +23,8 @@ FACET_CUES: Dict[str, str] = {
     "until": r"什么时候截止|截止|到什么时候|到啥时候|到几月|期限|有效期|什么时候结束|还能申请吗|过期|deadline|until when",
     "how": r"怎么申请|如何申请|咋领|怎么领取|如何领取|要申请吗|需要申请|自己申请|自己去申请|用不用申请|咋弄|咋整|咋办理|怎么办理|如何办理|怎么报名|如何报名|咋申请|咋报|申请流程|办理流程|流程|怎么领|怎么拿|手续|怎么弄|怎么参加|如何参加|怎么享受|怎么用|how (do|can) i apply|how to apply",
     "where": r"在哪|去哪|哪里|哪儿|什么地方|地址|哪个部门|找谁|哪办|where",
-    "benefit": r"有什么好处|能得到什么|一起拿|同时拿|同时享受|叠加|兼得|重复享受|利息|贴息|免费",
-    "who": r"谁能|哪些人|什么人|条件|对象|资格|要求|适用|符合|签多久|签几年|多长的合同|who can|who receives|who gets|eligib",
+    "benefit": r"有什么好处|能得到什么|一起拿|同时拿|一起领|同时领|都能领|一起享受|同时享受|叠加|兼得|重复享受|利息|贴息|免费",
+    "who": r"谁能|哪些人|什么人|条件|对象|资格|要求|适用|符合|who can|who receives|who gets|eligib",
     "phone": r"电话|热线|联系方式|号码多少|怎么联系|phone|call",
 }
 _CUES = {facet: re.compile(pattern, re.IGNORECASE) for facet, pattern in FACET_CUES.items()}
@@ -59,12 +59,15 @@ def asked_facets(text: str) -> List[str]:
     """The fields of a policy a message asks for, e.g. '在哪报名，要带什么' → ['materials', 'where']."""
     folded = normalize_chars(text)
     facets = [facet for facet, cue in _CUES.items() if cue.search(folded)]
-    if _CONTRACT_LENGTH.search(folded):  # “要签多久的合同”: a condition, not an amount
-        facets = [facet for facet in facets if facet != "amount"]
+    if _CONTRACT_LENGTH.search(folded):  # “要签多久的合同”: whichever field speaks of the contract, not an amount
+        return [facet for facet in facets if facet != "amount"]
+    if _HEADCOUNT.search(folded):  # “每年招多少人”: the entry's summary, not an amount of money
+        return ["what"]
     return facets
 
 
-_CONTRACT_LENGTH = re.compile(r"签多久|签几年|多长的合同")
+_CONTRACT_LENGTH = re.compile(r"签多久|签几年|多长的合同|合同.{0,3}(?:多久|几年|多长)")
+_HEADCOUNT = re.compile(r"多少人|几个人|多少名|招多少|名额")
 
 
 def fact_text(value: Optional[schema.Fact]) -> Tuple[str, bool]:

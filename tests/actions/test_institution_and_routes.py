@@ -21,7 +21,7 @@ def test_directory_question_without_district_asks_with_all_districts() -> None:
 def test_district_and_kind_give_that_office_marked_as_sample_with_no_invented_contact() -> None:
     result = run(ActionAnswerInstitution(), make_tracker("亦庄的人才中心在哪", "ask_institution", [("district", "亦庄"), ("institution_kind", "人才中心")]))
     assert result.slot("answer_ref") == "institution:北京经济技术开发区:人才服务机构"
-    assert result.text.startswith("⚠️ 示例条目：地址、电话、办公时间暂缺（未核实）")
+    assert result.text.startswith("⚠️ 示例条目：地址、电话、办公时间未核实")
     assert "【北京经济技术开发区人才服务机构】" in result.text
     assert PHONE_LIKE.findall(result.text) == ["12333"]
 
