@@ -98,8 +98,9 @@ def measure_list(kb: KnowledgeBase) -> str:
 
 def route_line(route: schema.Route) -> str:
     contact = route.url or (f"电话 {route.phone}" if route.phone else None)
-    contact = contact or (fact(route.how) if route.how else "")
-    return f"{route.name}：{route.summary}" + (f"\n   {contact}" if contact else "")
+    if not contact and route.how is not None:
+        contact = "具体入口未核实" if isinstance(route.how, schema.Missing) else fact(route.how)
+    return route.name + (f"：{contact}" if contact else "")  # what each is: a tap on its button
 
 
 def route_answer(kb: KnowledgeBase, route: schema.Route) -> str:
