@@ -28,11 +28,9 @@ class ActionAnswerPolicy(KnowledgeAction):
         topics = mentioned_topics(knowledge, tracker)
         if not topics:
             return send_policy_list(knowledge, dispatcher, tracker)
-        for topic in topics[:2]:
-            dispatcher.utter_message(text=topic_text(knowledge, topic))
         buttons = more_buttons(knowledge, topics[0], ["what"])
-        if buttons:
-            dispatcher.utter_message(text="还想了解：", buttons=buttons)
+        for topic in topics[:2]:  # the “more” buttons (of the first entry) under its own card
+            dispatcher.utter_message(text=topic_text(knowledge, topic), buttons=(buttons or None) if topic is topics[0] else None)
         return answered(tracker, topic_ref(topics[0]), buttons=buttons)
 
 

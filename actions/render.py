@@ -181,7 +181,8 @@ def eligibility_answer(kb: KnowledgeBase, subject: str, decision: Decision, sour
         lines.append("这项政策没有可以按年龄或毕业年份判断的条件。")
     if decision.conditions and decision.outcome != "not_eligible":
         lines.append(f"另外还需满足：{'；'.join(decision.conditions)}。")
-    lines.append(sources_line(kb, sources))
+    # the rules are the documents' own (a news report's figures back amounts, not who qualifies)
+    lines.append(sources_line(kb, cited(kb, sources, "\n".join(lines)) or list(sources)))
     return "\n".join(lines)
 
 

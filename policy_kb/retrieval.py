@@ -102,6 +102,9 @@ class _Index:
         return hits
 
 
+RECENT_SEARCHES = 256
+
+
 class UnitIndex:
     """Every answer unit, searchable in Chinese and (for units with English text) in English."""
 
@@ -109,11 +112,21 @@ class UnitIndex:
         self.by_id = units
         ordered = list(units.values())
         self._zh = _Index(ordered, [u.search for u in ordered], chinese_terms)
+        self._recent: Dict[Tuple[str, int], List[Hit]] = {}
         english = [u for u in ordered if u.en]
         self._en = _Index(english, [u.en_search for u in english], english_terms)
 
     def search(self, text: str, limit: int = 5, allowed: Optional[Callable[[Unit], bool]] = None) -> List[Hit]:
-        return self._zh.search(expand(normalize_chars(text)), limit, allowed)
+        if allowed is not None:
+            return self._zh.search(expand(normalize_chars(text)), limit, allowed)
+        # one message is ranked several times while it is understood (a detail, a sure unit, the
+        # ranking): the unfiltered rankings of the latest messages are kept
+        key = (text, limit)
+        if key not in self._recent:
+            if len(self._recent) >= RECENT_SEARCHES:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[key] = self._zh.search(expand(normalize_chars(text)), limit, None)
+        return self._recent[key]
 
     def search_english(self, text: str, limit: int = 3) -> List[Hit]:
         return self._en.search(text, limit)
