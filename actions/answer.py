@@ -314,29 +314,41 @@ def _names_place(knowledge: KnowledgeBase, text: str) -> bool:
 
 
 def recent_topic(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[Topic]:
-    """The policy or measure the last answer was about, if it was given during the graduate's last
-    few messages. (answer_ref is set only when it changes, so the latest answer's ref is the slot's
-    value, and when it was given is the latest answering action or change of the slot.)"""
-    kind, _, key = str(tracker.get_slot("answer_ref") or "").partition(":")
-    topic: Optional[Topic] = None
-    if kind in ("policy", "eligibility"):
-        topic = knowledge.policies.get(key)
-    elif kind == "measure":
-        topic = knowledge.measures.get(key)
-    elif kind == "situation" and key in knowledge.situations and knowledge.situations[key].related:
-        # “我想创业，有啥支持” then “贷款能贷多少”: the situation's first policy is in play
-        related = knowledge.situations[key].related[0]
-        topic = knowledge.policies.get(related) or knowledge.measures.get(related)
-    if topic is None:
-        return None
+    """The policy or measure the last answers were about, if given during the graduate's last few
+    messages. (answer_ref is set only when it changes, so the latest answer's ref is the slot's
+    value, and when it was given is the latest answering action or change of the slot.) An answer
+    from no entry in between (a detail, a FAQ: “两个能一起领吗”) leaves the topic in play."""
+    topic = _ref_topic(knowledge, str(tracker.get_slot("answer_ref") or ""))
     messages = 0
+    latest = True  # still looking for when the slot's current value was last answered
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             messages += 1
-        elif (event.get("event") == "slot" and event.get("name") == "answer_ref") or (
+            if messages > FOLLOW_UP_TURNS:
+                return None
+        elif latest and ((event.get("event") == "slot" and event.get("name") == "answer_ref") or (
             event.get("event") == "action" and event.get("name") in ANSWERING_ACTIONS
-        ):
-            return topic if messages <= FOLLOW_UP_TURNS else None
+        )):
+            if topic is not None:
+                return topic
+            latest = False
+        elif not latest and event.get("event") == "slot" and event.get("name") == "answer_ref":
+            earlier = _ref_topic(knowledge, str(event.get("value") or ""))
+            if earlier is not None:
+                return earlier
+    return None
+
+
+def _ref_topic(knowledge: KnowledgeBase, ref: str) -> Optional[Topic]:
+    kind, _, key = ref.partition(":")
+    if kind in ("policy", "eligibility"):
+        return knowledge.policies.get(key)
+    if kind == "measure":
+        return knowledge.measures.get(key)
+    if kind == "situation" and key in knowledge.situations and knowledge.situations[key].related:
+        # “我想创业，有啥支持” then “贷款能贷多少”: the situation's first policy is in play
+        related = knowledge.situations[key].related[0]
+        return knowledge.policies.get(related) or knowledge.measures.get(related)
     return None
 
 

@@ -114,3 +114,9 @@ def test_a_short_follow_up_is_read_with_the_question_before_it(conversation: Con
     conversation.text("我想创业 有啥支持")
     text = conversation.text("贷款能贷多少")
     assert "未核实" in text and "贷款" in text
+
+
+def test_the_policy_stays_in_play_across_an_answer_from_no_entry(conversation: Conversation) -> None:
+    conversation.text("扩岗补助多少")
+    assert "不重复" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
+    assert "2022年底" in conversation.text("到啥时候")
