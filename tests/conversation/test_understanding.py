@@ -118,5 +118,5 @@ def test_a_short_follow_up_is_read_with_the_question_before_it(conversation: Con
 
 def test_the_policy_stays_in_play_across_an_answer_from_no_entry(conversation: Conversation) -> None:
     conversation.text("扩岗补助多少")
-    assert "不重复" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
-    assert "2022年底" in conversation.text("到啥时候")
+    assert "重复享受" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
+    assert "2022年12月31日" in conversation.text("到啥时候")  # of the policy named last
