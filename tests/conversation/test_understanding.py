@@ -116,7 +116,7 @@ def test_a_short_follow_up_is_read_with_the_question_before_it(conversation: Con
     assert "未核实" in text and "贷款" in text
 
 
-def test_the_policy_stays_in_play_across_an_answer_from_no_entry(conversation: Conversation) -> None:
+def test_a_second_policy_named_in_a_follow_up_becomes_the_topic_in_play(conversation: Conversation) -> None:
     conversation.text("扩岗补助多少")
     assert "重复享受" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
     assert "2022年12月31日" in conversation.text("到啥时候")  # of the policy named last
