@@ -121,7 +121,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
     if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
-        inside = detail_of(knowledge, [recent], text)
+        inside = detail_of(knowledge, [recent], text, WITHIN_IN_PLAY)
         if inside is not None:  # “能贷款吗” after start-up help: inside the topic in play
             return Plan("unit", units=[inside])
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
@@ -154,6 +154,7 @@ PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九�
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
 ELIGIBILITY = re.compile(r"参加|申请|享受|领|报名|能报|符合|资格|要我|收我|对象|能去|可以去")
 WITHIN = 0.2  # a clause or field of the entry named, matched by what the message says beyond its name
+WITHIN_IN_PLAY = 0.1  # the same inside the topic in play: a follow-up (“合同签几年”) says little
 
 
 def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
@@ -165,7 +166,7 @@ def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     return hits[0].unit if hits[0].score >= CLEAR_MARGIN * runner_up else None
 
 
-def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str) -> Optional[Unit]:
+def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, within: float = WITHIN) -> Optional[Unit]:
     """“实名台账都记些什么”, “见习期没满签了合同还有补贴吗”: entries are named and the message asks
     something inside them: the clause or field (of those entries, or of the measures they answer
     for) that best matches what it says beyond the names."""
@@ -180,7 +181,7 @@ def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str) -> O
     refs = {topic_ref(topic) for topic in topics}
     refs |= {f"measure:{m.id}" for m in knowledge.measures.values() if m.answered_by and f"policy:{m.answered_by}" in refs}
     hits = knowledge.units.search(rest, limit=2, allowed=lambda unit: unit.topic in refs and unit.facet != "what")
-    if not hits or hits[0].score < WITHIN:
+    if not hits or hits[0].score < within:
         return None
     ref = hits[0].unit.topic
     if len(hits) > 1 and hits[1].unit.topic == ref and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
