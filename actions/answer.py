@@ -127,7 +127,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
     if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
         decisive = decisive_unit(knowledge, text)
-        if decisive is not None:  # retrieval is sure where the intent may not be (“有没有就业服务的热线电话”)
+        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer
+        if decisive is not None and decisive.topic not in named:  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful)
 
@@ -136,11 +137,18 @@ DECISIVE, DECISIVE_MARGIN = 0.45, 1.5  # a unit this sure, this far ahead of the
 
 
 def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
-    hits = knowledge.units.search(text, limit=2)
+    hits = knowledge.units.search(text, limit=4)
     if not hits or hits[0].score < DECISIVE:
         return None
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    return hits[0].unit if hits[0].score >= DECISIVE_MARGIN * runner_up else None
+    # the next entry's best unit: units of the same entry agreeing do not make it less sure
+    best = hits[0]
+    runner_up = next((hit.score for hit in hits[1:] if hit.unit.topic != best.unit.topic), 0.0)
+    if best.score < DECISIVE_MARGIN * runner_up:
+        return None
+    close = [hit for hit in hits[1:] if hit.unit.topic == best.unit.topic and hit.score >= SPREAD * best.score]
+    if best.unit.facet == "point" and close:  # “打包办是啥”: the measure as a whole
+        return knowledge.units.get(f"{best.unit.topic}#what") or best.unit
+    return best.unit
 
 
 # a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
