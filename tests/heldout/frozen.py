@@ -87,8 +87,8 @@ class Turn:
     def lines(self) -> int:
         return phone_lines(self.texts)
 
-    def invented(self, known: str) -> List[str]:
-        said = fold(self.user)
+    def invented(self, known: str, said_before: str = "") -> List[str]:
+        said = fold(self.user) + "\n" + fold(said_before)  # the graduate's own figures (“我26了”) echoed back
         return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said]
 
 
@@ -121,7 +121,12 @@ class Report:
         return sum(c.ok for c in self.conversations)
 
     def invented(self) -> List[str]:
-        return sorted({f"{f} ({t.user})" for t in self.all_turns() for f in t.invented(self.known)})
+        found = set()
+        for case in [*self.questions, *self.conversations]:
+            for number, turn in enumerate(case.turns):
+                earlier = "\n".join(t.user for t in case.turns[:number])
+                found |= {f"{f} ({turn.user})" for f in turn.invented(self.known, earlier)}
+        return sorted(found)
 
     def summary(self) -> str:
         turns = self.all_turns()

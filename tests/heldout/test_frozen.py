@@ -16,7 +16,10 @@ from tests.heldout.frozen import SETS, evaluate
 pytestmark = pytest.mark.stack
 
 # per set: share of single questions, conversations passed (of 30); below the figures in docs/heldout.md
-FLOORS = {"frozen-2026-12-05-a.yml": (0.86, 19), "frozen-2026-12-05-b.yml": (0.71, 9)}
+FLOORS = {
+    "frozen-2026-12-05-a.yml": (0.90, 19), "frozen-2026-12-05-b.yml": (0.91, 18),
+    "frozen-2026-12-05-c.yml": (0.87, 11), "frozen-2026-12-05-d.yml": (0.94, 18),
+}
 
 
 @pytest.fixture(scope="module")
