@@ -71,8 +71,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     text = request.text
     if is_english(text):
         return Plan("english")
-    detail = asked_detail(knowledge, text)
-    previous = previous_question(tracker) if len(content_words(text)) <= SHORT else None
+    directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
+    detail = None if directory else asked_detail(knowledge, text)
+    previous = previous_question(tracker) if len(content_words(text)) <= SHORT and not directory else None
     if detail is None and previous:  # “两个能一起领吗” after “吸纳就业补贴要签多久合同”
         detail = asked_detail(knowledge, f"{text} {text} {previous}")
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
@@ -81,7 +82,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     facets = asked_facets(text)
     if "phone" in facets:  # “电话多少”: the number, not an amount
         facets = ["phone"]
-    yes_no = bool(YES_NO.search(text))
+    yes_no = bool(YES_NO.search(TRAILING_SYMBOLS.sub("", text)))  # “见习能参加吗 🙏”
     situations = knowledge.situations_in(text)
     rights = [s for s in situations if s.kind == "rights"]
     if rights and not topics:
@@ -92,6 +93,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # (a statement answering the eligibility check's question, “2021年大专毕业”, is that answer's)
     answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
     asks_help = bool(ASKS_HELP.search(text)) and (not yes_no or bool(HELP_YES_NO.search(text))) or not (QUESTION.search(text) or answering_check)
+    asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
     if helps and asks_help and not faq_sure and not (topics and facets):
         return Plan("situation", situation=helps[0])
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
@@ -109,6 +111,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=answered_situation)  # “我还能去哪举报” after a rights answer
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
+    if not topics and own in ("action_clarify", "action_out_of_scope") and "where" in facets and _names_place(knowledge, text):
+        return Plan("institution")  # “我在丰台，找工作该去哪”: that district's office
     after_directory = str(tracker.get_slot("answer_ref") or "").startswith("institution:")
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
         return Plan("institution")  # “那海淀的呢”, “电话呢” after a directory answer
@@ -156,6 +160,8 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾")
 QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
+TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
+ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
 COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")

@@ -167,8 +167,11 @@ class ActionHandoff(Action):
 
 
 def ends(text: str) -> bool:
-    """“结束人工”, or a whole message like “不用了谢谢” / “算了” / “我自己看看”."""
-    return bool(END.search(text) or LEAVE.match(re.sub(r"[\s,，。.!！?？~～、;；:：…]+", "", text.lower())))
+    """“结束人工”, or a whole message like “不用了谢谢” / “算了” / “我自己看看”, or one made of such
+    clauses (“不用了，取消转人工”)."""
+    parts = [part for part in re.split(r"[\s,，。.!！?？~～、;；:：…]+", text.lower()) if part]
+    whole = "".join(parts)
+    return bool(END.search(text) or LEAVE.match(whole) or (parts and all(END.search(p) or LEAVE.match(p) for p in parts)))
 
 
 def acknowledgement(tracker: Tracker, text: str, opened: float, moment: float) -> Dict[str, Any]:

@@ -331,7 +331,7 @@ class ActionUnsubscribe(KnowledgeAction):
         if before:
             text = f"已退订全部订阅（{kind_list([s.kind for s in before])}），之后不会再在这里给你推送任何信息。"
         else:
-            text = "你目前没有订阅任何信息。之后也不会再在这里给你推送消息。"
+            text = "你目前没有订阅任何信息，不需要退订。之后也不会再在这里给你推送消息。"
         text += "\n如果做过求职登记，岗位推荐的推送也一并停止了。想恢复，随时说“订阅招聘会”这样的话重新订阅。"
         buttons = [action_button("重新订阅", "subscribe")]
         dispatcher.utter_message(text=text, buttons=buttons)

@@ -22,7 +22,7 @@ from actions.knowledge import kb
 from actions.registration import flow
 from actions.registration.flow import Draft, Outcome, Reply, Turn
 from actions.registration.parse import clean, looks_like_question
-from actions.registration.steps import STEPS, display
+from actions.registration.steps import BY_KEY, STEPS, display, field_named
 from actions.registration.storage import open_ledger, run
 from actions.request import current_request
 from actions.subscriptions import ask_what_to_cancel, bare_cancel
@@ -133,7 +133,7 @@ class ActionRegistration(Action):
         ledger = open_ledger()
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
-            return await self.enter(dispatcher, tracker, ledger, identity)
+            return await self.enter(dispatcher, tracker, ledger, identity, domain)
         stored = await run(ledger.get_draft, identity)
         draft = Draft.from_dict(stored) if stored else None
         outcome = flow.handle(draft, turn_of(tracker, ledger), retention_days(ledger))
@@ -156,7 +156,8 @@ class ActionRegistration(Action):
             return await self.submit(dispatcher, ledger, identity, outcome.draft)
         return await self.keep(dispatcher, ledger, identity, outcome, tracker)
 
-    async def enter(self, dispatcher: CollectingDispatcher, tracker: Tracker, ledger: Ledger, identity: str) -> List[EventType]:
+    async def enter(self, dispatcher: CollectingDispatcher, tracker: Tracker, ledger: Ledger, identity: str,
+                    domain: Optional[Dict[str, Any]] = None) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         stored = await run(ledger.get_draft, identity)
         existing = await run(ledger.find, identity)
@@ -167,8 +168,14 @@ class ActionRegistration(Action):
             outcome = flow.edit_saved(existing.registration, existing.ref, named)
             if intent != "update_registration":
                 outcome.replies.insert(0, Reply(f"你已经登记过了（编号 {existing.ref}），再登记会更新这份记录，不会重复登记。"))
+        elif intent == "update_registration" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:"):
+            from actions.subscriptions import ActionSubscribe  # “改成海淀区” right after subscribing: the subscription's
+
+            return await ActionSubscribe().run(dispatcher, tracker, domain or {})
         elif intent == "update_registration":
-            send(dispatcher, [Reply("你还没有登记过，没有可修改的信息。现在登记吗？", ["求职登记"])])
+            key = field_named(tracker.latest_message.get("text") or "")
+            what = f"{BY_KEY[key].label}等信息" if key in BY_KEY else "信息"
+            send(dispatcher, [Reply(f"你还没有登记过，没有可修改的{what}。现在登记吗？", ["求职登记"])])
             return task(None)
         elif UNEMPLOYMENT_REGISTRATION.search(tracker.latest_message.get("text") or ""):
             return unemployment_registration(dispatcher, tracker)
@@ -243,7 +250,7 @@ class ActionViewRegistration(Action):
             if stored:
                 send(dispatcher, [Reply("你有一份还没填完的登记，说“继续登记”可以接着填。", ["继续登记"])])
             else:
-                send(dispatcher, [Reply("你还没有在这里做过求职登记。现在登记吗？", ["求职登记"])])
+                send(dispatcher, [Reply("你还没有在这里做过求职登记。登记后随时回复“查看我的登记”就能看到填的信息。现在登记吗？", ["求职登记"])])
             return []
         reg = existing.registration
         lines = [f"{step.label}：{display(step, reg)}" for step in STEPS if step.applies(reg)]

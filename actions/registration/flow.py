@@ -44,7 +44,7 @@ PAUSE = re.compile(
     r"|^(?:notnow|later|maybelater|notyet|notnowthanks)$")
 VIEW_PAYLOAD, DELETE_PAYLOAD = "/view_registration", "/delete_registration"
 CORRECTION = re.compile(r"错|改|更正|修改|不对|重新填|重填|换了|换成|换一个")
-AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题|是的?|嗯+|ok|okay|yes|1|确定|接受)(?:的|吧|了|啊)?$")
+AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题|是的?|嗯+|ok|okay|yes|1|确定|接受|i ?agree|agreed?|yes,? ?i ?agree|sure)(?:的|吧|了|啊)?$")
 DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用了?|不行|否|no|2|算了)(?:的|吧|了|啊)?$")
 CONFIRM = re.compile(r"^(?:确认|确认提交|提交|对|对的|没问题|正确|无误|信息无误|是的?|好的?|可以|ok|yes|确定)(?:的|吧|了|啊)?$")
 EDIT = re.compile(r"^(?:修改|改|我要改|要改|改一下|编辑|更改)(?:一下|信息)?$")

@@ -61,3 +61,13 @@ def test_policy_without_checkable_rules_says_who_qualifies() -> None:
 def test_a_question_about_the_employer_inside_a_policy_gets_the_clause_not_a_check_of_the_asker() -> None:
     result = check("我在见习，还没满期单位跟我签了合同，单位还能拿见习补贴吗")
     assert "剩余期限见习补贴" in result.text and "关于「" not in result.text
+
+
+def test_an_emoji_after_the_question_still_makes_it_a_check_of_the_asker() -> None:
+    result = check("我19岁，失业了，见习能参加吗 🙏", [("policy", "就业见习")])
+    assert "16-24岁" in result.text and "19岁" in result.text
+
+
+def test_an_elliptical_situation_gets_its_help() -> None:
+    result = check("那我想创业呢")
+    assert "创业培训" in result.text and result.slot("answer_ref") == "situation:wants_startup"

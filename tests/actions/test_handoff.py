@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from sqlalchemy import update
 
 from actions.fallback import ActionClarify, ActionOutOfScope
-from actions.handoff import NAME, QUIET, ActionHandoff, handoff_store, opening_text
+from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text
 from handoff.db import handoffs
 from ledger.db import now
 from actions.registration.storage import open_ledger
@@ -143,3 +143,8 @@ def test_an_ordinary_message_is_acknowledged_at_most_every_few_minutes() -> None
     third = run(ActionHandoff(), tracker(graduate, "要怎么转", "ask_institution", {"active_task": NAME}, [opening, acked]))
     assert "转给工作人员" in third.text
     assert [m.text for m in handoff_store().messages(case.id)][-3:] == ["我档案在学校", "学校在外地", "要怎么转"]
+
+
+def test_leaving_said_in_several_clauses_still_ends_the_case_but_a_question_does_not() -> None:
+    assert ends("不用了，取消转人工") and ends("好的，不用了，谢谢")
+    assert not ends("算了，我还是想问一下见习补贴")

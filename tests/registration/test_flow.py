@@ -215,3 +215,9 @@ def test_pausing_for_tomorrow_keeps_the_draft_and_says_how_to_come_back() -> Non
 def test_declining_says_registration_stays_open_any_time() -> None:
     talk = Talk()
     assert "随时说“求职登记”" in talk.say("不同意")
+
+
+def test_consent_in_english_is_consent() -> None:
+    talk = Talk()
+    assert "姓名" in talk.say("I agree.")
+    assert talk.draft is not None and talk.draft.phase == "collect"
