@@ -97,4 +97,4 @@ def test_edited_knowledge_base_changes_the_answer_without_retraining(conversatio
 def test_no_invented_phone_numbers_in_directory_answers(conversation: Conversation) -> None:
     text = conversation.text("西城区就业服务中心电话多少")
     assert re.findall(r"\d{5,}", text) == ["12333"]
-    assert "暂缺" in text
+    assert "未核实" in text  # the sample entry says its contact data is not verified
