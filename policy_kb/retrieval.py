@@ -103,6 +103,7 @@ class _Index:
 
 
 RECENT_SEARCHES = 256
+RANKED = 8  # hits kept for a message: every caller asks for at most this many
 
 
 class UnitIndex:
@@ -112,7 +113,7 @@ class UnitIndex:
         self.by_id = units
         ordered = list(units.values())
         self._zh = _Index(ordered, [u.search for u in ordered], chinese_terms)
-        self._recent: Dict[Tuple[str, int], List[Hit]] = {}
+        self._recent: Dict[str, Tuple[List[Hit], int]] = {}  # text → its hits, and how many were asked
         english = [u for u in ordered if u.en]
         self._en = _Index(english, [u.en_search for u in english], english_terms)
 
@@ -121,12 +122,14 @@ class UnitIndex:
             return self._zh.search(expand(normalize_chars(text)), limit, allowed)
         # one message is ranked several times while it is understood (a detail, a sure unit, the
         # ranking): the unfiltered rankings of the latest messages are kept
-        key = (text, limit)
-        if key not in self._recent:
+        ranked, depth = self._recent.get(text, ([], 0))
+        if depth < limit:
             if len(self._recent) >= RECENT_SEARCHES:
                 self._recent.pop(next(iter(self._recent)))
-            self._recent[key] = self._zh.search(expand(normalize_chars(text)), limit, None)
-        return self._recent[key]
+            depth = max(limit, RANKED)
+            ranked = self._zh.search(expand(normalize_chars(text)), depth, None)
+            self._recent[text] = (ranked, depth)
+        return ranked[:limit]
 
     def search_english(self, text: str, limit: int = 3) -> List[Hit]:
         return self._en.search(text, limit)
