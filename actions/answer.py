@@ -73,7 +73,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("english")
     directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
     detail = None if directory else asked_detail(knowledge, text)
-    previous = previous_question(tracker) if len(content_words(text)) <= SHORT and not directory else None
+    before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
+    previous = None if directory else before
     if detail is None and previous:  # “两个能一起领吗” after “吸纳就业补贴要签多久合同”
         detail = asked_detail(knowledge, f"{text} {text} {previous}")
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
@@ -134,7 +135,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer
         if decisive is not None and decisive.topic not in named:  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
-    return _by_retrieval(knowledge, tracker, text, topics, own, doubtful)
+    return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
 
 
 DECISIVE, DECISIVE_MARGIN = 0.45, 1.5  # a unit this sure, this far ahead of the next, answers whatever the intent
@@ -222,7 +223,8 @@ def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
 
 
 def _by_retrieval(
-    knowledge: KnowledgeBase, tracker: Tracker, text: str, topics: Sequence[Topic], own: str, doubtful: bool
+    knowledge: KnowledgeBase, tracker: Tracker, text: str, topics: Sequence[Topic], own: str, doubtful: bool,
+    previous: Optional[str] = None,
 ) -> Optional[Plan]:
     intent = (tracker.latest_message.get("intent") or {})
     name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
@@ -234,7 +236,6 @@ def _by_retrieval(
     if not (unsure or generic):
         return None
     ranked = by_topic(knowledge.units.search(text, limit=8), knowledge)
-    previous = previous_question(tracker) if len(content_words(text)) <= SHORT else None
     if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
         if in_context and (not ranked or in_context[0][1] > ranked[0][1]):
@@ -418,10 +419,8 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         return [*remember(asker_facts(knowledge, tracker)), *answered(tracker, f"situation:{situation.id}", buttons=buttons)]
     if plan.kind == "unit":
         unit = plan.units[0]
-        topic = topic_of(knowledge, unit)
-        buttons = more_buttons(knowledge, topic, [unit.facet])
-        dispatcher.utter_message(text=render.units_answer(knowledge, [unit], _unit_heading(knowledge, unit)), buttons=buttons or None)
-        return answered(tracker, unit_ref(knowledge, unit), buttons=buttons)
+        buttons = more_buttons(knowledge, topic_of(knowledge, unit), [unit.facet])
+        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons)
     from actions.fallback import remember_unanswered  # fallback builds on this module
 
     await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered
@@ -450,6 +449,16 @@ async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher,
     from actions.english import answer_in_english
 
     return answer_in_english(knowledge, dispatcher, tracker)
+
+
+def say_unit(
+    knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, unit: Unit,
+    heading: Optional[str] = None, buttons: Sequence[Button] = (),
+) -> List[EventType]:
+    """One answer unit said with its sources (and buttons), and recorded as the answer given."""
+    text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
+    dispatcher.utter_message(text=text, buttons=list(buttons) or None)
+    return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))
 
 
 def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], text: str) -> List[Unit]:

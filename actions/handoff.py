@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import render
+from actions.answer import say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import ledger_store, open_ledger, run
@@ -79,9 +79,7 @@ def hotline_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
     knowledge = kb()
     unit = knowledge.units.get("route:hotline_12333")
     assert unit is not None, "the 12333 route is part of the knowledge base"
-    buttons = [text_button("在这里转人工", "转人工")]
-    dispatcher.utter_message(text=render.units_answer(knowledge, [unit], unit.title), buttons=buttons)
-    return answered(tracker, unit.topic, buttons=buttons)
+    return say_unit(knowledge, dispatcher, tracker, unit, unit.title, [text_button("在这里转人工", "转人工")])
 
 
 def opening_text(registering: bool) -> str:

@@ -108,15 +108,12 @@ NO_DRAFT_TO_RESUME = re.compile(r"继续|接着|填到一半|没填完|上次")
 
 def unemployment_registration(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """What 失业登记 is and where it is done, then the offer of this chat's 求职登记."""
-    from actions import render
-    from actions.common import answered
+    from actions.answer import say_unit  # answer.py reaches registration lazily too
 
     knowledge = kb()
     unit = knowledge.units.get("faq:unemployment_registration")
     assert unit is not None, "faq entry unemployment_registration is part of the knowledge base"
-    buttons = [text_button("做求职登记", "求职登记")]
-    dispatcher.utter_message(text=render.units_answer(knowledge, [unit], "失业登记"), buttons=buttons)
-    return [*answered(tracker, unit.topic, buttons=buttons), SlotSet(TASK_SLOT, None)]
+    return [*say_unit(knowledge, dispatcher, tracker, unit, "失业登记", [text_button("做求职登记", "求职登记")]), SlotSet(TASK_SLOT, None)]
 
 
 class ActionRegistration(Action):
@@ -234,15 +231,11 @@ class ActionViewRegistration(Action):
         return await guarded(dispatcher, self.show(dispatcher, tracker))
 
     async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        from actions.answer import asked_detail  # “求职登记要填哪些信息”: about the form, not one's record
+        from actions.answer import asked_detail, say_unit  # “求职登记要填哪些信息”: about the form, not one's record
 
         detail = asked_detail(kb(), tracker.latest_message.get("text") or "")
         if detail is not None:
-            from actions import render
-            from actions.common import answered
-
-            dispatcher.utter_message(text=render.units_answer(kb(), [detail], detail.title))
-            return answered(tracker, detail.topic)
+            return say_unit(kb(), dispatcher, tracker, detail, detail.title)
         ledger = open_ledger()
         existing = await run(ledger.find, tracker.sender_id)
         if existing is None:
