@@ -227,11 +227,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--replicas", type=int, choices=(1, 2), default=2)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "current.tar.gz")
     parser.add_argument("--logs", type=Path, default=ROOT / ".rasa" / "cluster-logs")
+    parser.add_argument("--rasa-port", type=int, default=Ports.rasa, help="replica i listens on this + i")
+    parser.add_argument("--actions-port", type=int, default=Ports.actions)
+    parser.add_argument("--gateway-port", type=int, default=Ports.gateway)
     args = parser.parse_args(argv)
+    ports = Ports(args.rasa_port, args.actions_port, args.gateway_port)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     print(f"Starting {args.replicas} of each process (logs in {args.logs}); about a minute…", flush=True)
     try:
-        with running_cluster(args.model, redis_url, os.environ, args.replicas, log_dir=args.logs) as cluster:
+        with running_cluster(args.model, redis_url, os.environ, args.replicas, ports, args.logs) as cluster:
             print(cluster.describe(), flush=True)
             print("Ctrl-C stops everything.", flush=True)
             _watch(cluster)
