@@ -6,19 +6,24 @@ chat.
 
 Rasa's REST channel: http://127.0.0.1:5005/webhooks/rest/webhook (loopback only).
 Ctrl-C (or Ctrl-D in the chat), SIGTERM (`kill`, a service manager) or SIGHUP (the terminal
-closed) stops everything this started.
+closed) stops everything this started. Without a terminal (`nohup make run &`, a service manager)
+there is no terminal chat: it serves until stopped.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from typing import Optional, TextIO
 
 from bot.rasa_client import RasaRestClient
 from bot.gateway.config import GatewayConfigError, settings_from_env
 from bot.console.process import running_console
 from bot.stack import ROOT, StackError, running_gateway, running_stack, stopped_by_signals
 from bot.terminal import chat
+
+NO_TERMINAL = "没有终端（标准输入不是终端），所以不开终端对话：助手一直运行，直到收到 Ctrl-C、SIGTERM 或 SIGHUP；网页对话见上面的地址。"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"  ·  web chat: http://{gateway.host}:{gateway.port}/chat")
             print(f"Staff console: http://127.0.0.1:{args.console_port}/console  "
                   "(create an account: .venv/bin/python -m bot.console add-user NAME --role city)", flush=True)
-            talk(stack.rasa_url)
+            if has_terminal(sys.stdin):
+                talk(stack.rasa_url)
+            else:
+                print(NO_TERMINAL, flush=True)
+                serve_until_stopped()
     except StackError as error:
         print(f"could not start: {error}", file=sys.stderr)
         return 1
@@ -53,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         pass
     print("\nStopped.", flush=True)
     return 0
+
+
+def has_terminal(stdin: Optional[TextIO]) -> bool:
+    """A person can type here: stdin is a terminal (not /dev/null, a pipe, or closed)."""
+    try:
+        return stdin is not None and stdin.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def talk(rasa_url: str) -> None:
@@ -64,6 +81,12 @@ def talk(rasa_url: str) -> None:
         pass
     finally:
         client.close()
+
+
+def serve_until_stopped() -> None:
+    """Sleep until a signal stops us (Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP Stopped)."""
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Stopping the runners the way a service manager, `kill` or a closed terminal does: SIGTERM or
 SIGHUP stops every process they started, as Ctrl-C does, and frees the ports, so the next
-`make run` can start.
+`make run` can start. Without a terminal `make run` serves until stopped instead of reading the
+end of its input.
 
 Each runner's processes are found by walking /proc from the runner down (they run in sessions
 of their own, so no process-group signal reaches them unless the runner passes it on)."""
@@ -24,6 +25,7 @@ from tests.databases import postgres_database
 
 STOP_WITHIN = 60.0  # seconds from the signal until every process is gone
 REDIS_URL = os.environ.get("TEST_REDIS_URL_CLUSTER", "redis://127.0.0.1:6379/13")
+NO_TERMINAL = "没有终端"
 
 
 @dataclass(frozen=True)
@@ -203,3 +205,25 @@ def test_make_run_stopped_with_sigterm_leaves_no_process_and_frees_its_ports(
     assert_all_stopped(runner, processes, list(ports.values()))
     assert runner.stdin is not None
     runner.stdin.close()
+
+
+@pytest.mark.stack
+def test_make_run_without_a_terminal_serves_until_stopped_then_a_hangup_stops_everything(
+        model: Path, tmp_path: Path, started: Started) -> None:
+    """`nohup make run &` or a service manager: stdin is not a terminal (here /dev/null, read as
+    end of input at once). It says so once and serves; the terminal's hangup (SIGHUP to the whole
+    process group) stops everything."""
+    ports, out = _ports(), tmp_path / "out.txt"
+    with out.open("wb") as sink:
+        runner = started.runner([sys.executable, "-m", "bot.local", *_local_args(ports, tmp_path / "logs")],
+                                env=process_env({"GATEWAY_PORT": str(ports["gateway"])}),
+                                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for(lambda: NO_TERMINAL in output(out) or runner.poll() is not None, 300, "the no-terminal line")
+    time.sleep(3)
+    assert runner.poll() is None, f"exited without a terminal:\n{output(out)}"
+    assert output(out).count(NO_TERMINAL) == 1 and "你>" not in output(out)
+    assert not port_is_free(ports["gateway"]) and not port_is_free(ports["rasa"])
+    processes = started.running(runner, EVERY_PROCESS)
+    os.killpg(runner.pid, signal.SIGHUP)
+    assert_all_stopped(runner, processes, list(ports.values()))
+    assert output(out).rstrip().endswith("Stopped.")
