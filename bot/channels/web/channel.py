@@ -15,12 +15,11 @@ from typing import Any, Dict, List
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-
-from bot.gateway.http import read_limited
 from starlette.routing import BaseRoute, Route
 
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
+from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
 
@@ -71,9 +70,9 @@ class WebChannel:
         if body is None:
             return JSONResponse({"error": "message too large"}, status_code=413)
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-            return JSONResponse({"error": "malformed JSON"}, status_code=400)
+            data = load_json(body)
+        except BadJSON:
+            return JSONResponse({"error": "malformed JSON, or text that is not valid Unicode"}, status_code=400)
         text = data.get("message") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
             return JSONResponse({"error": f"'message' must be text of 1–{MAX_MESSAGE} characters"}, status_code=400)
