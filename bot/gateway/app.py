@@ -58,7 +58,7 @@ def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store
     if settings.web:
         from bot.channels.web.channel import WebChannel
 
-        channels.append(WebChannel(assistant, choices, store))
+        channels.append(WebChannel(assistant, choices, store, settings.web_session_limit, settings.web_address_limit))
     return channels
 
 

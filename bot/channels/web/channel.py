@@ -6,7 +6,11 @@ the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"t
 The sender id is `web:<session>`, the session a random id in an HttpOnly, SameSite=Strict cookie
 set by the gateway and signed by it (sessions.py); a cookie it did not issue is replaced, so the
 page never chooses it. Only JSON bodies are accepted (a cross-site form cannot send one without a
-CORS preflight, which is never granted)."""
+CORS preflight, which is never granted).
+
+Messages are rate-limited per session and per client address (bot/gateway/limits.py; the limits
+are GatewaySettings' web_session_limit and web_address_limit): over either, 429 with Retry-After
+and a line the page shows, and nothing reaches Rasa."""
 from __future__ import annotations
 
 import json
@@ -21,6 +25,7 @@ from bot.channels.web.sessions import Sessions
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.http import BadJSON, load_json, read_limited
+from bot.gateway.limits import Limiter, Rate, address_key, retry_after
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
 
@@ -29,16 +34,21 @@ SCRIPT = Path(__file__).with_name("app.js")
 COOKIE = "chat_session"
 MAX_BODY = 8 * 1024
 MAX_MESSAGE = 2000
+TOO_FAST = "消息发得太快了，请{seconds}秒后再发。"
 
 
 class WebChannel:
     name = "web"
 
-    def __init__(self, assistant: Assistant, choices: Choices, store: Store) -> None:
+    def __init__(self, assistant: Assistant, choices: Choices, store: Store,
+                 session_limit: Rate = Rate(20, 60), address_limit: Rate = Rate(60, 60)) -> None:
         self.assistant = assistant
         self.choices = choices
         self.store = store
         self.sessions = Sessions(store)
+        self.limiter = Limiter(store)
+        self.session_limit = session_limit
+        self.address_limit = address_limit
         self.page = PAGE.read_text(encoding="utf-8")
         self.script = SCRIPT.read_text(encoding="utf-8")
 
@@ -82,6 +92,9 @@ class WebChannel:
         cookie: Optional[str] = None
         if session is None:
             session, cookie = await self.sessions.issue()
+        wait = await self._wait(session, request)
+        if wait > 0:
+            return too_fast(wait)
         sender = f"web:{session}"
         try:
             replies = await self.assistant.ask("web", session, await self.choices.resolve(sender, text.strip()))
@@ -92,6 +105,14 @@ class WebChannel:
         if cookie is not None:
             set_session(response, request, cookie)
         return response
+
+    async def _wait(self, session: str, request: Request) -> float:
+        """Seconds before this session and this client may send again (0.0: now, and counted)."""
+        wait = await self.limiter.wait(f"web:session:{session}", self.session_limit)
+        if wait > 0:
+            return wait
+        return await self.limiter.wait(f"web:address:{address_key(request.client.host if request.client else None)}",
+                                       self.address_limit)
 
     async def inbox(self, request: Request) -> Response:
         session = await self.sessions.session_of(request.cookies.get(COOKIE))
@@ -125,6 +146,11 @@ SECURITY_HEADERS = {
 
 def as_json(reply: Reply) -> Dict[str, Any]:
     return {"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]}
+
+
+def too_fast(wait: float) -> JSONResponse:
+    seconds = retry_after(wait)
+    return JSONResponse({"error": TOO_FAST.format(seconds=seconds)}, status_code=429, headers={"Retry-After": seconds})
 
 
 def set_session(response: Response, request: Request, cookie: str) -> None:
