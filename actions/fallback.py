@@ -17,7 +17,7 @@ from actions.answer import KnowledgeAction, mentioned_topics
 from actions.registration.storage import ledger_store, run
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
-from unanswered.store import UnansweredStore
+from unanswered.store import UnansweredStore, question_key
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +91,27 @@ async def remember_unanswered(tracker: Tracker, reason: str) -> None:
     the way of the answer: a database failure is logged and the graduate is answered anyway."""
     message = tracker.latest_message or {}
     text = message.get("text") or ""
+    if asked_before(tracker, text):  # counted once per session: repeating it does not push it up the list
+        return
     intent = message.get("intent") or {}
     channel = tracker.sender_id.split(":", 1)[0] if ":" in tracker.sender_id else "rest"
     try:
         await run(ledger_store(UnansweredStore).record, channel, text, reason, intent.get("name"), intent.get("confidence"))
     except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
         log.warning("unanswered question not recorded: %s", type(error).__name__)
+
+
+def asked_before(tracker: Tracker, text: str) -> bool:
+    """The graduate sent the same question earlier in this conversation session."""
+    key, users = question_key(text), 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "user":
+            users += 1  # the first one met is the message being answered
+            if users > 1 and question_key(event.get("text") or "") == key:
+                return True
+    return False
 
 
 def consecutive_misses(tracker: Tracker) -> int:

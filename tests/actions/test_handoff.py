@@ -91,6 +91,22 @@ def test_questions_the_assistant_could_not_answer_are_kept_without_who_asked() -
     assert kept[f"那个{marker}咋整"].reasons == ["unclear"] and kept[f"那个{marker}咋整"].channels == ["tg"]
 
 
+def test_a_question_asked_again_in_one_session_counts_once() -> None:
+    """Sent again and again (a flood, or impatience) it is one ask; in a new session it counts again."""
+    ledger = open_ledger()
+    questions = UnansweredStore(ledger.engine, ledger.cipher)
+    marker = secrets.token_hex(3)
+    graduate, earlier = sender(), []
+    for typed in (f"{marker}怎么弄", f"{marker} 怎么弄？", f"{marker}怎么弄!!", f"{marker}怎么弄"):
+        run(ActionOutOfScope(), tracker(graduate, typed, "out_of_scope", before=list(earlier)))
+        earlier += [{"event": "user", "text": typed}, {"event": "bot", "text": "抱歉，这个我帮不上忙。"}]
+    new_session = [*earlier, {"event": "action", "name": "action_session_start"}, {"event": "session_started"}]
+    run(ActionOutOfScope(), tracker(graduate, f"{marker}怎么弄", "out_of_scope", before=new_session))
+    run(ActionClarify(), tracker(sender(), f"{marker}怎么弄", "nlu_fallback", confidence=0.3))
+    kept = [q for q in questions.open_questions(1000) if marker in q.text]
+    assert [q.count for q in kept] == [3]
+
+
 # ---- leaving in the graduate's own words, and acknowledgements while the case is open
 
 @pytest.mark.parametrize("words", ["不用了", "算了", "不用了谢谢", "我自己看看", "没事了", "好的不需要了", "算了不用人工了", "不找人工了",
