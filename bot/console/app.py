@@ -20,7 +20,7 @@ from bot.console.handoff_api import HandoffApi
 from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
 from bot.console.throttle import LoginThrottle
-from bot.console.web import SecurityHeaders
+from bot.console.web import InternalErrors, SecurityHeaders
 from bot.health import check, database_probe
 from bot.metrics import CONSOLE, CONSOLE_LOGINS, MEDIA_TYPE, render
 from ledger.store import Ledger
@@ -89,7 +89,7 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(InternalErrors)])
     app.state.accounts = accounts
     app.state.throttle = throttle
     return app

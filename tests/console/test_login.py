@@ -7,6 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from bot.console.app import create_app
 from bot.console.db import staff_sessions, staff_users
 from bot.console.passwords import verify_password
 from ledger.db import now
@@ -123,6 +129,19 @@ def test_every_answer_carries_the_security_headers(console: Console) -> None:
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
     assert client.get("/console/static/app.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/console/static/page.html").status_code == 404
+
+
+def test_an_unexpected_error_is_a_500_with_the_security_headers_too(console: Console, caplog) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(console.settings, console.ledger)
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app.router.routes.append(Route("/console/api/broken", broken))
+    answer = TestClient(app, raise_server_exceptions=False).get("/console/api/broken")
+    assert answer.status_code == 500 and answer.json() == {"error": "服务器出错了，请稍后再试"}
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"] and answer.headers["cache-control"] == "no-store"
+    assert "a bug" in caplog.text
 
 
 def test_passwords_and_session_ids_are_stored_hashed(console: Console) -> None:
