@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine, Row
 
 from bot.console.db import staff_sessions, staff_users
-from bot.console.passwords import DUMMY_HASH, hash_password, verify_password
+from bot.console.passwords import dummy_hash, hash_password, needs_rehash, rehash, verify_password
 from ledger.db import now, utc
 from ledger.export import district_matches
 
@@ -102,18 +102,29 @@ class StaffStore:
     # ---- logging in and out
     def login(self, username: str, password: str) -> Login:
         if not _USERNAME.fullmatch(username):  # no such account; and PostgreSQL refuses a NUL in a query
-            verify_password(password, DUMMY_HASH)
+            verify_password(password, dummy_hash())
             return Login()
         with self.engine.begin() as conn:
             row = conn.execute(select(staff_users).where(staff_users.c.username == username)).first()
         if row is None:
-            verify_password(password, DUMMY_HASH)  # as slow as a wrong password
+            verify_password(password, dummy_hash())  # as slow as a wrong password
             return Login()
         if self._locked(row.locked_until):
             return Login(locked=True)
         if verify_password(password, row.password_hash):
+            self._upgrade(row, password)
             return self._succeed(row)
         return self._fail(username)
+
+    def _upgrade(self, row: Row, password: str) -> None:
+        """An older hash (scrypt, weaker Argon2 parameters) replaced by today's, unless it changed meanwhile."""
+        if not needs_rehash(row.password_hash):
+            return
+        hashed = rehash(password)
+        with self.engine.begin() as conn:
+            conn.execute(update(staff_users).where(and_(staff_users.c.username == row.username,
+                                                        staff_users.c.password_hash == row.password_hash))
+                         .values(password_hash=hashed))
 
     def _locked(self, until: Optional[datetime]) -> bool:
         until = aware(until)

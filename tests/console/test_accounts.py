@@ -1,6 +1,8 @@
 """Settings, the add-user command, password hashing and the per-address slow-down of logins."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -9,13 +11,14 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from sqlalchemy import select
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
 
 from bot.console.accounts import StaffError, StaffStore
 from bot.console.app import create_app, staff_store
 from bot.console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
 from bot.console.db import staff_users
-from bot.console.passwords import PasswordError, hash_password, verify_password
+from bot.console.passwords import PasswordError, dummy_hash, hash_password, needs_rehash, verify_password
 from bot.console.throttle import LoginThrottle
 from ledger.store import Ledger
 from tests.console.conftest import PASSWORD
@@ -34,13 +37,51 @@ def test_settings_have_defaults_and_fail_fast_by_name(tmp_path: Path) -> None:
             settings_from_env(env)
 
 
-def test_passwords_are_salted_scrypt_and_checked_for_length() -> None:
+def scrypt_hash(password: str) -> str:
+    """A hash as the console stored it before Argon2id: scrypt, N=2^14."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32)
+    return "$".join(["scrypt", "16384", "8", "1", base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def test_passwords_are_salted_argon2id_at_owasps_minimum_and_checked_for_length() -> None:
     first, second = hash_password(PASSWORD), hash_password(PASSWORD)
-    assert first != second and first.startswith("scrypt$16384$8$1$")
+    assert first != second and first.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert verify_password(PASSWORD, first) and not verify_password("correct-horse-batterY", first)
     assert not verify_password(PASSWORD, "md5$abc") and not verify_password(PASSWORD, "garbage")
+    assert not verify_password(PASSWORD + "x" * 300, first) and not verify_password("\ud800" * 12, first)
+    assert not needs_rehash(first) and not needs_rehash(dummy_hash())
     with pytest.raises(PasswordError, match="10"):
         hash_password("short-pw")
+
+
+def test_old_scrypt_hashes_still_verify_and_need_a_rehash() -> None:
+    old = scrypt_hash(PASSWORD)
+    assert verify_password(PASSWORD, old) and not verify_password(PASSWORD + "!", old)
+    assert not verify_password(PASSWORD, old[:-8]) and not verify_password(PASSWORD, "scrypt$x$8$1$AA==$AA==")
+    assert needs_rehash(old)
+    weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    assert verify_password(PASSWORD, weaker) and needs_rehash(weaker)
+
+
+def test_a_login_with_an_old_hash_stores_the_password_as_argon2id(tmp_path: Path) -> None:
+    ledger = Ledger.open(settings_for(f"sqlite:///{tmp_path / 'l.sqlite3'}"))
+    accounts = StaffStore(ledger.engine)
+    accounts.add_user("city1", PASSWORD, "city")
+    old = scrypt_hash(PASSWORD)
+
+    def stored() -> str:
+        with ledger.engine.begin() as conn:
+            return str(conn.execute(select(staff_users.c.password_hash).where(staff_users.c.username == "city1")).scalar())
+
+    with ledger.engine.begin() as conn:
+        conn.execute(update(staff_users).where(staff_users.c.username == "city1").values(password_hash=old))
+    assert accounts.login("city1", "wrong-password-1").staff is None and stored() == old  # a failure changes nothing
+    assert accounts.login("city1", PASSWORD).staff is not None
+    upgraded = stored()
+    assert upgraded.startswith("$argon2id$") and verify_password(PASSWORD, upgraded) and not needs_rehash(upgraded)
+    assert accounts.login("city1", PASSWORD).staff is not None and stored() == upgraded  # once is enough
+    ledger.close()
 
 
 def test_accounts_are_checked(tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ def test_passwords_and_session_ids_are_stored_hashed(console: Console) -> None:
     with console.ledger.engine.begin() as conn:
         hashes = dict(conn.execute(select(staff_users.c.username, staff_users.c.password_hash)).all())
         session_ids = conn.execute(select(staff_sessions.c.id)).scalars().all()
-    assert all(value.startswith("scrypt$") and PASSWORD not in value for value in hashes.values())
+    assert all(value.startswith("$argon2id$") and PASSWORD not in value for value in hashes.values())
     assert len(set(hashes.values())) == 4  # one salt per user: the same password hashes differently
     assert verify_password(PASSWORD, hashes["city1"]) and not verify_password(PASSWORD + "x", hashes["city1"])
     assert session.client.cookies["console_session"] not in session_ids and len(session_ids) == 1

@@ -317,7 +317,7 @@ class Generator:
     # ---- console
     def console(self, well_formed_logins: List[int]) -> Attack:
         """`well_formed_logins`: a one-item budget of logins that reach the password check (each
-        costs a scrypt), spent by this generator."""
+        costs a password hash check), spent by this generator."""
         rng = self.rng
         json_type = {"content-type": "application/json"}
         forged = {"console_session": rng.choice(["x", "a" * 43, "".join(rng.choices(string.ascii_letters, k=43)), "' OR 1=1 --"])}
