@@ -19,6 +19,8 @@ from bot.console.config import ConsoleSettings
 from bot.console.handoff_api import HandoffApi
 from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
+from bot.console.passwords import dummy_hash
+from bot.console.proxies import TrustedProxies
 from bot.console.throttle import LoginThrottle
 from bot.console.web import InternalErrors, SecurityHeaders
 from bot.health import check, database_probe
@@ -30,11 +32,16 @@ ASSETS = {"app.js": "text/javascript; charset=utf-8", "console.css": "text/css; 
 
 
 def staff_store(settings: ConsoleSettings, ledger: Ledger) -> StaffStore:
-    return StaffStore(ledger.engine, settings.max_failures, timedelta(minutes=settings.lock_minutes),
-                      timedelta(hours=settings.session_hours))
+    return StaffStore(ledger.engine, timedelta(hours=settings.session_hours))
 
 
-LOGIN_RESULTS = {200: "ok", 401: "failed", 429: "locked"}
+def login_throttle(settings: ConsoleSettings) -> LoginThrottle:
+    return LoginThrottle(free=settings.free_failures, step=settings.wait_step, most=settings.wait_max,
+                         window=settings.failure_minutes * 60.0, address_step=settings.ip_delay_step,
+                         address_most=settings.ip_delay_max)
+
+
+LOGIN_RESULTS = {200: "ok", 401: "failed", 429: "throttled"}
 
 
 def counted_logins(route: BaseRoute) -> BaseRoute:
@@ -54,7 +61,8 @@ def counted_logins(route: BaseRoute) -> BaseRoute:
 def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     districts = list(settings.districts)
     accounts = staff_store(settings, ledger)
-    throttle = LoginThrottle(settings.ip_delay_step, settings.ip_delay_max, settings.lock_minutes * 60)
+    throttle = login_throttle(settings)
+    dummy_hash()  # made now, so that the first unknown name is not answered more slowly than a known one
     page = (STATIC / "page.html").read_text(encoding="utf-8")
     assets = {name: (STATIC / name).read_text(encoding="utf-8") for name in ASSETS}
 
@@ -89,7 +97,8 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders), Middleware(InternalErrors)])
+    app = Starlette(routes=routes, middleware=[Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
+                                               Middleware(SecurityHeaders), Middleware(InternalErrors)])
     app.state.accounts = accounts
     app.state.throttle = throttle
     return app
