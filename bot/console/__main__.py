@@ -1,4 +1,5 @@
-"""`python -m bot.console [serve]`: the staff console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090).
+"""`python -m bot.console [serve]`: the staff console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090);
+/metrics on CONSOLE_METRICS_HOST:CONSOLE_METRICS_PORT (unset = off), apart from the console.
 
   add-user NAME --role city|district [--district 海淀区] [--identity tg:123]
   set-password NAME             (also ends the user's sessions)
@@ -76,7 +77,8 @@ def serve(settings: ConsoleSettings) -> None:
     ledger = Ledger.open(ledger_settings())
     if staff_store(settings, ledger).count() == 0:
         log.warning("no staff accounts yet: create one with `python -m bot.console add-user NAME --role city`")
-    log.info("console on http://%s:%d/console", settings.host, settings.port)
+    log.info("console on http://%s:%d/console; metrics: %s", settings.host, settings.port,
+             f"http://{settings.metrics.host}:{settings.metrics.port}/metrics" if settings.metrics else "off")
     try:
         # access log off: the paths carry registration numbers; proxy headers: only from FORWARDED_ALLOW_IPS,
         # by the app (bot/console/proxies.py), not by uvicorn (it would believe any loopback client)

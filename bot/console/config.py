@@ -7,6 +7,8 @@ CONSOLE_HOST / CONSOLE_PORT   where the console listens (127.0.0.1:8090); put it
 CONSOLE_SESSION_HOURS         how long a login lasts (default 8, at most 24)
 POLICY_KB_DIR                 the knowledge base whose districts.yml names the districts
                               (default: the data shipped in the repository)
+CONSOLE_METRICS_PORT          GET /metrics (and /health) on a port of its own, never on the console's
+CONSOLE_METRICS_HOST          (unset = off; host 127.0.0.1; bot/health.py, docs/observability.md)
 FORWARDED_ALLOW_IPS           the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed:
                               addresses or networks, comma-separated (127.0.0.1,172.18.0.0/16);
                               unset or empty: none, the connection's own address counts (proxies.py)
@@ -21,6 +23,7 @@ from typing import List, Mapping, Optional, Tuple
 import yaml
 
 from bot.console.proxies import Network, parse_networks
+from bot.health import Listener, ListenerConfigError, listener_from_env
 from policy_kb.loader import DEFAULT_DATA_DIR
 
 
@@ -35,6 +38,7 @@ class ConsoleSettings:
     session_hours: int = 8
     districts: Tuple[str, ...] = field(default_factory=lambda: tuple(load_districts(DEFAULT_DATA_DIR)))
     forwarded_allow_ips: Tuple[Network, ...] = ()  # FORWARDED_ALLOW_IPS
+    metrics: Optional[Listener] = None  # CONSOLE_METRICS_PORT / _HOST
     # the login throttle (throttle.py): per name and address, these many failures are free …
     free_failures: int = 5
     wait_step: float = 1.0  # … then each next attempt waits 1, 2, 4 … seconds after the last failure
@@ -53,6 +57,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> ConsoleSetting
         session_hours=_whole(env, "CONSOLE_SESSION_HOURS", 8, 1, 24),
         districts=tuple(load_districts(kb_dir)),
         forwarded_allow_ips=_networks(env, "FORWARDED_ALLOW_IPS"),
+        metrics=_metrics_listener(env),
     )
 
 
@@ -74,6 +79,13 @@ def _networks(env: Mapping[str, str], name: str) -> Tuple[Network, ...]:
         return parse_networks(env.get(name) or "")
     except ValueError as error:
         raise ConsoleConfigError(f"{name}: {error}") from None
+
+
+def _metrics_listener(env: Mapping[str, str]) -> Optional[Listener]:
+    try:
+        return listener_from_env("CONSOLE_METRICS", env=env)
+    except ListenerConfigError as error:
+        raise ConsoleConfigError(str(error)) from None
 
 
 def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -107,10 +107,11 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Service,
         staff_store(ConsoleSettings(), ledger).add_user(STAFF, PASSWORD, "city")
         env = {"DATABASE_URL": url, "LEDGER_KEYS": key.decode(), "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode(),
                "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # as behind the bureau's proxy: password guesses come from many addresses
-        port = free_port()
+        port, metrics = free_port(), free_port()
+        env["CONSOLE_METRICS_PORT"] = str(metrics)
         try:
             with running_console(port, tmp_path_factory.mktemp("hostile-console"), env) as popen:
-                yield Service(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/metrics", popen), ledger
+                yield Service(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics}/metrics", popen), ledger
         finally:
             ledger.close()
 
