@@ -109,8 +109,9 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
-                                               Middleware(SecurityHeaders), Middleware(InternalErrors)])
+    middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips), Middleware(SecurityHeaders),
+                  Middleware(InternalErrors)]  # outermost first
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.accounts = accounts
     app.state.throttle = throttle
     return app

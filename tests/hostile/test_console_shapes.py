@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-import pytest
 from starlette.testclient import TestClient
 
 from bot.console.app import create_app
