@@ -340,7 +340,7 @@ class Generator:
     # ---- console
     def console(self, well_formed_logins: List[int]) -> Attack:
         """`well_formed_logins`: a one-item budget of logins that reach the password check (each
-        costs a scrypt), spent by this generator."""
+        costs a password hash check), spent by this generator."""
         rng = self.rng
         json_type = {"content-type": "application/json"}
         forged = {"console_session": rng.choice(["x", "a" * 43, "".join(rng.choices(string.ascii_letters, k=43)), "' OR 1=1 --"])}
@@ -375,14 +375,15 @@ class Generator:
 
     def password_guess(self) -> Attack:
         """A login that reaches the password check: an injection-shaped name, or the real staff
-        name with a wrong password (it locks the account after 5: 429 from then on)."""
+        name with a wrong password (after 5 from one address, that name from there gets 429 for a while)."""
         rng = self.rng
         username = rng.choice(SQLI + [self.s.staff_user] * 3)
         password = rng.choice(["' OR '1'='1", "password123", "x" * 300, "\x00" * 12, rng.choice(SQLI), "correct-horse-battery!"])
         attack = self._login("password guess", {"content-type": "application/json"},
                              json.dumps({"username": username, "password": password}).encode())
-        # as from many addresses (through the bureau's proxy), so the per-address slow-down, tested in
-        # tests/console, does not stretch this run; a few come from the bare loopback address
+        # as from many addresses through the bureau's proxy (the console trusts loopback's X-Forwarded-For
+        # here: FORWARDED_ALLOW_IPS), so the per-address slow-down, tested in tests/console, does not
+        # stretch this run; a few come from the bare loopback address
         if rng.random() < 0.95:
             attack.headers["X-Forwarded-For"] = f"198.51.100.{rng.randrange(1, 255)}"
         return attack
