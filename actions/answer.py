@@ -56,11 +56,12 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
     situation: Optional[schema.Situation] = None
+    text: str = ""  # what a 'standing' plan says
 
 
 def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: bool = False) -> Optional[Plan]:
@@ -71,6 +72,15 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     text = request.text
     if is_english(text):
         return Plan("english")
+    if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
+            and (len(content_words(text)) <= SHORT or "订" in text):
+        return Plan("subscribe")  # “那海淀的呢” right after subscribing: that district too
+    standing = answer_standing(knowledge, tracker, text)
+    if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
+        return Plan("standing", text=standing)
+    follow = follow_up(knowledge, tracker, text)
+    if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
+        return follow
     directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
     detail = None if directory else asked_detail(knowledge, text)
     before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
@@ -118,6 +128,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
         return Plan("institution")  # “那海淀的呢”, “电话呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
+    if SUBSIDY_WORDS.search(text):
+        recent = subsidy_of(knowledge, recent)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
     if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text):
@@ -215,11 +227,47 @@ def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
     topics: Dict[str, Topic] = {}
     for topic in knowledge.topics_in(latest_text(tracker)):
         topics.setdefault(topic.id, topic)
-    for value in latest_entities(tracker, "policy"):
+    for value in named_policies(tracker):
         topic = knowledge.topic(value)
         if topic is not None:
             topics.setdefault(topic.id, topic)
     return list(topics.values())
+
+
+# words the NLU may tag as a policy (and its synonyms map to one) that name none on their own:
+# “补贴多少钱” after 就业见习 is about that programme's subsidy, not 社保补贴
+GENERIC_POLICY_WORDS = {"补贴", "补助", "政策", "贷款", "扶持", "帮扶", "服务", "岗位", "培训"}
+
+
+def named_policies(tracker: Tracker) -> List[str]:
+    """The policy entities of this turn, without those whose words in the message are generic."""
+    if tracker.get_slot("choice"):
+        return latest_entities(tracker, "policy")
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    values = []
+    for item in message.get("entities") or []:
+        if item.get("entity") != "policy" or item.get("value") is None:
+            continue
+        start, end = item.get("start"), item.get("end")
+        surface = text[start:end] if isinstance(start, int) and isinstance(end, int) else str(item["value"])
+        if surface not in GENERIC_POLICY_WORDS:
+            values.append(str(item["value"]))
+    return values
+
+
+SUBSIDY_WORDS = re.compile(r"补贴|补助")
+
+
+def subsidy_of(knowledge: KnowledgeBase, topic: Optional[Topic]) -> Optional[Topic]:
+    """The subsidy that goes with a programme (就业见习 → 见习补贴), for “补贴多少钱” while it is in play."""
+    if not isinstance(topic, schema.Policy) or topic.kind == "subsidy":
+        return topic
+    names = [topic.name, *topic.aliases]
+    for policy in knowledge.policies.values():
+        if policy.kind == "subsidy" and any(name in policy.name for name in names if len(name) >= 2):
+            return policy
+    return topic
 
 
 def _by_retrieval(
@@ -261,6 +309,134 @@ def _by_retrieval(
 
 
 SHORT = 6  # a message saying this little beyond list words is read together with the one before
+# answers a short follow-up can be about, and how much the previous answer's own entry is favoured
+FOLLOW_UP_REFS = ("policy:", "measure:", "route:", "detail:", "faq:", "situation:", "eligibility:")
+IN_PLAY_BONUS, FOLLOW_UP_SURE = 0.2, 0.30
+
+
+# “这个数靠谱吗”, “真的假的”, “这是哪个文件规定的”: how firm the previous answer is
+RELIABLE = re.compile(r"靠谱|靠不靠谱|准确|准不准|准吗|准么|可信|可靠|确定吗|确定么|真的吗|真的假的|真的么|属实|权威|有依据|"
+                      r"出处|哪来的|从哪来|官方的吗|正式的吗|哪个文件|哪份文件|什么文件|哪条规定|谁规定")
+DEMONSTRATIVE = re.compile(r"这|那个|上面|刚才|你说的")
+CITED = re.compile(r"来源：([^）)\n]+)")
+
+
+def answer_standing(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> str:
+    """The sources of the previous answer and their standing, when the graduate asks whether it is
+    reliable; "" when they do not (or nothing sourced was said)."""
+    if len(text) > 16 or not RELIABLE.search(text) or not (len(text) <= 8 or DEMONSTRATIVE.search(text)):
+        return ""
+    said = last_sourced_answer(tracker)
+    cited = CITED.search(said)
+    if cited is None:
+        return ""
+    names = [n.strip() for n in re.split(r"[；;]", cited.group(1)) if n.strip()]
+    documents = {d.short or d.id: d for d in knowledge.documents.values()}
+    weak = [documents[n] for n in names if n in documents and documents[n].standing in ("report", "rule_2019")]
+    notice = [n for n in names if n.startswith("通知")]
+    firm = [documents[n].title for n in names if n in documents and documents[n].standing == "checked"]
+    if weak:
+        kinds = "、".join(d.title for d in weak)
+        return (f"这一条来自{kinds}，不是正式文件原文，北京现行的标准未核实。请以官方文件为准，"
+                "办理前可拨打12333或问所在区人社局确认。")
+    parts = ([f"北京市人社局2022年7月19日通知的原文（{'、'.join(n.removeprefix('通知').strip() for n in notice)}）"] if notice else []) + firm
+    line = f"这一条出自{'和'.join(parts)}，可以作为依据。" if parts else f"这一条的来源：{cited.group(1)}。"
+    if "未核实" in said or "未确认" in said:
+        line += "其中标明“未核实”的部分请以官方为准，可拨打12333确认。"
+    return line
+
+
+def last_sourced_answer(tracker: Tracker) -> str:
+    """The assistant's latest message with a source line, in its answer to the previous message."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return ""
+        elif event.get("event") == "bot" and CITED.search(str(event.get("text") or "")):
+            return str(event.get("text"))
+    return ""
+
+
+WHEN = re.compile(r"哪天|几号|什么时候|啥时候|啥时|几月|哪年|何时|多会儿")
+_TIME = r"\d+月|\d+日|年底|月底|月中|\d{4}年|即日起|施行|常态化"
+# what a text must hold to answer a field asked
+URL_ASKED = re.compile(r"网址|链接|网站|网页|官网|入口")
+EVIDENCE = {"until": _TIME, "when": _TIME, "where": r"网址|地址|地点|http|窗口|大厅|人社局|服务中心|平台|服务机构|现场",
+            "phone": r"\d{5}|12333|电话", "amount": r"\d|[一二两三四五六七八九十百千万]+(?:年|个月|次|人|元)|最低工资|标准",
+            "url": r"http|www\.|\.cn|\.com"}
+
+
+ELLIPTICAL = re.compile(r"^(?:那|那么|要是|如果|换成|换作)?(?P<subject>.{1,12}?)(?:的话)?(?:的)?呢[？?。！!\s～~]*$")
+
+
+def elliptical_subject(text: str) -> str:
+    """“线下的呢” → “线下”; “” when the message is no “X呢”."""
+    match = ELLIPTICAL.match(text.strip())
+    return match["subject"] if match and match["subject"] not in ("我", "你", "他", "她", "这", "那", "这个", "那个") else ""
+
+
+def mentions(unit: Unit, subject: str) -> bool:
+    """Whether a unit speaks of what an elliptical question names (every character of it, so that
+    国企 finds 国有企业)."""
+    text = normalize_chars(unit.text)
+    return all(char in text for char in normalize_chars(subject) if not char.isspace())
+
+
+def lacks(unit: Unit, asked: Sequence[str]) -> bool:
+    """Whether a unit's text holds nothing of the kind the fields asked need (a date for “哪天”)."""
+    needs = [EVIDENCE[facet] for facet in asked if facet in EVIDENCE]
+    return bool(needs) and not any(re.search(need, unit.text) for need in needs)
+
+
+def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
+    """A short question naming nothing (“哪天”, “在哪”, “晚上能打吗”, “补多少”) right after an answer:
+    ranked together with the question before it, the previous answer's entry favoured; the unit
+    (or, of a policy in play, the field asked) when it is sure and clearly ahead. Whatever the NLU
+    made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
+    if len(content_words(text)) > SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
+        return None
+    if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
+        return None  # “我26了也行吗”: the eligibility check's
+    if latest_entities(tracker, "age") or latest_entities(tracker, "grad_year"):
+        return None
+    ref = str(tracker.get_slot("answer_ref") or "")
+    previous = previous_question(tracker)
+    if not ref.startswith(FOLLOW_UP_REFS) or not previous:
+        return None
+    in_play = "policy:" + ref.partition(":")[2] if ref.startswith("eligibility:") else ref
+    related = _ref_topic(knowledge, ref)  # a situation's first policy is in play too
+    playing = {in_play, topic_ref(related)} if related is not None else {in_play}
+    plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
+    alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
+    if alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+            and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
+        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
+    ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]
+    ranked.sort(key=lambda item: item[1], reverse=True)
+    asked = asked_facets(text) + (["when"] if WHEN.search(text) else []) + (["url"] if URL_ASKED.search(text) else [])
+    # the answer just given again only if it holds what is asked (“在哪” of 就业超市, not “啥时候报名” of
+    # a post no date is known for: that is said to be unknown)
+    unknown = ranked[0][0].unit if ranked and ranked[0][1] >= FOLLOW_UP_SURE and unit_ref(knowledge, ranked[0][0].unit) in playing \
+        and not isinstance(topic_of(knowledge, ranked[0][0].unit), schema.Policy) and lacks(ranked[0][0].unit, asked) else None
+    other = elliptical_subject(text)  # “线下的呢” after online forms: a unit that speaks of 线下
+    ranked = [(hit, score) for hit, score in ranked if hit.unit is not unknown and (not other or mentions(hit.unit, other))]
+    if not ranked or ranked[0][1] < FOLLOW_UP_SURE or (len(ranked) > 1 and ranked[0][1] < CLEAR_MARGIN * ranked[1][1]):
+        if unknown is not None and unknown.topic.startswith("faq:") and {"when", "until"} & set(asked):
+            period = knowledge.units.get("faq:period")  # “到啥时候” after a question about the campaign: its time
+            return Plan("unit", units=[period]) if period is not None else None
+        if unknown is not None and unknown.topic.startswith(("detail:", "route:")):
+            return Plan("unknown", units=[unknown], facets=asked)
+        return None
+    best, score = ranked[0]
+    topic = topic_of(knowledge, best.unit)
+    if SUBSIDY_WORDS.search(text):
+        topic = subsidy_of(knowledge, topic)  # “那补贴给谁” while 就业见习 is in play: 见习补贴's
+    fields = [facet for facet in asked if facet in FACET_CUES]
+    if isinstance(topic, schema.Policy) and fields and (best.unit.facet not in fields or topic_ref(topic) != best.unit.topic):
+        return Plan("facets", topic=topic, facets=["phone"] if "phone" in fields else fields)  # “补多少” of the policy in play
+    return Plan("unit", units=[best.unit])
 
 
 def previous_question(tracker: Tracker) -> Optional[str]:
@@ -395,6 +571,19 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     knowledge = kb()
     if plan.kind == "english":
         return await in_english(knowledge, dispatcher, tracker, domain)
+    if plan.kind == "subscribe":
+        from actions.subscriptions import ActionSubscribe  # subscriptions builds on this module
+
+        return await ActionSubscribe().answer(dispatcher, tracker, domain)
+    if plan.kind == "unknown" and plan.units:
+        unit = plan.units[0]
+        field = next((FIELD_NAMES[f] for f in plan.facets if f in FIELD_NAMES), "具体信息")
+        dispatcher.utter_message(text=f"关于「{_unit_heading(knowledge, unit)}」，{field}目前没有可核实的信息（未核实），请以官方公告为准，"
+                                      "或拨打12333咨询。")
+        return []  # the topic in play stays
+    if plan.kind == "standing":
+        dispatcher.utter_message(text=plan.text)
+        return []  # the topic in play stays
     if plan.kind == "eligibility":
         from actions.eligibility import ActionCheckEligibility  # eligibility builds on this module
 
@@ -509,6 +698,7 @@ def topic_of(knowledge: KnowledgeBase, unit: Unit) -> Optional[Topic]:
 
 
 FALLBACK_FACET = {"amount": "what", "recipient": "who", "materials": "how"}
+FIELD_NAMES = {"url": "网址", "when": "时间", "until": "截止时间", "where": "办理地点", "phone": "电话", "amount": "金额或名额", "materials": "所需材料", "how": "办理方式"}
 
 
 def _topic_name(knowledge: KnowledgeBase, ref: str) -> str:

@@ -120,3 +120,28 @@ def test_a_second_policy_named_in_a_follow_up_becomes_the_topic_in_play(conversa
     conversation.text("扩岗补助多少")
     assert "重复享受" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
     assert "2022年12月31日" in conversation.text("到啥时候")  # of the policy named last
+
+
+def test_a_short_follow_up_the_nlu_takes_for_small_talk_keeps_the_thread(conversation: Conversation) -> None:
+    conversation.text("就业超市是什么")
+    text = conversation.text("在哪")
+    assert "就业超市" in text and "你好！我是" not in text
+    conversation.text("电话怎么转人工")
+    assert "24小时" in conversation.text("晚上能打吗")
+    conversation.text("这通知谁发的")
+    assert "7月19日" in conversation.text("哪天")
+
+
+def test_is_that_figure_reliable_says_where_it_comes_from(conversation: Conversation) -> None:
+    conversation.text("求职创业补贴多少钱")
+    text = conversation.text("这个数靠谱吗")
+    assert "新闻报道" in text and "以官方文件为准" in text and "谢谢夸奖" not in text
+    conversation.text("实名台账都记些什么")
+    assert "通知的原文" in conversation.text("这是哪个文件规定的")
+
+
+def test_an_acknowledgement_is_acknowledged_and_another_district_is_added_to_a_subscription(conversation: Conversation) -> None:
+    assert "随时问我" in conversation.text("好嘞👍")
+    conversation.text("订阅朝阳区的招聘会")
+    text = conversation.text("那海淀的呢")
+    assert "海淀" in text and "朝阳" in text and "订阅" in text
