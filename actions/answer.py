@@ -36,7 +36,7 @@ YES_NO = re.compile(
 # the message asks what help exists (“我是X，有什么帮助”)
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
-    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
+    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
@@ -144,8 +144,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
     if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
         decisive = decisive_unit(knowledge, text)
-        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer
-        if decisive is not None and decisive.topic not in named:  # retrieval is sure where the intent may not be
+        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer,
+        # unless the message asks a field of it (“哪些算困难家庭”: who counts)
+        field_asked = decisive is not None and decisive.facet not in ("what", "entry", "point") and len(rest_of(topics, text)) >= 2
+        if decisive is not None and (decisive.topic not in named or field_asked):  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
 
@@ -170,7 +172,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 
 # a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
 # one about a third party (the employer)
-HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾")
+HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
@@ -184,13 +186,34 @@ WITHIN = 0.2  # a clause or field of the entry named, matched by what the messag
 WITHIN_IN_PLAY = 0.1  # the same inside the topic in play: a follow-up (“合同签几年”) says little
 
 
+UNNAMED_LEAD = 0.9  # a detail this close to an unnamed entry's field ranked above it still answers
+
+
 def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     """A detail entry (policy_kb/data/details.yml) that retrieval ranks first, surely and clearly."""
-    hits = knowledge.units.search(text, limit=2)
-    if not hits or not hits[0].unit.topic.startswith("detail:") or hits[0].score < STRONG:
+    hits = knowledge.units.search(text, limit=4)
+    # a field of an entry the message does not name is no rival unless far ahead (“北京现在最低工资多少”:
+    # not 见习补贴's amount, whose text speaks of the minimum wage)
+    named = {topic_ref(topic) for topic in knowledge.topics_in(text)}
+    candidates = [hit for hit in hits if not hit.unit.topic.startswith(("policy:", "measure:")) or hit.unit.topic in named
+                  or unit_ref(knowledge, hit.unit) in named]
+    if not candidates or not candidates[0].unit.topic.startswith("detail:") or candidates[0].score < STRONG:
         return None
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    return hits[0].unit if hits[0].score >= CLEAR_MARGIN * runner_up else None
+    if candidates[0].score < UNNAMED_LEAD * hits[0].score:
+        return None
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    return candidates[0].unit if candidates[0].score >= CLEAR_MARGIN * runner_up else None
+
+
+def rest_of(topics: Sequence[Topic], text: str) -> str:
+    """What a message says beyond the names of the entries it names."""
+    names: List[str] = []
+    for topic in topics:
+        names += [topic.name, *topic.aliases]
+    rest = normalize_chars(text)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(normalize_chars(name), "")
+    return re.sub(r"[\W_]+", "", rest)
 
 
 def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, within: float = WITHIN) -> Optional[Unit]:
@@ -311,7 +334,8 @@ def _by_retrieval(
 SHORT = 6  # a message saying this little beyond list words is read together with the one before
 # answers a short follow-up can be about, and how much the previous answer's own entry is favoured
 FOLLOW_UP_REFS = ("policy:", "measure:", "route:", "detail:", "faq:", "situation:", "eligibility:")
-IN_PLAY_BONUS, FOLLOW_UP_SURE = 0.2, 0.30
+IN_PLAY_BONUS, FOLLOW_UP_SURE = 0.25, 0.28
+FOLLOW_UP_SHORT = 8  # content characters a follow-up may have (“今年啥时候报名”)
 
 
 # “这个数靠谱吗”, “真的假的”, “这是哪个文件规定的”: how firm the previous answer is
@@ -368,13 +392,15 @@ EVIDENCE = {"until": _TIME, "when": _TIME, "where": r"网址|地址|地点|http|
             "url": r"http|www\.|\.cn|\.com"}
 
 
-ELLIPTICAL = re.compile(r"^(?:那|那么|要是|如果|换成|换作)?(?P<subject>.{1,12}?)(?:的话)?(?:的)?呢[？?。！!\s～~]*$")
+ELLIPTICAL = re.compile(r"^(?:(?:那|那么|要是|如果|换成|换作)?(?P<subject>.{1,12}?)(?:的话)?(?:的)?呢"
+                        r"|(?:那|那么)(?P<thing>.{1,8}?)(?:该|要|又)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理))[？?。！!\s～~]*$")
 
 
 def elliptical_subject(text: str) -> str:
     """“线下的呢” → “线下”; “” when the message is no “X呢”."""
     match = ELLIPTICAL.match(text.strip())
-    return match["subject"] if match and match["subject"] not in ("我", "你", "他", "她", "这", "那", "这个", "那个") else ""
+    subject = (match["subject"] or match["thing"]) if match else ""
+    return subject if subject not in ("我", "你", "他", "她", "这", "那", "这个", "那个") else ""
 
 
 def mentions(unit: Unit, subject: str) -> bool:
@@ -382,6 +408,31 @@ def mentions(unit: Unit, subject: str) -> bool:
     国企 finds 国有企业)."""
     text = normalize_chars(unit.text)
     return all(char in text for char in normalize_chars(subject) if not char.isspace())
+
+
+def says(unit: Unit, subject: str) -> bool:
+    """Whether a unit says what an elliptical question names, word for word (“20年” as 2020年)."""
+    text = normalize_chars(unit.text)
+    subject = normalize_chars(subject)
+    year = re.fullmatch(r"(\d{2})年", subject)
+    return subject in text or bool(year and f"20{year[1]}年" in text)
+
+
+def without_names(knowledge: KnowledgeBase, text: str, ref: str) -> str:
+    """`text` without the names of the entry `ref` answered about."""
+    kind, _, key = ref.partition(":")
+    entry: Any = None
+    if kind == "route":
+        entry = knowledge.routes.get(key)
+    elif kind in ("policy", "eligibility"):
+        entry = knowledge.policies.get(key)
+    elif kind == "measure":
+        entry = knowledge.measures.get(key)
+    names = [entry.name, *getattr(entry, "aliases", [])] if entry is not None else []
+    rest = normalize_chars(text)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(normalize_chars(name), " ")
+    return rest
 
 
 def lacks(unit: Unit, asked: Sequence[str]) -> bool:
@@ -395,22 +446,28 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     ranked together with the question before it, the previous answer's entry favoured; the unit
     (or, of a policy in play, the field asked) when it is sure and clearly ahead. Whatever the NLU
     made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
-    if len(content_words(text)) > SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
+    if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
         return None
     if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
         return None  # “我26了也行吗”: the eligibility check's
-    if latest_entities(tracker, "age") or latest_entities(tracker, "grad_year"):
-        return None
     ref = str(tracker.get_slot("answer_ref") or "")
     previous = previous_question(tracker)
     if not ref.startswith(FOLLOW_UP_REFS) or not previous:
         return None
+    if (latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not (
+            elliptical_subject(text) and not PERSONAL.search(previous)):
+        return None  # “2021届的”: the asker's own facts (but “20年呢” after “19年招了多少人” is the year asked about)
+    selector = tracker.latest_message.get("response_selector") or {}
+    picked = str(((selector.get("faq") or selector.get("default") or {}).get("response") or {}).get("intent_response_key") or "")
+    if (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.8 \
+            and f"faq:{picked.partition('/')[2]}" != ref and not elliptical_subject(text):
+        return None  # “市里怎么监督各区”: a question the FAQ knows, whatever was asked before
     in_play = "policy:" + ref.partition(":")[2] if ref.startswith("eligibility:") else ref
     related = _ref_topic(knowledge, ref)  # a situation's first policy is in play too
     playing = {in_play, topic_ref(related)} if related is not None else {in_play}
     plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
     alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
-    if alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
             and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
         return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]
@@ -421,8 +478,16 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     unknown = ranked[0][0].unit if ranked and ranked[0][1] >= FOLLOW_UP_SURE and unit_ref(knowledge, ranked[0][0].unit) in playing \
         and not isinstance(topic_of(knowledge, ranked[0][0].unit), schema.Policy) and lacks(ranked[0][0].unit, asked) else None
     other = elliptical_subject(text)  # “线下的呢” after online forms: a unit that speaks of 线下
+    if other and not any(unit_ref(knowledge, hit.unit) in playing and mentions(hit.unit, other) for hit, _ in ranked):
+        # the entry in play does not speak of it: the question before, about it instead (“24365的网址”
+        # then “北京的呢”: 北京's 网址)
+        rest = without_names(knowledge, previous, ref)
+        ranked = by_topic(knowledge.units.search(f"{other} {other} {rest}", limit=8), knowledge)
     ranked = [(hit, score) for hit, score in ranked if hit.unit is not unknown and (not other or mentions(hit.unit, other))]
-    if not ranked or ranked[0][1] < FOLLOW_UP_SURE or (len(ranked) > 1 and ranked[0][1] < CLEAR_MARGIN * ranked[1][1]):
+    # the runner-up that disagrees: two entries of the thread (a situation and its measure) agree
+    top_in_play = bool(ranked) and unit_ref(knowledge, ranked[0][0].unit) in playing
+    rivals = [score for hit, score in ranked[1:] if not (top_in_play and unit_ref(knowledge, hit.unit) in playing)]
+    if not ranked or ranked[0][1] < FOLLOW_UP_SURE or (rivals and ranked[0][1] < CLEAR_MARGIN * rivals[0]):
         if unknown is not None and unknown.topic.startswith("faq:") and {"when", "until"} & set(asked):
             period = knowledge.units.get("faq:period")  # “到啥时候” after a question about the campaign: its time
             return Plan("unit", units=[period]) if period is not None else None
@@ -430,6 +495,12 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
             return Plan("unknown", units=[unknown], facets=asked)
         return None
     best, score = ranked[0]
+    if best.unit.facet == "what" and not other:  # “笔试面试线上吗”: the clause asked, not the summary
+        inside = knowledge.units.search(text, limit=1, allowed=lambda unit: unit.topic == best.unit.topic)
+        best = inside[0] if inside and inside[0].score >= WEAK else best
+    if other and not says(best.unit, other):  # “20年呢”: the entry's unit that says 2020年
+        inside = knowledge.units.search(f"{other} {text} {previous}", limit=8, allowed=lambda unit: unit.topic == best.unit.topic)
+        best = next((hit for hit in inside if says(hit.unit, other)), best)
     topic = topic_of(knowledge, best.unit)
     if SUBSIDY_WORDS.search(text):
         topic = subsidy_of(knowledge, topic)  # “那补贴给谁” while 就业见习 is in play: 见习补贴's

@@ -145,3 +145,23 @@ def test_an_acknowledgement_is_acknowledged_and_another_district_is_added_to_a_s
     conversation.text("订阅朝阳区的招聘会")
     text = conversation.text("那海淀的呢")
     assert "海淀" in text and "朝阳" in text and "订阅" in text
+
+
+def test_an_elliptical_follow_up_is_about_what_it_names_within_the_thread(conversation: Conversation) -> None:
+    conversation.text("单位突然跟我解约了，怎么办")
+    assert "约谈" in conversation.text("要是国企呢")  # the broken contract, at a state-owned employer
+    conversation.text("线上的都是什么形式")
+    assert "线下" in conversation.text("线下的呢")
+    conversation.text("乡村振兴协理员2019年招了多少人")
+    assert "432" in conversation.text("20年呢")
+
+
+def test_a_field_the_knowledge_base_lacks_is_said_to_be_unknown_not_repeated(conversation: Conversation) -> None:
+    conversation.text("大专能报社区工作者吗")
+    text = conversation.text("今年啥时候报名")
+    assert "未核实" in text and "政策清单" not in text
+
+
+def test_who_counts_as_a_hardship_family_is_answered_from_its_field(conversation: Conversation) -> None:
+    text = conversation.text("哪些算困难家庭")
+    assert "低保" in text and "据公开报道" in text
