@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from policy_kb.text import normalize_chars
 from policy_kb.units import Unit
@@ -77,11 +79,30 @@ class Hit:
     score: float
 
 
+# a message matching one way of asking (a unit's question or one of its asks) as a whole scores this
+# share of that match: a short everyday question is not diluted by the unit's long answer
+PARAPHRASE_WEIGHT = 0.4
+
+
 class _Index:
-    def __init__(self, units: Sequence[Unit], texts: Sequence[str], analyzer: Callable[[str], List[str]]) -> None:
+    def __init__(self, units: Sequence[Unit], texts: Sequence[str], analyzer: Callable[[str], List[str]],
+                 paraphrases: Sequence[Tuple[int, str]] = ()) -> None:
         self.units = list(units)
         self.vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm="l2")
         self.matrix: csr_matrix = self.vectorizer.fit_transform(texts) if self.units else csr_matrix((0, 0))
+        # each way of asking as a document of its own, weighted by the same vocabulary
+        self.owners = np.array([owner for owner, _ in paraphrases], dtype=np.int64)
+        self.paraphrases: Optional[csr_matrix] = (
+            normalize(self.vectorizer.transform([text for _, text in paraphrases])) if len(paraphrases) and self.units else None)
+
+    def scores(self, query: csr_matrix) -> np.ndarray:
+        scores = (self.matrix @ query.T).toarray().ravel()
+        if self.paraphrases is not None:
+            asked = PARAPHRASE_WEIGHT * (self.paraphrases @ query.T).toarray().ravel()
+            best = np.zeros(len(self.units))
+            np.maximum.at(best, self.owners, asked)
+            scores = np.maximum(scores, best)
+        return scores
 
     def search(self, text: str, limit: int, allowed: Optional[Callable[[Unit], bool]] = None) -> List[Hit]:
         if not self.units:
@@ -89,7 +110,7 @@ class _Index:
         query = self.vectorizer.transform([text])
         if query.nnz == 0:
             return []
-        scores = (self.matrix @ query.T).toarray().ravel()
+        scores = self.scores(query)
         order = scores.argsort()[::-1]
         hits: List[Hit] = []
         for position in order:
@@ -112,7 +133,9 @@ class UnitIndex:
     def __init__(self, units: Dict[str, Unit]) -> None:
         self.by_id = units
         ordered = list(units.values())
-        self._zh = _Index(ordered, [u.search for u in ordered], chinese_terms)
+        paraphrases = [(position, expand(normalize_chars(way))) for position, unit in enumerate(ordered)
+                       for way in dict.fromkeys([unit.question, *unit.asks]) if way]
+        self._zh = _Index(ordered, [u.search for u in ordered], chinese_terms, paraphrases)
         self._recent: Dict[str, Tuple[List[Hit], int]] = {}  # text → its hits, and how many were asked
         english = [u for u in ordered if u.en]
         self._en = _Index(english, [u.en_search for u in english], english_terms)

@@ -53,6 +53,7 @@ class Unit:
     search: str = ""  # what retrieval matches the question against
     en: Optional[str] = None  # the English answer, where the knowledge base has one
     en_search: str = ""
+    asks: Tuple[str, ...] = ()  # the ways graduates ask for it, each matched on its own (policy_kb/retrieval.py)
 
 
 def asked_facets(text: str) -> List[str]:
@@ -157,7 +158,7 @@ def detail_unit(detail: schema.Detail) -> Unit:
     return Unit(
         id=f"detail:{detail.id}", topic=f"detail:{detail.id}", facet="entry", title=detail.question.rstrip("？?"),
         question=detail.question, text=detail.answer, sources=tuple(detail.sources),
-        search=f"{detail.question} {detail.question} {' '.join(detail.asks)} {detail.answer}",
+        search=f"{detail.question} {detail.question} {' '.join(detail.asks)} {detail.answer}", asks=tuple(detail.asks),
     )
 
 
@@ -189,7 +190,7 @@ def build_units(
             unknown.append(("asks.yml", f"asks entry '{ways.unit}' (#{number})"))
             continue
         # twice, as names are: the ways graduates ask weigh as much as the entry's own words
-        by_id[unit.id] = replace(unit, search=f"{unit.search} {' '.join(ways.asks)} {' '.join(ways.asks)}")
+        by_id[unit.id] = replace(unit, search=f"{unit.search} {' '.join(ways.asks)} {' '.join(ways.asks)}", asks=unit.asks + tuple(ways.asks))
     for number, entry in enumerate(english, start=1):
         unit = by_id.get(entry.unit)
         if unit is None:

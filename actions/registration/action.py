@@ -192,7 +192,7 @@ class ActionRegistration(Action):
         elif intent == "update_registration" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:"):
             from actions.subscriptions import ActionSubscribe  # “改成海淀区” right after subscribing: the subscription's
 
-            return await ActionSubscribe().run(dispatcher, tracker, domain or {})
+            return await ActionSubscribe().answer(dispatcher, tracker, domain or {})
         elif intent == "update_registration":
             key = field_named(tracker.latest_message.get("text") or "")
             what = f"{BY_KEY[key].label}等信息" if key in BY_KEY else "信息"
