@@ -441,6 +441,14 @@ def lacks(unit: Unit, asked: Sequence[str]) -> bool:
     return bool(needs) and not any(re.search(need, unit.text) for need in needs)
 
 
+ASKING_WORDS = re.compile(r"什么|啥|怎么|咋|哪|谁|几|多少|吗|呢|么|吧|啊|呀|嘛|了|的|那|我|你|是|要是|如果|还|也|都|就|对了|请问|知道")
+
+
+def residual(text: str) -> str:
+    """What a follow-up says beyond asking (“晚上能打吗” → 晚上打; “哪天” → “”)."""
+    return content_words(ASKING_WORDS.sub("", FACET_WORDS.sub("", text)))
+
+
 def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
     """A short question naming nothing (“哪天”, “在哪”, “晚上能打吗”, “补多少”) right after an answer:
     ranked together with the question before it, the previous answer's entry favoured; the unit
@@ -454,6 +462,9 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     previous = previous_question(tracker)
     if not ref.startswith(FOLLOW_UP_REFS) or not previous:
         return None
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") in ("chitchat", "out_of_scope") and float(intent.get("confidence") or 0.0) >= 0.9 and len(residual(text)) >= 3:
+        return None  # “你知道今天北京天气吗”: small talk that says something of its own, not a follow-up
     if (latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not (
             elliptical_subject(text) and not PERSONAL.search(previous)):
         return None  # “2021届的”: the asker's own facts (but “20年呢” after “19年招了多少人” is the year asked about)
