@@ -7,6 +7,7 @@ ending in _hash hold keyed hashes (see crypto.py). Nothing else holds a phone or
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Optional, Sequence
 
 from sqlalchemy import (
     Boolean,
@@ -21,8 +22,12 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
+    or_,
+    true,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 metadata = MetaData()
 
@@ -95,6 +100,18 @@ schema_migrations = Table(
     Column("name", String(100), nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
 )
+
+
+def in_districts(column: ColumnElement, districts: Optional[Sequence[Optional[str]]]) -> ColumnElement:
+    """The condition of a console scope on a district column: None, everything; else the listed
+    districts, a None among them standing for rows of unknown district (NULL)."""
+    if districts is None:
+        return true()
+    named = [d for d in districts if d is not None]
+    conditions = [column.in_(named)] if named else []
+    if None in districts:
+        conditions.append(column.is_(None))
+    return or_(*conditions) if conditions else false()
 
 
 def now() -> datetime:

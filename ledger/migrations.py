@@ -172,11 +172,18 @@ def _v4_casework(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v5_unanswered_district(conn: Connection) -> None:
+    """The asker's registered district on each unanswered question, for the console's district scope."""
+    conn.exec_driver_sql("ALTER TABLE unanswered_questions ADD COLUMN district VARCHAR(32)")
+    conn.exec_driver_sql("CREATE INDEX ix_unanswered_district ON unanswered_questions (district, resolved_at)")
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
     (3, "staff accounts and sessions of the web console", _v3_staff),
     (4, "handoff cases and messages, unanswered questions", _v4_casework),
+    (5, "district of unanswered questions", _v5_unanswered_district),
 ]
 
 
