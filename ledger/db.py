@@ -6,7 +6,10 @@ ending in _hash hold keyed hashes (see crypto.py). Nothing else holds a phone or
 """
 from __future__ import annotations
 
+import logging
+import os
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Optional, Sequence
 
 from sqlalchemy import (
@@ -26,9 +29,10 @@ from sqlalchemy import (
     or_,
     true,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql.elements import ColumnElement
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 registrations = Table(
@@ -123,8 +127,34 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
+# SQLite's own files beside the database: they hold the same data
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the database file of a SQLite URL (and its folder, 0700) readable and writable by
+    its owner only (0600), before SQLite would create it under the process's umask (0644: anyone
+    on the machine could read session ids and difficulty kinds); an existing file, and its -wal
+    and -shm files, open to others are made 0600. SQLite gives the files it creates later the
+    database file's mode. Nothing to do for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        if each.exists() and each.stat().st_mode & 0o077:
+            try:
+                each.chmod(0o600)
+                log.warning("%s was open to other accounts; made private (0600)", each)
+            except OSError as error:  # another account's file
+                log.warning("%s is open to other accounts and cannot be made private: %s", each, error)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
