@@ -41,7 +41,7 @@ registrations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ref", String(20), nullable=False, unique=True),
     Column("channel", String(16), nullable=False),
-    # the channel identity that made the record (wx:<openid>, tg:<chat>, web:<session>); NULL once deleted
+    # the channel identity that made the record (wx:<openid>, tg:<chat>, web:<hash of the session>); NULL once deleted
     Column("identity", String(200), unique=True),
     Column("name_enc", Text),
     Column("phone_enc", Text),

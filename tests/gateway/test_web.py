@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.stack import Stack, running_gateway
+from ledger.sessions import web_identity
 from tests.browser import chromium
 from tests.conftest import free_port
 
@@ -43,8 +44,8 @@ def test_a_question_is_answered_by_the_assistant_under_the_gateways_sender_id(we
         answer = say(client, "见习补贴怎么申请")
         assert any("见习" in r["text"] for r in answer["replies"])
         session = client.cookies["chat_session"]
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{session}/tracker").json()
-    assert any(e.get("event") == "user" for e in tracker["events"])
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/{web_identity(session)}/tracker").json()
+    assert any(e.get("event") == "user" for e in tracker["events"])  # under the session's hash, never the cookie
 
 
 def test_a_client_cannot_choose_its_sender_id(web_gateway: str, stack: Stack) -> None:

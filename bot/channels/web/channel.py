@@ -3,8 +3,9 @@
 staff wrote since it last asked (a handoff to a person: the push worker puts staff replies into
 the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"text"}]}.
 
-The sender id is `web:<session>`, the session a random id in an HttpOnly, SameSite=Strict cookie
-set by the gateway; the page never chooses it. Only JSON bodies are accepted (a cross-site form
+The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway; the page
+never chooses it. It is a bearer secret and never leaves the gateway: the sender id (Rasa, the
+ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (ledger/sessions.py). Only JSON bodies are accepted (a cross-site form
 cannot send one without a CORS preflight, which is never granted)."""
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
+from ledger.sessions import hashed_session
 
 PAGE = Path(__file__).with_name("page.html")
 SCRIPT = Path(__file__).with_name("app.js")
@@ -80,9 +82,10 @@ class WebChannel:
         session = request.cookies.get(COOKIE)
         fresh = not valid_session(session)
         session = secrets.token_urlsafe(24) if fresh else str(session)
-        sender = f"web:{session}"
+        known_as = hashed_session(session)
+        sender = f"web:{known_as}"
         try:
-            replies = await self.assistant.ask("web", session, await self.choices.resolve(sender, text.strip()))
+            replies = await self.assistant.ask("web", known_as, await self.choices.resolve(sender, text.strip()))
         except AssistantUnavailable:
             replies = [Reply(SORRY)]
         await self.choices.remember(sender, all_buttons(replies))
@@ -96,7 +99,7 @@ class WebChannel:
         session = request.cookies.get(COOKIE)
         if not valid_session(session):
             return JSONResponse({"messages": []}, headers=NO_STORE)
-        items = await self.store.drain(web_inbox_key(str(session)))
+        items = await self.store.drain(web_inbox_key(hashed_session(str(session))))
         messages = []
         for item in items:
             try:
@@ -108,9 +111,10 @@ class WebChannel:
         return JSONResponse({"messages": messages}, headers=NO_STORE)
 
 
-def web_inbox_key(session: str) -> str:
-    """Where staff replies wait for the page of `session` (kept WEB_INBOX_TTL after the last one)."""
-    return f"web:inbox:{session}"
+def web_inbox_key(known_as: str) -> str:
+    """Where staff replies wait for the page of the session known as `known_as` (its hash, the
+    part of the sender id after `web:`), kept WEB_INBOX_TTL after the last one."""
+    return f"web:inbox:{known_as}"
 
 
 WEB_INBOX_TTL = 7 * 24 * 3600.0
