@@ -12,24 +12,24 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py nlu/selector.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test browser venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-load run-cluster clean
+.PHONY: run test test-setup venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-load run-cluster clean
 
+# Options of bot.local, e.g. make run RUN_ARGS='--rasa-port 5006 --actions-port 5056' (.venv/bin/python -m bot.local --help)
+RUN_ARGS ?=
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
-	$(PY) -m bot.local
+	$(PY) -m bot.local $(RUN_ARGS)
 
 run-cluster: model  ## the production topology here: 2 of each process on Redis and PostgreSQL (docs/deployment.md)
 	$(PY) -m bot.cluster
 
-test: model validate browser  ## the full test suite (CI runs this)
+test: test-setup model validate  ## the full test suite (CI runs this)
 	$(PY) -m pytest
 
-# The browser tests drive Debian's Chromium: installed here when missing and we are root with apt-get;
-# otherwise one line says what to run.
-browser:
-	@command -v chromedriver >/dev/null && command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "make test: the browser tests need Chromium: run 'sudo apt-get install chromium chromium-driver'"; exit 1; fi; }
+# What the tests need besides Python (Chromium and chromedriver, PostgreSQL, Redis): installed and
+# started when missing and we are root with apt-get; otherwise one line says what to run. First, so
+# a missing piece stops `make test` before the model is trained.
+test-setup:
+	@scripts/test-setup
 
 venv: $(VENV)/.installed
 

@@ -36,7 +36,7 @@ YES_NO = re.compile(
 # the message asks what help exists (“我是X，有什么帮助”)
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
-    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
+    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
@@ -56,11 +56,12 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
     situation: Optional[schema.Situation] = None
+    text: str = ""  # what a 'standing' plan says
 
 
 def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: bool = False) -> Optional[Plan]:
@@ -71,6 +72,15 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     text = request.text
     if is_english(text):
         return Plan("english")
+    if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
+            and (len(content_words(text)) <= SHORT or "订" in text):
+        return Plan("subscribe")  # “那海淀的呢” right after subscribing: that district too
+    standing = answer_standing(knowledge, tracker, text)
+    if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
+        return Plan("standing", text=standing)
+    follow = follow_up(knowledge, tracker, text)
+    if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
+        return follow
     directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
     detail = None if directory else asked_detail(knowledge, text)
     before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
@@ -118,6 +128,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
         return Plan("institution")  # “那海淀的呢”, “电话呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
+    if SUBSIDY_WORDS.search(text):
+        recent = subsidy_of(knowledge, recent)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
     if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text):
@@ -132,8 +144,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
     if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
         decisive = decisive_unit(knowledge, text)
-        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer
-        if decisive is not None and decisive.topic not in named:  # retrieval is sure where the intent may not be
+        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer,
+        # unless the message asks a field of it (“哪些算困难家庭”: who counts)
+        field_asked = decisive is not None and decisive.facet not in ("what", "entry", "point") and len(rest_of(topics, text)) >= 2
+        if decisive is not None and (decisive.topic not in named or field_asked):  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
 
@@ -158,7 +172,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 
 # a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
 # one about a third party (the employer)
-HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾")
+HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
@@ -172,13 +186,34 @@ WITHIN = 0.2  # a clause or field of the entry named, matched by what the messag
 WITHIN_IN_PLAY = 0.1  # the same inside the topic in play: a follow-up (“合同签几年”) says little
 
 
+UNNAMED_LEAD = 0.9  # a detail this close to an unnamed entry's field ranked above it still answers
+
+
 def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     """A detail entry (policy_kb/data/details.yml) that retrieval ranks first, surely and clearly."""
-    hits = knowledge.units.search(text, limit=2)
-    if not hits or not hits[0].unit.topic.startswith("detail:") or hits[0].score < STRONG:
+    hits = knowledge.units.search(text, limit=4)
+    # a field of an entry the message does not name is no rival unless far ahead (“北京现在最低工资多少”:
+    # not 见习补贴's amount, whose text speaks of the minimum wage)
+    named = {topic_ref(topic) for topic in knowledge.topics_in(text)}
+    candidates = [hit for hit in hits if not hit.unit.topic.startswith(("policy:", "measure:")) or hit.unit.topic in named
+                  or unit_ref(knowledge, hit.unit) in named]
+    if not candidates or not candidates[0].unit.topic.startswith("detail:") or candidates[0].score < STRONG:
         return None
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    return hits[0].unit if hits[0].score >= CLEAR_MARGIN * runner_up else None
+    if candidates[0].score < UNNAMED_LEAD * hits[0].score:
+        return None
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    return candidates[0].unit if candidates[0].score >= CLEAR_MARGIN * runner_up else None
+
+
+def rest_of(topics: Sequence[Topic], text: str) -> str:
+    """What a message says beyond the names of the entries it names."""
+    names: List[str] = []
+    for topic in topics:
+        names += [topic.name, *topic.aliases]
+    rest = normalize_chars(text)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(normalize_chars(name), "")
+    return re.sub(r"[\W_]+", "", rest)
 
 
 def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, within: float = WITHIN) -> Optional[Unit]:
@@ -215,11 +250,47 @@ def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
     topics: Dict[str, Topic] = {}
     for topic in knowledge.topics_in(latest_text(tracker)):
         topics.setdefault(topic.id, topic)
-    for value in latest_entities(tracker, "policy"):
+    for value in named_policies(tracker):
         topic = knowledge.topic(value)
         if topic is not None:
             topics.setdefault(topic.id, topic)
     return list(topics.values())
+
+
+# words the NLU may tag as a policy (and its synonyms map to one) that name none on their own:
+# “补贴多少钱” after 就业见习 is about that programme's subsidy, not 社保补贴
+GENERIC_POLICY_WORDS = {"补贴", "补助", "政策", "贷款", "扶持", "帮扶", "服务", "岗位", "培训"}
+
+
+def named_policies(tracker: Tracker) -> List[str]:
+    """The policy entities of this turn, without those whose words in the message are generic."""
+    if tracker.get_slot("choice"):
+        return latest_entities(tracker, "policy")
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    values = []
+    for item in message.get("entities") or []:
+        if item.get("entity") != "policy" or item.get("value") is None:
+            continue
+        start, end = item.get("start"), item.get("end")
+        surface = text[start:end] if isinstance(start, int) and isinstance(end, int) else str(item["value"])
+        if surface not in GENERIC_POLICY_WORDS:
+            values.append(str(item["value"]))
+    return values
+
+
+SUBSIDY_WORDS = re.compile(r"补贴|补助")
+
+
+def subsidy_of(knowledge: KnowledgeBase, topic: Optional[Topic]) -> Optional[Topic]:
+    """The subsidy that goes with a programme (就业见习 → 见习补贴), for “补贴多少钱” while it is in play."""
+    if not isinstance(topic, schema.Policy) or topic.kind == "subsidy":
+        return topic
+    names = [topic.name, *topic.aliases]
+    for policy in knowledge.policies.values():
+        if policy.kind == "subsidy" and any(name in policy.name for name in names if len(name) >= 2):
+            return policy
+    return topic
 
 
 def _by_retrieval(
@@ -261,6 +332,182 @@ def _by_retrieval(
 
 
 SHORT = 6  # a message saying this little beyond list words is read together with the one before
+# answers a short follow-up can be about, and how much the previous answer's own entry is favoured
+FOLLOW_UP_REFS = ("policy:", "measure:", "route:", "detail:", "faq:", "situation:", "eligibility:")
+IN_PLAY_BONUS, FOLLOW_UP_SURE = 0.25, 0.28
+FOLLOW_UP_SHORT = 8  # content characters a follow-up may have (“今年啥时候报名”)
+
+
+# “这个数靠谱吗”, “真的假的”, “这是哪个文件规定的”: how firm the previous answer is
+RELIABLE = re.compile(r"靠谱|靠不靠谱|准确|准不准|准吗|准么|可信|可靠|确定吗|确定么|真的吗|真的假的|真的么|属实|权威|有依据|"
+                      r"出处|哪来的|从哪来|官方的吗|正式的吗|哪个文件|哪份文件|什么文件|哪条规定|谁规定")
+DEMONSTRATIVE = re.compile(r"这|那个|上面|刚才|你说的")
+CITED = re.compile(r"来源：([^）)\n]+)")
+
+
+def answer_standing(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> str:
+    """The sources of the previous answer and their standing, when the graduate asks whether it is
+    reliable; "" when they do not (or nothing sourced was said)."""
+    if len(text) > 16 or not RELIABLE.search(text) or not (len(text) <= 8 or DEMONSTRATIVE.search(text)):
+        return ""
+    said = last_sourced_answer(tracker)
+    cited = CITED.search(said)
+    if cited is None:
+        return ""
+    names = [n.strip() for n in re.split(r"[；;]", cited.group(1)) if n.strip()]
+    documents = {d.short or d.id: d for d in knowledge.documents.values()}
+    weak = [documents[n] for n in names if n in documents and documents[n].standing in ("report", "rule_2019")]
+    notice = [n for n in names if n.startswith("通知")]
+    firm = [documents[n].title for n in names if n in documents and documents[n].standing == "checked"]
+    if weak:
+        kinds = "、".join(d.title for d in weak)
+        return (f"这一条来自{kinds}，不是正式文件原文，北京现行的标准未核实。请以官方文件为准，"
+                "办理前可拨打12333或问所在区人社局确认。")
+    parts = ([f"北京市人社局2022年7月19日通知的原文（{'、'.join(n.removeprefix('通知').strip() for n in notice)}）"] if notice else []) + firm
+    line = f"这一条出自{'和'.join(parts)}，可以作为依据。" if parts else f"这一条的来源：{cited.group(1)}。"
+    if "未核实" in said or "未确认" in said:
+        line += "其中标明“未核实”的部分请以官方为准，可拨打12333确认。"
+    return line
+
+
+def last_sourced_answer(tracker: Tracker) -> str:
+    """The assistant's latest message with a source line, in its answer to the previous message."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return ""
+        elif event.get("event") == "bot" and CITED.search(str(event.get("text") or "")):
+            return str(event.get("text"))
+    return ""
+
+
+WHEN = re.compile(r"哪天|几号|什么时候|啥时候|啥时|几月|哪年|何时|多会儿")
+_TIME = r"\d+月|\d+日|年底|月底|月中|\d{4}年|即日起|施行|常态化"
+# what a text must hold to answer a field asked
+URL_ASKED = re.compile(r"网址|链接|网站|网页|官网|入口")
+EVIDENCE = {"until": _TIME, "when": _TIME, "where": r"网址|地址|地点|http|窗口|大厅|人社局|服务中心|平台|服务机构|现场",
+            "phone": r"\d{5}|12333|电话", "amount": r"\d|[一二两三四五六七八九十百千万]+(?:年|个月|次|人|元)|最低工资|标准",
+            "url": r"http|www\.|\.cn|\.com"}
+
+
+ELLIPTICAL = re.compile(r"^(?:(?:那|那么|要是|如果|换成|换作)?(?P<subject>.{1,12}?)(?:的话)?(?:的)?呢"
+                        r"|(?:那|那么)(?P<thing>.{1,8}?)(?:该|要|又)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理))[？?。！!\s～~]*$")
+
+
+def elliptical_subject(text: str) -> str:
+    """“线下的呢” → “线下”; “” when the message is no “X呢”."""
+    match = ELLIPTICAL.match(text.strip())
+    subject = (match["subject"] or match["thing"]) if match else ""
+    return subject if subject not in ("我", "你", "他", "她", "这", "那", "这个", "那个") else ""
+
+
+def mentions(unit: Unit, subject: str) -> bool:
+    """Whether a unit speaks of what an elliptical question names (every character of it, so that
+    国企 finds 国有企业)."""
+    text = normalize_chars(unit.text)
+    return all(char in text for char in normalize_chars(subject) if not char.isspace())
+
+
+def says(unit: Unit, subject: str) -> bool:
+    """Whether a unit says what an elliptical question names, word for word (“20年” as 2020年)."""
+    text = normalize_chars(unit.text)
+    subject = normalize_chars(subject)
+    year = re.fullmatch(r"(\d{2})年", subject)
+    return subject in text or bool(year and f"20{year[1]}年" in text)
+
+
+def without_names(knowledge: KnowledgeBase, text: str, ref: str) -> str:
+    """`text` without the names of the entry `ref` answered about."""
+    kind, _, key = ref.partition(":")
+    entry: Any = None
+    if kind == "route":
+        entry = knowledge.routes.get(key)
+    elif kind in ("policy", "eligibility"):
+        entry = knowledge.policies.get(key)
+    elif kind == "measure":
+        entry = knowledge.measures.get(key)
+    names = [entry.name, *getattr(entry, "aliases", [])] if entry is not None else []
+    rest = normalize_chars(text)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(normalize_chars(name), " ")
+    return rest
+
+
+def lacks(unit: Unit, asked: Sequence[str]) -> bool:
+    """Whether a unit's text holds nothing of the kind the fields asked need (a date for “哪天”)."""
+    needs = [EVIDENCE[facet] for facet in asked if facet in EVIDENCE]
+    return bool(needs) and not any(re.search(need, unit.text) for need in needs)
+
+
+def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
+    """A short question naming nothing (“哪天”, “在哪”, “晚上能打吗”, “补多少”) right after an answer:
+    ranked together with the question before it, the previous answer's entry favoured; the unit
+    (or, of a policy in play, the field asked) when it is sure and clearly ahead. Whatever the NLU
+    made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
+    if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
+        return None
+    if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
+        return None  # “我26了也行吗”: the eligibility check's
+    ref = str(tracker.get_slot("answer_ref") or "")
+    previous = previous_question(tracker)
+    if not ref.startswith(FOLLOW_UP_REFS) or not previous:
+        return None
+    if (latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not (
+            elliptical_subject(text) and not PERSONAL.search(previous)):
+        return None  # “2021届的”: the asker's own facts (but “20年呢” after “19年招了多少人” is the year asked about)
+    selector = tracker.latest_message.get("response_selector") or {}
+    picked = str(((selector.get("faq") or selector.get("default") or {}).get("response") or {}).get("intent_response_key") or "")
+    if (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.8 \
+            and f"faq:{picked.partition('/')[2]}" != ref and not elliptical_subject(text):
+        return None  # “市里怎么监督各区”: a question the FAQ knows, whatever was asked before
+    in_play = "policy:" + ref.partition(":")[2] if ref.startswith("eligibility:") else ref
+    related = _ref_topic(knowledge, ref)  # a situation's first policy is in play too
+    playing = {in_play, topic_ref(related)} if related is not None else {in_play}
+    plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
+    alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
+    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+            and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
+        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
+    ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]
+    ranked.sort(key=lambda item: item[1], reverse=True)
+    asked = asked_facets(text) + (["when"] if WHEN.search(text) else []) + (["url"] if URL_ASKED.search(text) else [])
+    # the answer just given again only if it holds what is asked (“在哪” of 就业超市, not “啥时候报名” of
+    # a post no date is known for: that is said to be unknown)
+    unknown = ranked[0][0].unit if ranked and ranked[0][1] >= FOLLOW_UP_SURE and unit_ref(knowledge, ranked[0][0].unit) in playing \
+        and not isinstance(topic_of(knowledge, ranked[0][0].unit), schema.Policy) and lacks(ranked[0][0].unit, asked) else None
+    other = elliptical_subject(text)  # “线下的呢” after online forms: a unit that speaks of 线下
+    if other and not any(unit_ref(knowledge, hit.unit) in playing and mentions(hit.unit, other) for hit, _ in ranked):
+        # the entry in play does not speak of it: the question before, about it instead (“24365的网址”
+        # then “北京的呢”: 北京's 网址)
+        rest = without_names(knowledge, previous, ref)
+        ranked = by_topic(knowledge.units.search(f"{other} {other} {rest}", limit=8), knowledge)
+    ranked = [(hit, score) for hit, score in ranked if hit.unit is not unknown and (not other or mentions(hit.unit, other))]
+    # the runner-up that disagrees: two entries of the thread (a situation and its measure) agree
+    top_in_play = bool(ranked) and unit_ref(knowledge, ranked[0][0].unit) in playing
+    rivals = [score for hit, score in ranked[1:] if not (top_in_play and unit_ref(knowledge, hit.unit) in playing)]
+    if not ranked or ranked[0][1] < FOLLOW_UP_SURE or (rivals and ranked[0][1] < CLEAR_MARGIN * rivals[0]):
+        if unknown is not None and unknown.topic.startswith("faq:") and {"when", "until"} & set(asked):
+            period = knowledge.units.get("faq:period")  # “到啥时候” after a question about the campaign: its time
+            return Plan("unit", units=[period]) if period is not None else None
+        if unknown is not None and unknown.topic.startswith(("detail:", "route:")):
+            return Plan("unknown", units=[unknown], facets=asked)
+        return None
+    best, score = ranked[0]
+    if best.unit.facet == "what" and not other:  # “笔试面试线上吗”: the clause asked, not the summary
+        inside = knowledge.units.search(text, limit=1, allowed=lambda unit: unit.topic == best.unit.topic)
+        best = inside[0] if inside and inside[0].score >= WEAK else best
+    if other and not says(best.unit, other):  # “20年呢”: the entry's unit that says 2020年
+        inside = knowledge.units.search(f"{other} {text} {previous}", limit=8, allowed=lambda unit: unit.topic == best.unit.topic)
+        best = next((hit for hit in inside if says(hit.unit, other)), best)
+    topic = topic_of(knowledge, best.unit)
+    if SUBSIDY_WORDS.search(text):
+        topic = subsidy_of(knowledge, topic)  # “那补贴给谁” while 就业见习 is in play: 见习补贴's
+    fields = [facet for facet in asked if facet in FACET_CUES]
+    if isinstance(topic, schema.Policy) and fields and (best.unit.facet not in fields or topic_ref(topic) != best.unit.topic):
+        return Plan("facets", topic=topic, facets=["phone"] if "phone" in fields else fields)  # “补多少” of the policy in play
+    return Plan("unit", units=[best.unit])
 
 
 def previous_question(tracker: Tracker) -> Optional[str]:
@@ -395,6 +642,19 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     knowledge = kb()
     if plan.kind == "english":
         return await in_english(knowledge, dispatcher, tracker, domain)
+    if plan.kind == "subscribe":
+        from actions.subscriptions import ActionSubscribe  # subscriptions builds on this module
+
+        return await ActionSubscribe().answer(dispatcher, tracker, domain)
+    if plan.kind == "unknown" and plan.units:
+        unit = plan.units[0]
+        field = next((FIELD_NAMES[f] for f in plan.facets if f in FIELD_NAMES), "具体信息")
+        dispatcher.utter_message(text=f"关于「{_unit_heading(knowledge, unit)}」，{field}目前没有可核实的信息（未核实），请以官方公告为准，"
+                                      "或拨打12333咨询。")
+        return []  # the topic in play stays
+    if plan.kind == "standing":
+        dispatcher.utter_message(text=plan.text)
+        return []  # the topic in play stays
     if plan.kind == "eligibility":
         from actions.eligibility import ActionCheckEligibility  # eligibility builds on this module
 
@@ -509,6 +769,7 @@ def topic_of(knowledge: KnowledgeBase, unit: Unit) -> Optional[Topic]:
 
 
 FALLBACK_FACET = {"amount": "what", "recipient": "who", "materials": "how"}
+FIELD_NAMES = {"url": "网址", "when": "时间", "until": "截止时间", "where": "办理地点", "phone": "电话", "amount": "金额或名额", "materials": "所需材料", "how": "办理方式"}
 
 
 def _topic_name(knowledge: KnowledgeBase, ref: str) -> str:

@@ -3,6 +3,7 @@ politely; after two misses in a row, offer the help routes and a person."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -10,14 +11,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import REPHRASE, Button, answered, button, text_button
+from actions.common import REPHRASE, Button, answered, button, latest_text, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
 from actions.answer import KnowledgeAction, mentioned_topics
 from actions.registration.storage import district_of, ledger_store, run
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
-from unanswered.store import UnansweredStore
+from unanswered.store import UnansweredStore, question_key
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,12 @@ class ActionClarify(KnowledgeAction):
         return answered(tracker, "clarify", buttons=guesses)
 
 
+# “好嘞👍”, “ok了解”, “嗯嗯知道了”: the graduate took the answer in
+ACKNOWLEDGED = re.compile(r"^(?:好|好的|好嘞|好滴|好吧|嗯|嗯嗯|哦|哦哦|噢|ok|okay|收到|了解|明白|知道|懂|行|可以|没问题)+(?:了|啦|咯|哈|呀)*$")
+TRAILING = re.compile(r"[^\w]+")
+ACKNOWLEDGEMENT = "好的！还有想了解的随时问我。"
+
+
 class ActionChitchat(KnowledgeAction):
     """Small talk. A message the NLU took for small talk that names a topic, a situation or a fact
     retrieval is sure of is answered from the knowledge base; otherwise Rasa's utter_chitchat
@@ -63,6 +70,9 @@ class ActionChitchat(KnowledgeAction):
         return "action_chitchat"
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if ACKNOWLEDGED.match(TRAILING.sub("", latest_text(tracker).strip().lower())):  # “好嘞👍”: not a mood to answer
+            dispatcher.utter_message(text=ACKNOWLEDGEMENT)
+            return [SlotSet("faq_missing", False)]
         return [SlotSet("faq_missing", True)]
 
     def after_other_answer(self) -> List[EventType]:
@@ -92,6 +102,8 @@ async def remember_unanswered(tracker: Tracker, reason: str) -> None:
     answer: a database failure is logged and the graduate is answered anyway."""
     message = tracker.latest_message or {}
     text = message.get("text") or ""
+    if asked_before(tracker, text):  # counted once per session: repeating it does not push it up the list
+        return
     intent = message.get("intent") or {}
     channel = tracker.sender_id.split(":", 1)[0] if ":" in tracker.sender_id else "rest"
     try:
@@ -99,6 +111,19 @@ async def remember_unanswered(tracker: Tracker, reason: str) -> None:
         await run(ledger_store(UnansweredStore).record, channel, text, reason, intent.get("name"), intent.get("confidence"), district)
     except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
         log.warning("unanswered question not recorded: %s", type(error).__name__)
+
+
+def asked_before(tracker: Tracker, text: str) -> bool:
+    """The graduate sent the same question earlier in this conversation session."""
+    key, users = question_key(text), 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "user":
+            users += 1  # the first one met is the message being answered
+            if users > 1 and question_key(event.get("text") or "") == key:
+                return True
+    return False
 
 
 def consecutive_misses(tracker: Tracker) -> int:

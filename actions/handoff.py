@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import say_unit
+from actions.answer import STRONG, Plan, execute, say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import district_of, ledger_store, run
@@ -30,6 +30,7 @@ from handoff.store import IDLE_DAYS, HandoffStore
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
 from ledger.db import now
+from policy_kb.units import asked_facets
 
 log = logging.getLogger(__name__)
 NAME = "action_offer_human"
@@ -46,7 +47,7 @@ LEAVE = re.compile(
     r"(?:吧|了|啦|哈)?(?:谢谢(?:你|您|啦|了)?|谢了|多谢|thanks|thx)?(?:吧|了|啦)?$")
 # the graduate asks whether anyone is there: the message goes to the case and they are told so
 NUDGE = re.compile(r"有人吗|有人在吗|在吗|在不在|人呢|有没有人|还在吗|没人回|没人理|没人管|没人回复|还没(?:人)?回|怎么还没|"
-                   r"怎么没人|多久(?:能|才|会)?回|什么时候(?:能|才|会)?回|等了(?:好久|半天|很久|好半天)")
+                   r"怎么没人|还不回|怎么不回|多久(?:能|才|会)?回|什么时候(?:能|才|会)?回|等了(?:好久|半天|很久|好半天)")
 NUDGE_MAX = 20  # longer messages are questions for staff, acknowledged like any other
 ACK_EVERY = 5 * 60  # seconds: an ordinary message into the case is acknowledged at most this often
 ACK = "收到，已转给工作人员，他们会在这里回复你，请稍候。想结束人工服务，回复“结束人工”或“不用了”。"
@@ -68,6 +69,9 @@ def handoff_store() -> HandoffStore:
 
 # “12333怎么转人工”, “打电话能找到人工吗”: a question about the hotline's people, not a request for ours
 ABOUT_HOTLINE = re.compile(r"12333|热线|电话[^，。,.]{0,8}(?:怎么|咋|能|吗|么|多少|几)|(?:怎么|咋|能)[^，。,.]{0,4}(?:打|拨)电话")
+# while a case is open the opening offered the hotline: a short follow-up about it (“电话呢”, “晚上能打吗”)
+HOTLINE_FOLLOW_UP = re.compile(r"电话|号码|几点|晚上|夜里|周末|节假日|24小时|全天|打得通|能打|打不通")
+HOTLINE_FOLLOW_UP_MAX = 15
 
 
 def hotline_how(hotline: Any) -> str:
@@ -150,21 +154,75 @@ class ActionHandoff(Action):
             await run(store.close, case.id, "graduate", False)
             dispatcher.utter_message(text="好的，已结束人工服务。有问题可以继续问我，需要工作人员时再回复“转人工”。")
             return [SlotSet(TASK_SLOT, None)]
+        question = question_after_leaving(text)
+        if question is not None:  # “不用人工了，问一下见习补贴多少”: leave, and answer the question
+            await run(store.close, case.id, "graduate", False)
+            dispatcher.utter_message(text="好的，已结束人工服务。")
+            return [SlotSet(TASK_SLOT, None), *await answer_text(dispatcher, tracker, question)]
         if case.idle_since(now()).days >= IDLE_DAYS:
             await run(store.close, case.id, "expired", False)
             dispatcher.utter_message(text=f"之前的人工服务已超过{IDLE_DAYS}天没有新消息，已自动结束。需要工作人员时请再回复“转人工”。")
             return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
         await run(store.inbound, case.id, text)
+        if about_hotline(text):  # the way to a person the opening offered: answered while staff read it too
+            return hotline_answer(dispatcher, tracker)
         dispatcher.utter_message(**acknowledgement(tracker, text, case.opened_at.timestamp(), time.time()))
         return []
 
 
+def clauses(text: str) -> List[str]:
+    return [part for part in re.split(r"[\s,，。.!！?？~～、;；:：…]+", text.lower()) if part]
+
+
+def leaves(part: str) -> bool:
+    return bool(END.search(part) or LEAVE.match(part))
+
+
 def ends(text: str) -> bool:
     """“结束人工”, or a whole message like “不用了谢谢” / “算了” / “我自己看看”, or one made of such
-    clauses (“不用了，取消转人工”)."""
-    parts = [part for part in re.split(r"[\s,，。.!！?？~～、;；:：…]+", text.lower()) if part]
+    clauses (“不用了，取消转人工”), or such a clause after a complaint that is no question (“等了好久没人
+    理，算了不用人工了”)."""
+    parts = clauses(text)
     whole = "".join(parts)
-    return bool(END.search(text) or LEAVE.match(whole) or (parts and all(END.search(p) or LEAVE.match(p) for p in parts)))
+    if END.search(text) or LEAVE.match(whole) or (parts and all(leaves(p) for p in parts)):
+        return True
+    return len(parts) > 1 and leaves(parts[-1]) and not any(QUESTION.search(p) and not NUDGE.search(p) for p in parts[:-1])
+
+
+# a clause leaving the person, not merely “算了”: what follows it is a question for the assistant
+LEAVES_PERSON = re.compile(r"人工|客服|找人|转人")
+QUESTION = re.compile(r"[?？吗呢么]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为什么|有没有|是不是")
+
+
+def question_after_leaving(text: str) -> Optional[str]:
+    """“算了不用人工了，问一下见习补贴多少” → “问一下见习补贴多少”; None when the message does not leave
+    the person first (“算了，我还是想问一下见习补贴” goes to staff)."""
+    parts = re.split(r"[\s,，。.!！;；~～…]+", text.strip())
+    for i in range(1, len(parts)):
+        head, rest = "".join(clauses("，".join(parts[:i]))), "，".join(p for p in parts[i:] if p)
+        if head and leaves(head) and LEAVES_PERSON.search(head) and QUESTION.search(rest):
+            return rest
+    return None
+
+
+def about_hotline(text: str) -> bool:
+    return bool(ABOUT_HOTLINE.search(text)) or (len(text.strip()) <= HOTLINE_FOLLOW_UP_MAX and bool(HOTLINE_FOLLOW_UP.search(text)))
+
+
+async def answer_text(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> List[EventType]:
+    """A question that came in the same message as leaving the person (whose intent the NLU gave the
+    whole message): the entry and field it names, else the unit retrieval is sure of."""
+    knowledge = kb()
+    topics = knowledge.topics_in(text)
+    if topics:
+        plan = Plan("facets", topic=topics[0], facets=asked_facets(text) or ["what"])
+    else:
+        hits = knowledge.units.search(text, limit=1)
+        if not hits or hits[0].score < STRONG:
+            dispatcher.utter_message(text="你想问什么？直接告诉我就好。")
+            return []
+        plan = Plan("unit", units=[hits[0].unit])
+    return await execute(plan, dispatcher, tracker, {})
 
 
 def acknowledgement(tracker: Tracker, text: str, opened: float, moment: float) -> Dict[str, Any]:

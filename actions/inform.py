@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import execute, follow_up
 from actions.common import REPHRASE, answered, latest_text, slot_text
 from actions.eligibility import ActionCheckEligibility
 from actions.facts import parse_option
@@ -52,6 +53,10 @@ class ActionRouteInform(Action):
         choice = as_choice(payload) if payload is not None else None
         if choice is not None:
             tracker.slots["choice"] = choice  # the action answering it reads its request from here
+        elif not slot_text(tracker, "pending"):
+            plan = follow_up(kb(), tracker, latest_text(tracker))
+            if plan is not None:  # “20年呢” after “19年招了多少人”: the year asked about, not the asker's
+                return await execute(plan, dispatcher, tracker, domain)
         return await answer(current_request(tracker), dispatcher, tracker, domain)
 
 

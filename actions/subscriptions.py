@@ -67,6 +67,7 @@ CONDITIONAL = re.compile(r"只要(一)?有|只要.{0,15}?就(会)?(通知|告诉
 ALL_CITY = re.compile(r"全市|全北京|整个北京|所有(的)?区|全部(的)?区|各(个)?区|哪个区都|哪都行|区域不限|不限")
 ALL_KINDS = re.compile(r"全部|所有|全都|都要|都订|全订|每一类|每种|各类")
 ADD_AREAS = re.compile(r"也|加上|再加|增加|添加|加一个|还有")
+ALSO = re.compile(r"呢[？?。!！\s]*$")  # “那海淀的呢” after subscribing: that district as well
 
 # “取消” alone names nothing: asked what to cancel instead of unsubscribing everything
 BARE_CANCEL = re.compile(r"^(?:那|那就|嗯+|好|还是)?(?:我要|我想|我想要|帮我|请|给我)?取消(?:掉|一下|下)?(?:吧|了|啦|啊|呗)?$")
@@ -240,6 +241,8 @@ class ActionSubscribe(KnowledgeAction):
         request = current_request(tracker)
         kinds = requested_kinds(request) or (list(KINDS) if wants_every_kind(request) else [])
         districts = requested_districts(request)
+        if not kinds and districts:  # “那海淀的呢”, “改成海淀区” right after subscribing: the kinds just subscribed
+            kinds = subscribed_in_play(tracker)
         if not kinds:
             return self.ask_kind(dispatcher, tracker, districts)
         store = notice_store()
@@ -252,7 +255,8 @@ class ActionSubscribe(KnowledgeAction):
             chosen = districts
             if old is not None and not districts and not city_wide:
                 chosen = old.districts  # nothing said about districts: keep them
-            elif old is not None and districts and old.districts and not from_button(request) and ADD_AREAS.search(request.text):
+            elif old is not None and districts and old.districts and not from_button(request) and (
+                    ADD_AREAS.search(request.text) or ALSO.search(request.text)):
                 chosen = list(dict.fromkeys([*old.districts, *districts]))
             await run(store.subscribe, Subscription(identity, kind, list(chosen)))
             if old is None:
@@ -450,6 +454,14 @@ def campaign_activities(kinds: Sequence[str]) -> str:
         return ""
     fairs = kb().measures["m7"]
     return f"\n攻坚行动期间的招聘活动：{fairs.summary}（来源：通知 {fairs.section}）"
+
+
+def subscribed_in_play(tracker: Tracker) -> List[str]:
+    """The kinds of the subscription answer just given (answer_ref 'subscribe:fair,job'), if it was."""
+    ref = tracker.get_slot("answer_ref")
+    if not isinstance(ref, str) or not ref.startswith("subscribe:"):
+        return []
+    return [kind for kind in ref.partition(":")[2].split(",") if kind in KINDS]
 
 
 def previous_question(tracker: Tracker) -> Optional[Tuple[Optional[str], Optional[str]]]:

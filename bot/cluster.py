@@ -1,6 +1,7 @@
 """`python -m bot.cluster`: the production topology on one machine, without Docker — 2 action
 servers, 2 Rasa servers, 2 gateways and 2 push workers on loopback, sharing one Redis and one
-PostgreSQL database. It prints where everything listens; Ctrl-C stops everything it started.
+PostgreSQL database. It prints where everything listens; Ctrl-C, SIGTERM or SIGHUP stops everything
+it started.
 
     DATABASE_URL=postgresql://… LEDGER_KEYS=… LEDGER_HASH_KEY=… REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python -m bot.cluster [--replicas 1|2]
@@ -32,7 +33,7 @@ from typing import Dict, Iterator, List, Mapping, Optional
 from urllib.parse import unquote, urlsplit
 
 from bot.stack import (ROOT, Service, StackError, _endpoints_file, actions_command, free_port, port_is_free, process_env,
-                       rasa_command)
+                       rasa_command, stopped_by_signals)
 
 LOCK_STORE = "nlu.lock_store.AtomicRedisLockStore"  # Rasa's RedisLockStore, each step one atomic script
 LOCK_PREFIX = "rasa"  # Rasa appends ":lock:" (lock store) and ":tracker:" (its Redis tracker store)
@@ -129,15 +130,16 @@ def running_cluster(
     if busy:
         raise StackError(f"already in use on 127.0.0.1: {', '.join(map(str, busy))}")
     _migrate(env)
-    try:
-        for group in (cluster.actions, cluster.rasa, cluster.gateways, cluster.workers):
-            for service in group:  # a group starts together: two Rasa servers load in parallel
-                service.spawn()
-            for service in group:
-                service.wait_ready(timeout)
-        yield cluster
-    finally:
-        cluster.stop()
+    with stopped_by_signals():
+        try:
+            for group in (cluster.actions, cluster.rasa, cluster.gateways, cluster.workers):
+                for service in group:  # a group starts together: two Rasa servers load in parallel
+                    service.spawn()
+                for service in group:
+                    service.wait_ready(timeout)
+            yield cluster
+        finally:
+            cluster.stop()
 
 
 def _build(model: Path, redis_url: str, env: Dict[str, str], replicas: int, ports: Ports, log_dir: Path,
@@ -227,25 +229,30 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--replicas", type=int, choices=(1, 2), default=2)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "current.tar.gz")
     parser.add_argument("--logs", type=Path, default=ROOT / ".rasa" / "cluster-logs")
+    parser.add_argument("--rasa-port", type=int, default=Ports.rasa, help="replica i listens on this + i")
+    parser.add_argument("--actions-port", type=int, default=Ports.actions)
+    parser.add_argument("--gateway-port", type=int, default=Ports.gateway)
     args = parser.parse_args(argv)
+    ports = Ports(args.rasa_port, args.actions_port, args.gateway_port)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     print(f"Starting {args.replicas} of each process (logs in {args.logs}); about a minute…", flush=True)
     try:
-        with running_cluster(args.model, redis_url, os.environ, args.replicas, log_dir=args.logs) as cluster:
+        with stopped_by_signals(), \
+                running_cluster(args.model, redis_url, os.environ, args.replicas, ports, args.logs) as cluster:
             print(cluster.describe(), flush=True)
-            print("Ctrl-C stops everything.", flush=True)
+            print("Ctrl-C (or SIGTERM, SIGHUP) stops everything.", flush=True)
             _watch(cluster)
     except (ClusterError, StackError) as error:
         print(f"could not start: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP (bot.stack.Stopped)
         pass
     print("\nStopped.")
     return 0
 
 
 def _watch(cluster: Cluster) -> None:
-    """Until Ctrl-C: say once when a process exits (production restarts it; here you do)."""
+    """Until stopped: say once when a process exits (production restarts it; here you do)."""
     reported: set = set()
     while True:
         for service in cluster.services():

@@ -356,7 +356,7 @@ PUSH_BROADCASTS_RUNNING = PUSH.gauge("push_broadcasts_running", "Broadcasts bein
 CONSOLE = Registry()
 CONSOLE_LOGINS = CONSOLE.counter(
     "console_logins_total", "Login attempts at the console, by result (ok; failed: wrong name or password; "
-    "locked: account locked; refused: malformed request).", ("result",))
+    "throttled: too many failures of that name from that address, not checked; refused: malformed request).", ("result",))
 
 
 def count_turn(channel: str, started: float, error: Optional[str] = None) -> None:

@@ -14,10 +14,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Dict, Iterator, List, Optional
 
 import httpx
@@ -27,6 +29,42 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class StackError(RuntimeError):
     """A process did not start; the message carries the tail of its log."""
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a service manager, `kill`, a closed terminal): stop as on Ctrl-C."""
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP raise `Stopped` (a KeyboardInterrupt) in the main thread, so the
+    runners' `finally` stops their processes as on Ctrl-C; left at Python's default, they would end
+    this process at once and leave its servers running (they run in sessions of their own).
+
+    A signal someone chose to ignore (`nohup` ignores SIGHUP) or to handle stays so; a second
+    signal while stopping is ignored, so the stopping finishes; nested uses are one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    taken = [sig for sig, handler in previous.items() if handler == signal.SIG_DFL]
+    for sig in taken:
+        signal.signal(sig, _stop)
+    try:
+        yield
+    finally:
+        for sig in taken:
+            signal.signal(sig, previous[sig])
+
+
+def _stop(signum: int, frame: Optional[FrameType]) -> None:
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) == _stop:
+            signal.signal(sig, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
 
 
 @dataclass
@@ -184,16 +222,17 @@ def running_stack(
     environment = process_env(env)
     stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", log_dir,
                   actions_command=actions_command(actions_port), env=environment)
-    try:
-        stack.processes.append(_spawn(stack.actions_command, log_dir / "actions.log", environment))
-        _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
-        endpoints = _endpoints_file(log_dir, actions_port)
-        command = rasa_command(model, rasa_port, endpoints, enable_api)
-        stack.processes.append(_spawn(command, log_dir / "rasa.log", environment))
-        _wait_ready(stack.processes[-1], f"{stack.rasa_url}/", log_dir / "rasa.log", timeout)
-        yield stack
-    finally:
-        stack.stop()
+    with stopped_by_signals():
+        try:
+            stack.processes.append(_spawn(stack.actions_command, log_dir / "actions.log", environment))
+            _wait_ready(stack.processes[-1], f"{stack.actions_url}/health", log_dir / "actions.log", timeout)
+            endpoints = _endpoints_file(log_dir, actions_port)
+            command = rasa_command(model, rasa_port, endpoints, enable_api)
+            stack.processes.append(_spawn(command, log_dir / "rasa.log", environment))
+            _wait_ready(stack.processes[-1], f"{stack.rasa_url}/", log_dir / "rasa.log", timeout)
+            yield stack
+        finally:
+            stack.stop()
 
 
 def _endpoints_file(log_dir: Path, actions_port: int, name: str = "endpoints.yml", extra: str = "") -> Path:
@@ -284,12 +323,13 @@ def running_service(
         raise StackError(f"port {port} on 127.0.0.1 is already in use")
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{module.rsplit('.', 1)[-1]}-{port}.log"
-    process = _spawn([sys.executable, "-m", module], log, process_env(env))
-    try:
-        _wait_ready(process, f"http://127.0.0.1:{port}/health/live", log, timeout)
-        yield process
-    finally:
-        _terminate(process)
+    with stopped_by_signals():
+        process = _spawn([sys.executable, "-m", module], log, process_env(env))
+        try:
+            _wait_ready(process, f"http://127.0.0.1:{port}/health/live", log, timeout)
+            yield process
+        finally:
+            _terminate(process)
 
 
 def running_gateway(

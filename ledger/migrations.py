@@ -186,7 +186,8 @@ _IDENTITY_COLUMNS = [("registrations", "identity"), ("drafts", "identity"), ("ha
 
 
 def _v6_hashed_web_sessions(conn: Connection) -> None:
-    """Web-chat identities held the session cookie itself (web:<session>): replaced by its hash
+    """Web-chat identities held the session id itself (web:<session>, the cookie or, once the
+    gateway signed its cookies, the id without the signature): replaced by its hash
     (ledger/sessions.py), which the gateway sends from now on. WeChat and Telegram identities are
     addresses the push worker sends to, not secrets: kept."""
     for table, column in _IDENTITY_COLUMNS:

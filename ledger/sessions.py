@@ -1,12 +1,14 @@
 """Web-chat sessions as everything beyond the gateway knows them.
 
-The web chat's session id (the `chat_session` cookie) is a bearer secret: whoever holds it carries
-on that graduate's conversation, sees their registration summary and reads the staff's replies. So
-it never leaves the gateway: Rasa's sender id (and with it the tracker store and the logs), the
-ledger (registrations, drafts, handoff cases, subscriptions, deliveries) and the key of the page's
-inbox hold `web:<hash>`, a SHA-256 of the session, from which no cookie can be made back (the
-session has 192 random bits). The hash is unkeyed so that the gateway needs no ledger key, and
-fixed: ledger/migrations.py step 6 applied it to the identities stored before.
+The web chat's session id (in the `chat_session` cookie, `<session>.<signature>`, issued and
+checked by the gateway: bot/channels/web/sessions.py) is a bearer secret: whoever holds the cookie
+carries on that graduate's conversation, sees their registration summary and reads the staff's
+replies, and the id is half of it. So neither leaves the gateway: Rasa's sender id (and with it
+the tracker store and the logs), the ledger (registrations, drafts, handoff cases, subscriptions,
+deliveries) and the keys the gateway keeps in the shared Store for it (the page's inbox, its rate
+limit, the buttons offered) hold `web:<hash>`, a SHA-256 of the session, from which no cookie can
+be made back (the session has 192 random bits). The hash is unkeyed so that the gateway needs no
+ledger key, and fixed: ledger/migrations.py step 6 applied it to the identities stored before.
 """
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def asked_facets(text: str) -> List[str]:
 
 
 _CONTRACT_LENGTH = re.compile(r"签多久|签几年|多长的合同|合同.{0,3}(?:多久|几年|多长)")
-_HEADCOUNT = re.compile(r"多少人|几个人|多少名|招多少|名额")
+_HEADCOUNT = re.compile(r"多少人|几个人|多少名|招多少|招了多少|招了几|名额")
 
 
 def fact_text(value: Optional[schema.Fact]) -> Tuple[str, bool]:

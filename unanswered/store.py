@@ -51,6 +51,11 @@ def normalised(text: str) -> str:
     return re.sub(r"[\s，。！？?!,.、~～…]+", "", normalize_chars(text)).lower()
 
 
+def question_key(text: str) -> str:
+    """What is the same for one question however it was typed (the list groups records by its hash)."""
+    return normalised(mask_personal_numbers(text.strip())[:MAX_TEXT])
+
+
 class UnansweredStore:
     def __init__(self, engine: Engine, cipher: Cipher) -> None:
         self.engine = engine

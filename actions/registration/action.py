@@ -17,7 +17,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answer import say_unit
 from actions.common import Button, text_button
+from actions.english import english_text
 from actions.knowledge import kb
 from actions.registration import flow
 from actions.registration.flow import Draft, Outcome, Reply, Turn
@@ -31,6 +33,8 @@ from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
 from nlu.redaction import MARKER_KEY, find_spans, marker
+from policy_kb.text import is_english
+from policy_kb.units import Unit
 
 log = logging.getLogger(__name__)
 TASK_SLOT = "active_task"
@@ -70,7 +74,27 @@ def turn_of(tracker: Tracker, ledger: Ledger) -> Turn:
     question = looks_like_question(text)
     knowledge = (name in KNOWLEDGE_INTENTS and chinese and (confidence >= KNOWLEDGE_CONFIDENCE or question and confidence >= 0.4)) or (
         question and bool(kb().topics_in(text)))
+    # “等下 这个登记完了谁能看到我的信息”, “Wait, what's the service hotline?”: a question only retrieval
+    # places (the NLU took it for the registration's own), answered aside
+    knowledge = knowledge or (question and aside_unit(text) is not None)
     return Turn(text=text, intent=name, confidence=confidence, knowledge_question=knowledge)
+
+
+ASIDE_SURE, ASIDE_SURE_ENGLISH = 0.30, 0.15
+
+
+def aside_unit(text: str) -> Optional[Unit]:
+    """The unit a question asked during the registration is surely about, if any."""
+    knowledge = kb()
+    if is_english(text):
+        found = knowledge.units.search_english(text, limit=2)
+        if not found or found[0].score < ASIDE_SURE_ENGLISH or (len(found) > 1 and found[0].score < 1.2 * found[1].score):
+            return None
+        return found[0].unit
+    hits = knowledge.units.search(text, limit=2)
+    if not hits or hits[0].score < ASIDE_SURE or (len(hits) > 1 and hits[0].score < 1.2 * hits[1].score):
+        return None
+    return hits[0].unit
 
 
 def task(name: Optional[str]) -> List[EventType]:
@@ -317,7 +341,13 @@ async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domai
     from actions.request import current_request
 
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    if intent == "faq":
+    text = (tracker.latest_message or {}).get("text") or ""
+    unit = aside_unit(text) if intent not in KNOWLEDGE_INTENTS or is_english(text) else None
+    if unit is not None and is_english(text):
+        dispatcher.utter_message(text=english_text(kb(), unit))
+    elif unit is not None:  # a question only retrieval placed: its unit
+        say_unit(kb(), dispatcher, tracker, unit)
+    elif intent == "faq":
         await ActionAnswerFaq().run(dispatcher, tracker, domain)
     elif intent == "bot_challenge":
         dispatcher.utter_message(response="utter_iamabot")

@@ -24,6 +24,9 @@ MAX_FAILURES = 3
 OPTIONAL_TRIES = 2  # an optional question is skipped after this many answers it cannot take
 FREE_TEXT = ("name", "school", "major", "intention")
 CANCEL = re.compile(r"^(?:(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?)+$")
+# “Actually, cancel it.”, “Stop the registration”: in English, as the whole message
+CANCEL_ENGLISH = re.compile(r"^(?:ok(?:ay)?,?\s*|actually,?\s*|never ?mind,?\s*|no,?\s*)*(?:please\s+)?(?:cancel|stop|quit|abort|forget)"
+                            r"(?:\s+(?:it|this|that|the registration|registering|registration|please))*[.!\s]*$", re.IGNORECASE)
 CANCEL_ANYWHERE = re.compile(r"不登记了|不想登记|取消登记|退出登记|停止登记|结束登记|放弃登记|先不登记|不要登记|别登记了")
 # commands that work whatever is being asked, matched on the whole message without punctuation
 VIEW = re.compile(
@@ -35,7 +38,7 @@ DELETE = re.compile(
     r"(?:登记|信息|个人信息|资料|填的(?:信息|内容)?)(?:信息)?(?:吧|了)?$"
     r"|^(?:请|帮我)?把我的(?:求职)?(?:登记|信息|资料)(?:都|全)?(?:删除|删掉|删了|清除)(?:吧|了)?$")
 PAUSE_PART = (
-    r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
+    r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?先?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
     r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空|明天|明儿|后天|晚上|下午|周末|下周)再(?:说|登记|填|弄|继续|来))"
     r"(?:吧|了|啦|哈|呗)*(?:算了)?"
 )
@@ -103,7 +106,7 @@ class Outcome:
 
 def is_cancel(text: str) -> bool:
     """取消 / 算了 / 不登记了, alone or in a sentence ("算了，不登记了")."""
-    if CANCEL_ANYWHERE.search(text):
+    if CANCEL_ANYWHERE.search(text) or CANCEL_ENGLISH.match(text.strip()):
         return True
     return any(CANCEL.match(part.strip()) for part in re.split(r"[,，。.!！~～;；\s]+", text) if part.strip())
 

@@ -21,7 +21,7 @@ from policy_kb.text import normalize_chars
 MAX_TEXT = 50
 SKIP_WORDS = ("跳过", "不填", "不想填", "没有", "无", "暂无", "不方便", "略过", "skip")
 NONE_WORDS = ("不限", "都行", "都可以", "随便", "无所谓", "哪里都行", "哪都行", "不挑")
-QUESTION_MARKS = re.compile(r"[?？吗呢]$|什么|怎么|怎样|哪里|哪儿|多少|能不能|可不可以|是否|如何|为啥|为什么")
+QUESTION_MARKS = re.compile(r"[?？吗呢]$|什么|怎么|怎样|哪里|哪儿|哪个|哪些|谁能|谁会|谁看|多少|能不能|可不可以|是否|如何|为啥|为什么")
 # short replies that are never a name, a school or a major
 NOT_ANSWERS = {"你好", "您好", "在吗", "在不在", "谢谢", "好的", "好", "嗯", "嗯嗯", "哦", "啊", "是", "是的", "对", "不是", "不知道",
                "继续", "继续登记", "同意", "可以", "行", "ok", "哈哈", "哈哈哈", "不", "不要"}

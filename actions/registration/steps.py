@@ -57,6 +57,7 @@ BY_KEY = {step.key: step for step in STEPS}
 FIELD_WORDS: List[tuple[str, str]] = [
     ("身份证", "id_number"), ("证件号", "id_number"),
     ("手机", "phone"), ("电话", "phone"), ("号码", "phone"),
+    ("phone", "phone"), ("mobile", "phone"), ("id card", "id_number"), ("id number", "id_number"),
     ("姓名", "name"), ("名字", "name"),
     ("学校", "school"), ("院校", "school"),
     ("专业", "major"), ("学历", "degree"),
@@ -72,7 +73,7 @@ FIELD_WORDS: List[tuple[str, str]] = [
 
 
 def field_named(text: str) -> Optional[str]:
-    t = P.clean(text)
+    t = P.clean(text).lower()
     for word, key in FIELD_WORDS:
         if word in t:
             return key

@@ -14,8 +14,10 @@ One page (static/page.html + static/app.js, hash routes) talks JSON to the API u
   POST /broadcasts/{id}/approve   POST /broadcasts/{id}/cancel
   GET  /ledger[?filters]          POST /ledger/{ref}/follow-ups    POST /export
 
-Security: staff log in with a password (scrypt, per-user salt); 5 failures in a row lock the
-account for 15 minutes and every failure slows the next attempts from the same address. The
+Security: staff log in with a password (Argon2id, per-user salt). No account is ever locked: after
+5 failures of one name from one address, each next attempt of that pair waits 1, 2, 4 … seconds
+(429 with Retry-After), known and unknown names alike, and every failure slows the next attempts
+from the same address; X-Forwarded-For counts only from FORWARDED_ALLOW_IPS. The
 session is an HttpOnly, SameSite=Strict cookie; each state-changing call also needs the session's
 CSRF token in X-CSRF-Token and a JSON body. District staff see and act on their own district
 only. Publications, broadcasts, approvals, cancels, exports and follow-ups go to the audit log.

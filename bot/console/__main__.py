@@ -1,7 +1,8 @@
-"""`python -m bot.console [serve]`: the staff console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090).
+"""`python -m bot.console [serve]`: the staff console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090);
+/metrics on CONSOLE_METRICS_HOST:CONSOLE_METRICS_PORT (unset = off), apart from the console.
 
   add-user NAME --role city|district [--district 海淀区] [--identity tg:123]
-  set-password NAME             (also lifts a lock and ends the user's sessions)
+  set-password NAME             (also ends the user's sessions)
 
 The password is asked for twice at the prompt, or taken from STAFF_PASSWORD (scripts, tests).
 The ledger database and keys come from DATABASE_URL, LEDGER_KEYS, LEDGER_HASH_KEY (ledger/config.py).
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--district", help="district staff: their district, e.g. 海淀区")
     add.add_argument("--identity", help="their own chat for test sends, e.g. tg:123456")
-    reset = commands.add_parser("set-password", help="set a new password (lifts a lock)")
+    reset = commands.add_parser("set-password", help="set a new password (ends the user's sessions)")
     reset.add_argument("username")
     return parser
 
@@ -76,11 +77,13 @@ def serve(settings: ConsoleSettings) -> None:
     ledger = Ledger.open(ledger_settings())
     if staff_store(settings, ledger).count() == 0:
         log.warning("no staff accounts yet: create one with `python -m bot.console add-user NAME --role city`")
-    log.info("console on http://%s:%d/console", settings.host, settings.port)
+    log.info("console on http://%s:%d/console; metrics: %s", settings.host, settings.port,
+             f"http://{settings.metrics.host}:{settings.metrics.port}/metrics" if settings.metrics else "off")
     try:
-        # access log off: the paths carry registration numbers
+        # access log off: the paths carry registration numbers; proxy headers: only from FORWARDED_ALLOW_IPS,
+        # by the app (bot/console/proxies.py), not by uvicorn (it would believe any loopback client)
         uvicorn.run(create_app(settings, ledger), host=settings.host, port=settings.port, log_level="info",
-                    access_log=False, ws="none")
+                    access_log=False, ws="none", proxy_headers=False)
     finally:
         ledger.close()
 

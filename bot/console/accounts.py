@@ -1,8 +1,9 @@
 """Staff accounts and their sessions on the ledger database (one transaction per call).
 
-A login that fails `max_failures` times in a row locks the account for `lock` (even the right
-password is refused meanwhile). A session is a random cookie value whose SHA-256 is the row's
-key, with its own CSRF token; it ends at `expires_at` or on logout.
+No account is ever locked (a stranger could lock anyone out): failed logins are slowed down per
+name and address, in memory (throttle.py); an unknown name costs as much as a wrong password. A
+session is a random cookie value whose SHA-256 is the row's key, with its own CSRF token; it ends
+at `expires_at` or on logout.
 """
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import List, Optional
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine, Row
 
 from bot.console.db import staff_sessions, staff_users
-from bot.console.passwords import DUMMY_HASH, hash_password, verify_password
-from ledger.db import now, utc
+from bot.console.passwords import dummy_hash, hash_password, needs_rehash, rehash, verify_password
+from ledger.db import now
 from ledger.export import district_matches
 
 ROLES = ("city", "district")
@@ -54,24 +55,17 @@ class Staff:
 
 @dataclass(frozen=True)
 class Login:
-    """The outcome of a login: a session (cookie value + staff), or refused (locked or not)."""
+    """The outcome of a login: a session (cookie value + staff), or refused; `known`: the name is
+    an account's (for the audit log only: the answer must not tell)."""
 
     session: Optional[str] = None
     staff: Optional[Staff] = None
-    locked: bool = False
-    just_locked: bool = False
-
-
-def aware(value: Optional[datetime]) -> Optional[datetime]:
-    return utc(value) if value is not None else None
+    known: bool = False
 
 
 class StaffStore:
-    def __init__(self, engine: Engine, max_failures: int = 5, lock: timedelta = timedelta(minutes=15),
-                 session_life: timedelta = timedelta(hours=8)) -> None:
+    def __init__(self, engine: Engine, session_life: timedelta = timedelta(hours=8)) -> None:
         self.engine = engine
-        self.max_failures = max_failures
-        self.lock = lock
         self.session_life = session_life
 
     # ---- accounts
@@ -86,11 +80,11 @@ class StaffStore:
             conn.execute(staff_users.insert().values(**values))
 
     def set_password(self, username: str, password: str) -> None:
-        """A new password; also lifts a lock and ends the user's sessions."""
+        """A new password; also ends the user's sessions."""
         hashed = hash_password(password)
         with self.engine.begin() as conn:
             changed = conn.execute(update(staff_users).where(staff_users.c.username == username)
-                                   .values(password_hash=hashed, failed_logins=0, locked_until=None)).rowcount
+                                   .values(password_hash=hashed)).rowcount
             if not changed:
                 raise StaffError(f"no user {username!r}")
             conn.execute(staff_sessions.delete().where(staff_sessions.c.username == username))
@@ -102,47 +96,36 @@ class StaffStore:
     # ---- logging in and out
     def login(self, username: str, password: str) -> Login:
         if not _USERNAME.fullmatch(username):  # no such account; and PostgreSQL refuses a NUL in a query
-            verify_password(password, DUMMY_HASH)
+            verify_password(password, dummy_hash())
             return Login()
         with self.engine.begin() as conn:
             row = conn.execute(select(staff_users).where(staff_users.c.username == username)).first()
         if row is None:
-            verify_password(password, DUMMY_HASH)  # as slow as a wrong password
+            verify_password(password, dummy_hash())  # as slow as a wrong password
             return Login()
-        if self._locked(row.locked_until):
-            return Login(locked=True)
-        if verify_password(password, row.password_hash):
-            return self._succeed(row)
-        return self._fail(username)
+        if not verify_password(password, row.password_hash):
+            return Login(known=True)
+        self._upgrade(row, password)
+        return self._succeed(row)
 
-    def _locked(self, until: Optional[datetime]) -> bool:
-        until = aware(until)
-        return until is not None and until > now()
+    def _upgrade(self, row: Row, password: str) -> None:
+        """An older hash (scrypt, weaker Argon2 parameters) replaced by today's, unless it changed meanwhile."""
+        if not needs_rehash(row.password_hash):
+            return
+        hashed = rehash(password)
+        with self.engine.begin() as conn:
+            conn.execute(update(staff_users).where(and_(staff_users.c.username == row.username,
+                                                        staff_users.c.password_hash == row.password_hash))
+                         .values(password_hash=hashed))
 
     def _succeed(self, row: Row) -> Login:
         stamp = now()
         session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            # the lock may have been set by a racing failed attempt since the password was read
-            open_now = or_(staff_users.c.locked_until.is_(None), staff_users.c.locked_until <= stamp)
-            if not conn.execute(update(staff_users).where(and_(staff_users.c.username == row.username, open_now))
-                                .values(failed_logins=0, locked_until=None)).rowcount:
-                return Login(locked=True)
             conn.execute(staff_sessions.delete().where(staff_sessions.c.expires_at <= stamp))
             conn.execute(staff_sessions.insert().values(id=_key(session), username=row.username, csrf_token=csrf,
                                                         created_at=stamp, expires_at=stamp + self.session_life))
-        return Login(session, Staff(row.username, row.role, row.district, row.identity, csrf))
-
-    def _fail(self, username: str) -> Login:
-        with self.engine.begin() as conn:
-            conn.execute(update(staff_users).where(staff_users.c.username == username)
-                         .values(failed_logins=staff_users.c.failed_logins + 1))
-            failures = conn.execute(select(staff_users.c.failed_logins).where(staff_users.c.username == username)).scalar()
-            if (failures or 0) < self.max_failures:
-                return Login()
-            conn.execute(update(staff_users).where(staff_users.c.username == username)
-                         .values(failed_logins=0, locked_until=now() + self.lock))
-        return Login(locked=True, just_locked=True)
+        return Login(session, Staff(row.username, row.role, row.district, row.identity, csrf), known=True)
 
     def session(self, cookie: Optional[str]) -> Optional[Staff]:
         """The staff member of a live session, or None."""

@@ -1,10 +1,12 @@
-"""The console application: the page, its script and style, the JSON API under /console/api,
-health endpoints and /metrics (logins; docs/observability.md). `python -m bot.console` serves it (uvicorn)."""
+"""The console application: the page, its script and style, the JSON API under /console/api and
+health endpoints; /metrics (logins; docs/observability.md) only on the internal metrics port
+(CONSOLE_METRICS_PORT), never beside the login page. `python -m bot.console` serves it (uvicorn)."""
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
-from typing import List
+from typing import AsyncIterator, Dict, List, Tuple
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,10 +21,12 @@ from bot.console.config import ConsoleSettings
 from bot.console.handoff_api import HandoffApi
 from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
+from bot.console.passwords import dummy_hash
+from bot.console.proxies import TrustedProxies
 from bot.console.throttle import LoginThrottle
-from bot.console.web import SecurityHeaders
-from bot.health import check, database_probe
-from bot.metrics import CONSOLE, CONSOLE_LOGINS, MEDIA_TYPE, render
+from bot.console.web import InternalErrors, SecurityHeaders
+from bot.health import MetricsListener, check, database_probe
+from bot.metrics import CONSOLE, CONSOLE_LOGINS, render
 from ledger.store import Ledger
 
 STATIC = Path(__file__).with_name("static")
@@ -30,11 +34,16 @@ ASSETS = {"app.js": "text/javascript; charset=utf-8", "console.css": "text/css; 
 
 
 def staff_store(settings: ConsoleSettings, ledger: Ledger) -> StaffStore:
-    return StaffStore(ledger.engine, settings.max_failures, timedelta(minutes=settings.lock_minutes),
-                      timedelta(hours=settings.session_hours))
+    return StaffStore(ledger.engine, timedelta(hours=settings.session_hours))
 
 
-LOGIN_RESULTS = {200: "ok", 401: "failed", 429: "locked"}
+def login_throttle(settings: ConsoleSettings) -> LoginThrottle:
+    return LoginThrottle(free=settings.free_failures, step=settings.wait_step, most=settings.wait_max,
+                         window=settings.failure_minutes * 60.0, address_step=settings.ip_delay_step,
+                         address_most=settings.ip_delay_max)
+
+
+LOGIN_RESULTS = {200: "ok", 401: "failed", 429: "throttled"}
 
 
 def counted_logins(route: BaseRoute) -> BaseRoute:
@@ -54,7 +63,8 @@ def counted_logins(route: BaseRoute) -> BaseRoute:
 def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     districts = list(settings.districts)
     accounts = staff_store(settings, ledger)
-    throttle = LoginThrottle(settings.ip_delay_step, settings.ip_delay_max, settings.lock_minutes * 60)
+    throttle = login_throttle(settings)
+    dummy_hash()  # made now, so that the first unknown name is not answered more slowly than a known one
     page = (STATIC / "page.html").read_text(encoding="utf-8")
     assets = {name: (STATIC / name).read_text(encoding="utf-8") for name in ASSETS}
 
@@ -67,21 +77,31 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
             return Response("not found", status_code=404, media_type="text/plain")
         return Response(assets[name], media_type=ASSETS[name])
 
+    async def healthy() -> Tuple[int, Dict[str, str]]:
+        return await check({"database": database_probe(ledger.engine, run_in_threadpool)})
+
     async def health(request: Request) -> Response:
-        status, body = await check({"database": database_probe(ledger.engine, run_in_threadpool)})
+        status, body = await healthy()
         return JSONResponse(body, status_code=status)
 
     async def live(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def metrics(request: Request) -> Response:
-        return Response(render(CONSOLE), media_type=MEDIA_TYPE)
+    async def metrics() -> str:
+        return render(CONSOLE)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as running:
+            if settings.metrics is not None:
+                await running.enter_async_context(MetricsListener(settings.metrics, metrics, healthy).running())
+            yield
 
     async def to_console(request: Request) -> Response:
         return RedirectResponse("/console", status_code=302)
 
     routes: List[BaseRoute] = [
-        Route("/health", health), Route("/health/live", live), Route("/metrics", metrics),
+        Route("/health", health), Route("/health/live", live),
         Route("/", to_console), Route("/console/", to_console),
         Route("/console", show), Route("/console/static/{name}", asset),
     ]
@@ -89,7 +109,9 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips), Middleware(SecurityHeaders),
+                  Middleware(InternalErrors)]  # outermost first
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.accounts = accounts
     app.state.throttle = throttle
     return app

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any, Dict, List
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,16 +42,22 @@ class AuthApi:
                 raise ApiError(400, "请输入用户名和密码")
         except ApiError as error:
             return refusal(error)
-        address = request.client.host if request.client else "unknown"
-        await asyncio.sleep(self.throttle.delay(address))
-        result = await run_in_threadpool(self.accounts.login, username.strip(), password)
-        if result.just_locked:
-            await run_in_threadpool(self.ledger.audit, username.strip()[:64], "login_locked", {"address": address})
+        name = username.strip()
+        address = request.client.host if request.client else "unknown"  # a trusted proxy's client (proxies.py)
+        wait = self.throttle.wait(name, address)
+        if wait > 0:  # unchecked, the same for every name: known and unknown ones answer alike
+            return too_soon(wait)
+        delay = self.throttle.delay(address)
+        failures = self.throttle.attempt(name, address)
+        await asyncio.sleep(delay)
+        result = await run_in_threadpool(self.accounts.login, name, password)
         if result.staff is None or result.session is None:
-            self.throttle.failed(address)
-            if result.locked:
-                return refusal(ApiError(429, f"登录失败次数过多，账号已锁定，请 {self.accounts.lock.seconds // 60} 分钟后再试"))
-            return refusal(ApiError(401, "用户名或密码错误"))
+            response = refusal(ApiError(401, "用户名或密码错误"))
+            if result.known and failures == self.throttle.free + 1:  # written after the answer is sent
+                response.background = BackgroundTask(self.ledger.audit, name, "login_throttled",
+                                                     {"address": address, "failures": failures})
+            return response
+        self.throttle.succeeded(name, address)
         await run_in_threadpool(self.ledger.audit, result.staff.username, "login", {"address": address})
         response = JSONResponse(self.whoami(result.staff))
         set_session_cookie(response, request, result.session, int(self.accounts.session_life.total_seconds()))
@@ -85,3 +93,12 @@ class AuthApi:
                 "follow_up_kinds": FOLLOW_UP_KINDS,
             },
         }
+
+
+def too_soon(wait: float) -> Response:
+    """429 with Retry-After: this name from this address may be tried again in `wait` seconds."""
+    seconds = max(1, math.ceil(wait))
+    later = f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+    response = refusal(ApiError(429, f"登录失败次数过多，请 {later}后再试"))
+    response.headers["Retry-After"] = str(seconds)
+    return response

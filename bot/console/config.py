@@ -7,6 +7,11 @@ CONSOLE_HOST / CONSOLE_PORT   where the console listens (127.0.0.1:8090); put it
 CONSOLE_SESSION_HOURS         how long a login lasts (default 8, at most 24)
 POLICY_KB_DIR                 the knowledge base whose districts.yml names the districts
                               (default: the data shipped in the repository)
+CONSOLE_METRICS_PORT          GET /metrics (and /health) on a port of its own, never on the console's
+CONSOLE_METRICS_HOST          (unset = off; host 127.0.0.1; bot/health.py, docs/observability.md)
+FORWARDED_ALLOW_IPS           the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed:
+                              addresses or networks, comma-separated (127.0.0.1,172.18.0.0/16);
+                              unset or empty: none, the connection's own address counts (proxies.py)
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from typing import List, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.console.proxies import Network, parse_networks
+from bot.health import Listener, ListenerConfigError, listener_from_env
 from policy_kb.loader import DEFAULT_DATA_DIR
 
 
@@ -30,8 +37,13 @@ class ConsoleSettings:
     port: int = 8090
     session_hours: int = 8
     districts: Tuple[str, ...] = field(default_factory=lambda: tuple(load_districts(DEFAULT_DATA_DIR)))
-    max_failures: int = 5  # failed logins in a row that lock an account …
-    lock_minutes: int = 15  # … for this long
+    forwarded_allow_ips: Tuple[Network, ...] = ()  # FORWARDED_ALLOW_IPS
+    metrics: Optional[Listener] = None  # CONSOLE_METRICS_PORT / _HOST
+    # the login throttle (throttle.py): per name and address, these many failures are free …
+    free_failures: int = 5
+    wait_step: float = 1.0  # … then each next attempt waits 1, 2, 4 … seconds after the last failure
+    wait_max: float = 900.0
+    failure_minutes: int = 15  # a failure is forgotten after this long
     ip_delay_step: float = 0.5  # seconds of delay per recent failed login from the same address
     ip_delay_max: float = 8.0
 
@@ -44,6 +56,8 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> ConsoleSetting
         port=_whole(env, "CONSOLE_PORT", 8090, 1, 65535),
         session_hours=_whole(env, "CONSOLE_SESSION_HOURS", 8, 1, 24),
         districts=tuple(load_districts(kb_dir)),
+        forwarded_allow_ips=_networks(env, "FORWARDED_ALLOW_IPS"),
+        metrics=_metrics_listener(env),
     )
 
 
@@ -58,6 +72,20 @@ def load_districts(kb_dir: Path) -> List[str]:
     if not names or not all(isinstance(name, str) and name for name in names):
         raise ConsoleConfigError(f"POLICY_KB_DIR: {path} lists no districts")
     return names
+
+
+def _networks(env: Mapping[str, str], name: str) -> Tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name) or "")
+    except ValueError as error:
+        raise ConsoleConfigError(f"{name}: {error}") from None
+
+
+def _metrics_listener(env: Mapping[str, str]) -> Optional[Listener]:
+    try:
+        return listener_from_env("CONSOLE_METRICS", env=env)
+    except ListenerConfigError as error:
+        raise ConsoleConfigError(str(error)) from None
 
 
 def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

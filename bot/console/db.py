@@ -12,8 +12,8 @@ staff_users = Table(
     Column("role", String(16), nullable=False),  # city | district
     Column("district", String(32)),  # district staff only
     Column("identity", String(200)),  # their own chat (tg:123) for "send a test to myself"
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True)),
+    Column("failed_logins", Integer, nullable=False, default=0),  # unused since the lock gave way to
+    Column("locked_until", DateTime(timezone=True)),  # the in-memory throttle (throttle.py)
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

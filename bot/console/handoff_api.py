@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import Staff, StaffStore
-from bot.console.web import ApiError, Call, endpoint, text_field
+from bot.console.web import ApiError, Call, choice_field, endpoint, text_field
 from handoff.store import MAX_REPLY, Case, HandoffError, HandoffStore, Message
 from ledger.db import now
 from ledger.export import beijing_time
@@ -92,13 +92,11 @@ class HandoffApi:
                 "resolutions": RESOLUTIONS}
 
     def resolve(self, call: Call) -> Dict[str, Any]:
-        resolution = call.body.get("resolution")
-        if resolution not in RESOLUTIONS:
-            raise ApiError(400, "请选择处理方式")
+        resolution = choice_field(call.body, "resolution", RESOLUTIONS, "请选择处理方式")
         key = str(call.params["key"])
         if not (len(key) == 64 and all(c in "0123456789abcdef" for c in key)):
             raise ApiError(404, "没有这个问题")
-        count = self.questions.resolve(key, str(resolution), call.staff.username, scope(call.staff))
+        count = self.questions.resolve(key, resolution, call.staff.username, scope(call.staff))
         if not count:
             raise ApiError(404, "没有这个问题，或已经处理过了")
         self.ledger.audit(call.staff.username, "unanswered_resolve", {"question": key[:12], "records": count,

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import Staff, StaffStore
 from bot.console.notice_form import date_field
-from bot.console.web import ApiError, Call, endpoint, text_field
+from bot.console.web import ApiError, Call, choice_field, endpoint, text_field
 from ledger.db import registrations
 from ledger.export import BEIJING, ExportError, Filters, beijing_time, export, select_rows
 from ledger.fields import FOLLOW_UP_KINDS, mask_name, mask_phone
@@ -48,16 +48,14 @@ class LedgerApi:
     def follow_up(self, call: Call) -> Dict[str, Any]:
         ref = str(call.params["ref"]).strip().upper()
         self._check_scope(ref, call.staff)
-        kind = call.body.get("kind")
-        if kind not in FOLLOW_UP_KINDS:
-            raise ApiError(400, "请选择服务类别")
+        kind = choice_field(call.body, "kind", FOLLOW_UP_KINDS, "请选择服务类别")
         day = date_field(call.body, "date", "服务日期", required=True)
         assert day is not None
         if day > date.today() or day.year < 2000:
             raise ApiError(400, "服务日期不能晚于今天")
         note = text_field(call.body, "note", "备注", 500)
         try:
-            self.ledger.add_follow_up(ref, str(kind), day, note, call.staff.username)
+            self.ledger.add_follow_up(ref, kind, day, note, call.staff.username)
         except UnknownRegistration:
             raise ApiError(404, "没有这条登记") from None
         return {"ok": True}
@@ -70,29 +68,28 @@ class LedgerApi:
             raise ApiError(404, "没有这条登记，或不在你的管辖范围内")
 
     def export(self, call: Call) -> Response:
-        fmt = call.body.get("format")
-        if fmt not in MEDIA_TYPES:
-            raise ApiError(400, "导出格式应为 csv 或 xlsx")
-        filters = filters_from(call.body.get("filters") or {}, call.staff)
+        fmt = choice_field(call.body, "format", MEDIA_TYPES, "导出格式应为 csv 或 xlsx")
+        filters = filters_from({} if call.body.get("filters") is None else call.body["filters"], call.staff)
         name = f"ledger-{datetime.now(BEIJING):%Y%m%d-%H%M}.{fmt}"
         with tempfile.TemporaryDirectory(prefix="console-export-") as folder:
             path = Path(folder) / name
             try:
-                export(self.ledger, path, str(fmt), call.staff.username, filters, reveal=False)
+                export(self.ledger, path, fmt, call.staff.username, filters, reveal=False)
             except ExportError as error:
                 raise ApiError(400, f"导出条件有误：{error}") from None
             content = path.read_bytes()
-        return Response(content, media_type=MEDIA_TYPES[str(fmt)],
+        return Response(content, media_type=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def filters_from(values: Mapping[str, Any], staff: Staff) -> Filters:
-    """The ledger filters asked for; district staff always get their own district."""
+def filters_from(values: Any, staff: Staff) -> Filters:
+    """The ledger filters asked for (a query string's or a JSON object's; texts are strings, flags
+    booleans or "1"/"true"/"on"); district staff always get their own district."""
     if not isinstance(values, Mapping):
         raise ApiError(400, "筛选条件格式不对")
-    district = _text(values.get("district")) if staff.city else staff.district
-    filters = Filters(district=district, grad_year=_year(values.get("grad_year")), status=_text(values.get("status")),
-                      needs=_text(values.get("needs")), difficulty=_flag(values.get("difficulty")), owed=_flag(values.get("owed")))
+    district = _text(values, "district") if staff.city else staff.district
+    filters = Filters(district=district, grad_year=_year(_text(values, "grad_year")), status=_text(values, "status"),
+                      needs=_text(values, "needs"), difficulty=_flag(values, "difficulty"), owed=_flag(values, "owed"))
     try:
         return filters.validate()
     except ExportError as error:
@@ -109,22 +106,27 @@ def row_json(row: LedgerRow) -> Dict[str, Any]:
     }
 
 
-def _text(value: Any) -> Optional[str]:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def _text(values: Mapping[str, Any], name: str) -> Optional[str]:
+    value = values.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, "筛选条件格式不对（应为文字）")
+    return value.strip() if value and value.strip() else None
 
 
-def _flag(value: Any) -> bool:
+def _flag(values: Mapping[str, Any], name: str) -> bool:
+    value = values.get(name)
+    if value is not None and not isinstance(value, (bool, str)):
+        raise ApiError(400, "筛选条件格式不对（应为是或否）")
     return value is True or value in ("1", "true", "on")
 
 
-def _year(value: Any) -> Optional[int]:
-    text = str(value).strip() if value not in (None, "") else ""
-    if not text:
+def _year(text: Optional[str]) -> Optional[int]:
+    if text is None:
         return None
-    if not text.isdigit() or len(text) != 4:
+    if not (text.isascii() and text.isdigit()) or len(text) != 4:
         raise ApiError(400, "毕业年份应为四位数字")
     return int(text)
 
 
 def _page(value: Optional[str]) -> int:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else 1
+    return int(value) if value and len(value) <= 5 and value.isascii() and value.isdigit() and int(value) > 0 else 1

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, List, Mapping, Optional
 
 from bot.console.accounts import Staff
-from bot.console.web import ApiError, text_field
+from bot.console.web import ApiError, choice_field, text_field
 from ledger.export import BEIJING
 from ledger.fields import DEGREES
 from notices.model import KINDS, Notice
@@ -15,15 +15,14 @@ from notices.model import KINDS, Notice
 MAX_BODY_TEXT = 2000  # one chat message, with room for the title and the fair's details
 MAX_VALIDITY = timedelta(days=366)
 MAX_SCHEDULE_AHEAD = timedelta(days=90)
+UTC_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))  # the offsets time zones have
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
 def notice_from(body: Mapping[str, Any], staff: Staff, districts: List[str], today: date) -> Notice:
-    kind = body.get("kind")
-    if kind not in KINDS:
-        raise ApiError(400, "请选择通知类别")
+    kind = choice_field(body, "kind", KINDS, "请选择通知类别")
     notice = Notice(
-        kind=str(kind),
+        kind=kind,
         title=str(text_field(body, "title", "标题", 200, required=True)),
         body=str(text_field(body, "body", "正文", MAX_BODY_TEXT, required=True)),
         valid_from=date_field(body, "valid_from", "有效期开始日期", required=True) or today,
@@ -87,14 +86,21 @@ def date_field(body: Mapping[str, Any], name: str, label: str, required: bool = 
 
 
 def scheduled_time(raw: Any, now: datetime) -> datetime:
-    """'2025-07-01T09:30' (Beijing time, as a datetime-local field sends it) → UTC, in the future."""
+    """'2025-07-01T09:30' (Beijing time, as a datetime-local field sends it; an explicit UTC offset
+    of a real time zone is honoured) → UTC, in the future."""
     if not isinstance(raw, str):
         raise ApiError(400, "请选择定时发送的时间")
     try:
         local = datetime.fromisoformat(raw.strip())
     except ValueError:
         raise ApiError(400, "定时发送时间格式不对") from None
-    when = (local if local.tzinfo else local.replace(tzinfo=BEIJING)).astimezone(timezone.utc)
+    offset = local.utcoffset()
+    if offset is not None and not UTC_OFFSETS[0] <= offset <= UTC_OFFSETS[1]:
+        raise ApiError(400, "定时发送时间的时区不对（应为北京时间）")
+    try:
+        when = (local if local.tzinfo else local.replace(tzinfo=BEIJING)).astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:00-10:00 is in the year 10000 in UTC
+        raise ApiError(400, "定时发送最多可提前 90 天") from None
     if when <= now:
         raise ApiError(400, "定时发送时间必须晚于现在")
     if when > now + MAX_SCHEDULE_AHEAD:

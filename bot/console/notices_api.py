@@ -3,6 +3,7 @@ a second city staff member's approval for city-wide broadcasts, progress, cancel
 Every publication, broadcast, approval, withdrawal and cancel is written to the audit log."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -13,12 +14,13 @@ from bot.console.accounts import StaffStore
 from bot.console.notice_form import notice_from, scheduled_time
 from bot.console.queries import (ACTIVE, broadcast_json, broadcast_row, list_broadcasts, list_notices, live_broadcasts_of,
                                  notice_json, notice_row)
-from bot.console.web import ApiError, Call, endpoint
+from bot.console.web import ApiError, Call, choice_field, endpoint
 from ledger.db import now
 from ledger.store import Ledger
 from notices.store import NoticeError, NoticeStore
 
 IN_FLIGHT = ("pending", "sending")
+_STATUS = re.compile(r"[a-z_]{1,24}")  # a broadcast status, e.g. pending_approval
 
 
 class NoticesApi:
@@ -85,9 +87,7 @@ class NoticesApi:
     # ---- broadcasts
     def broadcast(self, call: Call) -> Dict[str, Any]:
         row = self._notice(call)
-        mode = call.body.get("mode")
-        if mode not in ("now", "schedule", "test"):
-            raise ApiError(400, "请选择发送方式：立即发送、定时发送或发送测试")
+        mode = choice_field(call.body, "mode", ("now", "schedule", "test"), "请选择发送方式：立即发送、定时发送或发送测试")
         if row.status != "published":
             raise ApiError(409, "只有已发布的通知才能发送")
         audience: Optional[Dict[str, str]] = None
@@ -106,6 +106,8 @@ class NoticesApi:
 
     def broadcasts(self, call: Call) -> Dict[str, Any]:
         status = call.query.get("status") or None
+        if status is not None and not _STATUS.fullmatch(status):
+            raise ApiError(400, "推送状态不对")
         return {"broadcasts": list_broadcasts(self.ledger.engine, call.staff, status=status)}
 
     def progress(self, call: Call) -> Dict[str, Any]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Collection, Dict, Mapping, Optional, Union
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.console.accounts import Staff, StaffStore
 from bot.gateway.http import read_limited
+
+log = logging.getLogger(__name__)
 
 COOKIE = "console_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -109,11 +112,30 @@ def text_field(body: Mapping[str, Any], name: str, label: str, most: int, requir
             raise ApiError(400, f"请填写{label}")
         return None
     if not isinstance(value, str):
-        raise ApiError(400, f"{label}格式不对")
+        raise ApiError(400, f"{label}格式不对（应为文字）")
+    if not storable(value):
+        raise ApiError(400, f"{label}含有无法识别的字符，请删除后重试")
     value = value.strip()
     if len(value) > most:
         raise ApiError(400, f"{label}最多 {most} 个字")
     return value
+
+
+def choice_field(body: Mapping[str, Any], name: str, choices: Collection[str], message: str) -> str:
+    """One of `choices`, sent as a string (a list or an object holding one is refused with `message`)."""
+    value = body.get(name)
+    if not isinstance(value, str) or value not in choices:
+        raise ApiError(400, message)
+    return value
+
+
+def storable(value: str) -> bool:
+    """Text the database can keep: no NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
 
 
 def set_session_cookie(response: Response, request: Request, value: str, max_age: int) -> None:
@@ -144,3 +166,31 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class InternalErrors:
+    """An unexpected exception becomes a 500 answered inside SecurityHeaders (Starlette's own error
+    answer comes from outside every middleware, without them); the exception is logged, the path
+    is not (it may carry a registration number)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:
+                raise
+            log.exception("console: unexpected error answering a %s request", scope.get("method"))
+            await refusal(ApiError(500, "服务器出错了，请稍后再试"))(scope, receive, send)

@@ -3,7 +3,11 @@
 Without REDIS_URL (the embedded default) one push worker runs inside the gateway, sharing its
 in-process state (PUSH_IN_GATEWAY=off to run none); with Redis, run `python -m bot.push` workers.
 GATEWAY_METRICS_PORT (unset = off) serves /metrics on GATEWAY_METRICS_HOST (127.0.0.1), apart from
-the public port (docs/observability.md)."""
+the public port (docs/observability.md).
+
+FORWARDED_ALLOW_IPS (127.0.0.1): the proxies whose X-Forwarded-For names the client (addresses or
+networks, comma-separated); the web chat's per-address limit counts that client. A request from
+anywhere else is counted under its own address, whatever it claims (docs/gateway.md)."""
 from __future__ import annotations
 
 import os
@@ -38,7 +42,8 @@ def main() -> int:
 
     # access logs off: Telegram's token and WeChat's signatures travel in URLs
     # ws="none": Rasa pins an old websockets that uvicorn's WebSocket support cannot use (none is served)
-    uvicorn.run(create_app(settings, push=push, metrics=metrics), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none")
+    uvicorn.run(create_app(settings, push=push, metrics=metrics), host=settings.host, port=settings.port, log_level="info", access_log=False, ws="none",
+                proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1")
     return 0
 
 

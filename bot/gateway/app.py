@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.gateway.assistant import Assistant
 from bot.gateway.choices import Choices
 from bot.gateway.config import GatewaySettings
+from bot.gateway.http import SecurityHeaders
 from bot.gateway.journal import Journal, make_journal
 from bot.gateway.stores import Store, make_store
 from bot.health import Listener, MetricsListener, Probe, check, database_probe
@@ -57,7 +58,7 @@ def build_channels(settings: GatewaySettings, assistant: Assistant, store: Store
     if settings.web:
         from bot.channels.web.channel import WebChannel
 
-        channels.append(WebChannel(assistant, choices, store))
+        channels.append(WebChannel(assistant, choices, store, settings.web_session_limit, settings.web_address_limit))
     return channels
 
 
@@ -114,7 +115,8 @@ def create_app(settings: GatewaySettings, assistant: Optional[Assistant] = None,
     for channel in channels:
         routes.extend(channel.routes())
     known = frozenset(route.path for route in routes if isinstance(route, Route))
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CountResponses, routes=known)])
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders),
+                                                                   Middleware(CountResponses, routes=known)])
 
 
 async def live(request: Request) -> JSONResponse:

@@ -13,6 +13,9 @@ TELEGRAM_API_BASE_URL         https://api.telegram.org/bot (a self-hosted Bot AP
 TELEGRAM_WEBHOOK_URL          webhook mode (needs TELEGRAM_WEBHOOK_SECRET); absent = long polling
 TELEGRAM_WEBHOOK_SECRET       1–256 characters of A-Z a-z 0-9 _ -
 WEB_CHAT                      "off" turns the web chat page off (on by default)
+WEB_CHAT_SESSION_LIMIT        messages one web chat session may send, COUNT/SECONDS (20/60)
+WEB_CHAT_ADDRESS_LIMIT        messages the web chat takes from one client address, COUNT/SECONDS (60/60);
+                              the address is the one the trusted proxies name (FORWARDED_ALLOW_IPS, __main__.py)
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
+
+from bot.gateway.limits import Rate
 
 
 class GatewayConfigError(Exception):
@@ -53,6 +58,8 @@ class GatewaySettings:
     wechat: Optional[WeChatSettings] = None
     telegram: Optional[TelegramSettings] = None
     web: bool = True
+    web_session_limit: Rate = Rate(20, 60)
+    web_address_limit: Rate = Rate(60, 60)
     # WeChat waits 5 s; the passive reply must be on its way before that
     reply_deadline: float = 4.0
 
@@ -75,6 +82,8 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> GatewaySetting
         wechat=_wechat(env),
         telegram=_telegram(env),
         web=(env.get("WEB_CHAT") or "on").lower() not in ("off", "0", "false", "no"),
+        web_session_limit=_rate("WEB_CHAT_SESSION_LIMIT", env.get("WEB_CHAT_SESSION_LIMIT") or "20/60"),
+        web_address_limit=_rate("WEB_CHAT_ADDRESS_LIMIT", env.get("WEB_CHAT_ADDRESS_LIMIT") or "60/60"),
     )
 
 
@@ -84,6 +93,13 @@ def _port(raw: Optional[str]) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise GatewayConfigError(f"GATEWAY_PORT: expected a port number 1–65535, got {raw!r}")
     return int(raw)
+
+
+def _rate(name: str, raw: str) -> Rate:
+    match = re.fullmatch(r"\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", raw)
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise GatewayConfigError(f"{name}: expected COUNT/SECONDS such as 20/60 (both at least 1), got {raw!r}")
+    return Rate(int(match.group(1)), float(match.group(2)))
 
 
 def _url(name: str, value: str, schemes: tuple = ("http://", "https://")) -> str:

@@ -1,6 +1,7 @@
 """Small shared state of the gateway: claims (dedupe of WeChat retries and who holds each push,
-replayed nonces), the WeChat access token, the choices each graduate was last offered, inactive users, and the web
-chat's inbox of staff replies (handoff).
+replayed nonces), the WeChat access token, the choices each graduate was last offered, inactive users, the web
+chat's inbox of staff replies (handoff), the key its session ids are signed with, and the token
+buckets of its rate limits (bot/gateway/limits.py).
 
 With REDIS_URL, every gateway replica shares it through Redis (keys under `gw:`); without, it
 lives in this process (the embedded default, one replica)."""
@@ -35,6 +36,11 @@ class Store(Protocol):
         """Take the whole list at `key`, oldest first, leaving nothing."""
         ...
 
+    async def take_token(self, key: str, capacity: int, per_second: float) -> float:
+        """One token from the bucket at `key` (holding at most `capacity`, refilled at `per_second`;
+        full when new): 0.0 when taken, else the seconds until one is there (nothing is taken)."""
+        ...
+
     async def close(self) -> None:
         ...
 
@@ -43,6 +49,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._data: Dict[str, Tuple[str, Optional[float]]] = {}
         self._lists: Dict[str, Tuple[List[str], Optional[float]]] = {}
+        self._buckets: Dict[str, Tuple[float, float, float]] = {}  # key → (tokens, at, full again at)
 
     def _live(self, key: str) -> Optional[str]:
         item = self._data.get(key)
@@ -88,9 +95,20 @@ class MemoryStore:
         self._lists.pop(key, None)
         return items
 
+    async def take_token(self, key: str, capacity: int, per_second: float) -> float:
+        now = time.monotonic()
+        tokens, at, _ = self._buckets.get(key, (float(capacity), now, now))
+        tokens, wait = _bucket(min(float(capacity), tokens + (now - at) * per_second), per_second)
+        self._buckets[key] = (tokens, now, now + (capacity - tokens) / per_second)
+        if len(self._buckets) > 100_000:
+            for full in [k for k, (_, _, full_at) in self._buckets.items() if full_at <= now]:
+                del self._buckets[full]  # a full bucket is what a new one is
+        return wait
+
     async def close(self) -> None:
         self._data.clear()
         self._lists.clear()
+        self._buckets.clear()
 
     def _live_list(self, key: str) -> List[str]:
         items, expires = self._lists.get(key, ([], None))
@@ -118,6 +136,7 @@ class RedisStore:
                                         retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError])
         self._prefix = prefix
         self._swap = self._redis.register_script(_SWAP)
+        self._take_token = self._redis.register_script(_TAKE_TOKEN)
 
     @property
     def redis(self) -> Any:
@@ -153,6 +172,9 @@ class RedisStore:
             items, _ = await pipe.lrange(self._prefix + key, 0, -1).delete(self._prefix + key).execute()
         return [str(item) for item in items]
 
+    async def take_token(self, key: str, capacity: int, per_second: float) -> float:
+        return float(await self._take_token(keys=[self._prefix + key], args=[capacity, repr(per_second)]))
+
     async def close(self) -> None:
         await self._redis.close()
 
@@ -165,6 +187,30 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+# a token bucket on Redis's clock (every replica's requests drain the same bucket); the hash
+# expires once the bucket would be full again, which is what a missing one is
+_TAKE_TOKEN = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+def _bucket(tokens: float, per_second: float) -> Tuple[float, float]:
+    """(tokens left, seconds to wait) after asking a bucket holding `tokens` for one."""
+    if tokens >= 1:
+        return tokens - 1, 0.0
+    return tokens, (1 - tokens) / per_second
 
 
 def make_store(redis_url: Optional[str], prefix: str = "gw:") -> Store:

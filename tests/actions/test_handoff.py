@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from sqlalchemy import update
 
 from actions.fallback import ActionClarify, ActionOutOfScope
-from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text
+from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text, question_after_leaving
 from handoff.db import handoffs
 from ledger.db import now
 from ledger.model import Registration
@@ -107,6 +107,22 @@ def test_an_unanswered_question_carries_the_askers_registered_district() -> None
     assert kept == {f"朝阳{marker}咋整": ["朝阳区"], f"不知道{marker}咋整": []}
 
 
+def test_a_question_asked_again_in_one_session_counts_once() -> None:
+    """Sent again and again (a flood, or impatience) it is one ask; in a new session it counts again."""
+    ledger = open_ledger()
+    questions = UnansweredStore(ledger.engine, ledger.cipher)
+    marker = secrets.token_hex(3)
+    graduate, earlier = sender(), []
+    for typed in (f"{marker}怎么弄", f"{marker} 怎么弄？", f"{marker}怎么弄!!", f"{marker}怎么弄"):
+        run(ActionOutOfScope(), tracker(graduate, typed, "out_of_scope", before=list(earlier)))
+        earlier += [{"event": "user", "text": typed}, {"event": "bot", "text": "抱歉，这个我帮不上忙。"}]
+    new_session = [*earlier, {"event": "action", "name": "action_session_start"}, {"event": "session_started"}]
+    run(ActionOutOfScope(), tracker(graduate, f"{marker}怎么弄", "out_of_scope", before=new_session))
+    run(ActionClarify(), tracker(sender(), f"{marker}怎么弄", "nlu_fallback", confidence=0.3))
+    kept = [q for q in questions.open_questions(1000) if marker in q.text]
+    assert [q.count for q in kept] == [3]
+
+
 # ---- leaving in the graduate's own words, and acknowledgements while the case is open
 
 @pytest.mark.parametrize("words", ["不用了", "算了", "不用了谢谢", "我自己看看", "没事了", "好的不需要了", "算了不用人工了", "不找人工了",
@@ -164,3 +180,24 @@ def test_an_ordinary_message_is_acknowledged_at_most_every_few_minutes() -> None
 def test_leaving_said_in_several_clauses_still_ends_the_case_but_a_question_does_not() -> None:
     assert ends("不用了，取消转人工") and ends("好的，不用了，谢谢")
     assert not ends("算了，我还是想问一下见习补贴")
+    assert ends("等了好久没人理，算了不用人工了") and ends("你们怎么还不回？不用人工了")
+    assert not ends("见习补贴多少？不用人工了")
+
+
+def test_leaving_the_person_with_a_question_in_the_same_message_ends_the_case_and_answers_it() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, "算了不用人工了，问一下见习补贴多少", "request_human", {"active_task": NAME}))
+    assert "已结束人工服务" in result.text and "最低工资" in result.text
+    assert result.slot("active_task") is None and handoff_store().current(graduate) is None
+    assert question_after_leaving("算了，我还是想问一下见习补贴") is None  # “算了” alone: the question is for staff
+
+
+def test_a_question_about_the_hotline_is_answered_while_the_case_stays_open() -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "有没有人工客服", "request_human"))
+    for text in ("电话呢", "12333几点能打", "晚上能打吗"):
+        result = run(ActionHandoff(), tracker(graduate, text, "ask_policy", {"active_task": NAME}))
+        assert "12333" in result.text and "24小时" in result.text, text
+    case = handoff_store().current(graduate)
+    assert case is not None and [m.text for m in handoff_store().messages(case.id)][-3:] == ["电话呢", "12333几点能打", "晚上能打吗"]

@@ -1,15 +1,24 @@
-"""Logging in and out, the lock after 5 failures, the CSRF token on every state change, the
+"""Logging in and out, the slow-down of failed logins (the same for known and unknown names, per
+name and address, never a lock a stranger can set), the CSRF token on every state change, the
 security headers, and how passwords and sessions are stored — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import timedelta
+import statistics
+import time
+from dataclasses import replace
+from typing import Any, Dict, Tuple
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from bot.console.app import create_app
 from bot.console.db import staff_sessions, staff_users
 from bot.console.passwords import verify_password
-from ledger.db import now
 from notices.db import broadcasts, notices
 from tests.console.conftest import PASSWORD, Console, fair
 
@@ -46,29 +55,80 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(console: Conso
     assert login(console, "haidian", "").status_code == 400
 
 
-def test_five_failures_lock_the_account_for_15_minutes_even_for_the_right_password(console: Console) -> None:
-    answers = [login(console, "haidian", f"wrong-password-{n}").status_code for n in range(5)]
-    assert answers == [401, 401, 401, 401, 429]
-    locked = login(console, "haidian", PASSWORD)
-    assert locked.status_code == 429 and "锁定" in locked.json()["error"]
+class Door:
+    """One console application (one login throttle), reached from several client addresses."""
+
+    def __init__(self, console: Console, **settings: Any) -> None:
+        self.app = create_app(replace(console.settings, **settings), console.ledger)
+
+    def login(self, username: str, password: str, address: str = "192.0.2.10", **headers: str) -> Any:
+        client = TestClient(self.app, client=(address, 50000))
+        return client.post("/console/api/login", json={"username": username, "password": password},
+                           headers={name.replace("_", "-"): value for name, value in headers.items()})
+
+
+def seen(response: Any) -> Tuple[int, Dict[str, str], int]:
+    """What a client learns from a refused login: status, body, Retry-After (in tens of seconds)."""
+    return response.status_code, response.json(), int(response.headers.get("retry-after", "0")) // 10
+
+
+def test_known_and_unknown_names_get_the_same_answers_through_failures_and_the_slow_down(console: Console) -> None:
+    door = Door(console, wait_step=600.0)
+    known = [seen(door.login("haidian", f"wrong-password-{n}")) for n in range(8)]
+    unknown = [seen(door.login("nobody", f"wrong-password-{n}")) for n in range(8)]
+    assert known == unknown
+    assert [status for status, _, _ in known] == [401] * 6 + [429] * 2
+    assert known[6] == (429, {"error": "登录失败次数过多，请 10 分钟后再试"}, 60)
+    assert door.login("haidian", PASSWORD).status_code == 429  # the right password is not even checked meanwhile
+    assert "set-cookie" not in door.login("haidian", PASSWORD).headers
+    # the log says someone is guessing at a real account; an unknown name is never written to it
+    assert [e["actor"] for e in console.ledger.audit_entries() if e["action"] == "login_throttled"] == ["haidian"]
+
+
+def test_a_stranger_elsewhere_cannot_hold_a_staff_member_back(console: Console) -> None:
+    door = Door(console, wait_step=600.0)
+    answers = [door.login("haidian", f"guess-{n}", address="203.0.113.66").status_code for n in range(20)]
+    assert answers == [401] * 6 + [429] * 14
+    assert door.login("haidian", PASSWORD, address="203.0.113.66").status_code == 429
+    assert door.login("haidian", PASSWORD, address="192.0.2.10").status_code == 200  # from their own desk
+    assert door.login("chaoyang", PASSWORD, address="203.0.113.66").status_code == 200  # another name from there
+    throttled = [(e["actor"], e["detail"]) for e in console.ledger.audit_entries() if e["action"] == "login_throttled"]
+    assert throttled == [("haidian", {"address": "203.0.113.66", "failures": 6})]  # once, and no lock anywhere
     with console.ledger.engine.begin() as conn:
-        until = conn.execute(select(staff_users.c.locked_until).where(staff_users.c.username == "haidian")).scalar()
-    until = until if until.tzinfo else until.replace(tzinfo=now().tzinfo)
-    assert timedelta(minutes=14) < until - now() <= timedelta(minutes=15)
-    assert login(console, "chaoyang", PASSWORD).status_code == 200  # other accounts are not affected
-    assert [e["actor"] for e in console.ledger.audit_entries() if e["action"] == "login_locked"] == ["haidian"]
-    with console.ledger.engine.begin() as conn:  # 15 minutes later
-        conn.execute(update(staff_users).where(staff_users.c.username == "haidian").values(locked_until=now() - timedelta(seconds=1)))
-    assert login(console, "haidian", PASSWORD).status_code == 200
+        assert conn.execute(select(func.count()).select_from(staff_users).where(staff_users.c.locked_until.isnot(None))).scalar() == 0
+
+
+def test_the_slow_down_passes_and_a_success_forgets_the_failures(console: Console) -> None:
+    door = Door(console)  # 1 s after the 6th failure, 2 s after the 7th …
+    assert [door.login("city1", f"guess-{n}").status_code for n in range(7)] == [401] * 6 + [429]
+    time.sleep(1.1)
+    assert door.login("city1", PASSWORD).status_code == 200
+    assert [door.login("city1", f"guess-{n}").status_code for n in range(6)] == [401] * 6
+    throttled = [e["actor"] for e in console.ledger.audit_entries() if e["action"] == "login_throttled"]
+    assert throttled == ["city1", "city1"]
+
+
+def test_known_and_unknown_names_take_as_long(console: Console) -> None:
+    def took(name: str) -> float:
+        started = time.perf_counter()
+        console.accounts.login(name, "wrong-password-x")
+        return time.perf_counter() - started
+
+    known, unknown, malformed = [], [], []
+    for _ in range(7):
+        known.append(took("haidian")), unknown.append(took("nobody")), malformed.append(took("no body!"))
+    for other in (unknown, malformed):  # one Argon2id check each, ~25 ms, far above a query's cost
+        assert 0.5 < statistics.median(other) / statistics.median(known) < 2.0
 
 
 def test_a_success_resets_the_count_of_failures(console: Console) -> None:
-    for n in range(4):
-        assert login(console, "city1", f"wrong-password-{n}").status_code == 401
-    assert login(console, "city1", PASSWORD).status_code == 200
-    for n in range(4):
-        assert login(console, "city1", f"wrong-password-{n}").status_code == 401
-    assert login(console, "city1", PASSWORD).status_code == 200
+    door = Door(console)
+    for n in range(5):
+        assert door.login("city1", f"wrong-password-{n}").status_code == 401
+    assert door.login("city1", PASSWORD).status_code == 200
+    for n in range(5):
+        assert door.login("city1", f"wrong-password-{n}").status_code == 401
+    assert door.login("city1", PASSWORD).status_code == 200
 
 
 def test_logout_ends_the_session_on_the_server(console: Console) -> None:
@@ -125,12 +185,25 @@ def test_every_answer_carries_the_security_headers(console: Console) -> None:
     assert client.get("/console/static/page.html").status_code == 404
 
 
+def test_an_unexpected_error_is_a_500_with_the_security_headers_too(console: Console, caplog) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(console.settings, console.ledger)
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app.router.routes.append(Route("/console/api/broken", broken))
+    answer = TestClient(app, raise_server_exceptions=False).get("/console/api/broken")
+    assert answer.status_code == 500 and answer.json() == {"error": "服务器出错了，请稍后再试"}
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"] and answer.headers["cache-control"] == "no-store"
+    assert "a bug" in caplog.text
+
+
 def test_passwords_and_session_ids_are_stored_hashed(console: Console) -> None:
     session = console.login("city1")
     with console.ledger.engine.begin() as conn:
         hashes = dict(conn.execute(select(staff_users.c.username, staff_users.c.password_hash)).all())
         session_ids = conn.execute(select(staff_sessions.c.id)).scalars().all()
-    assert all(value.startswith("scrypt$") and PASSWORD not in value for value in hashes.values())
+    assert all(value.startswith("$argon2id$") and PASSWORD not in value for value in hashes.values())
     assert len(set(hashes.values())) == 4  # one salt per user: the same password hashes differently
     assert verify_password(PASSWORD, hashes["city1"]) and not verify_password(PASSWORD + "x", hashes["city1"])
     assert session.client.cookies["console_session"] not in session_ids and len(session_ids) == 1

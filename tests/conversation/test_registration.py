@@ -94,6 +94,15 @@ def test_several_values_in_one_message_and_a_question_on_the_way(talk: Conversat
     assert "专业" in talk.text("北京工业大学")
 
 
+def test_a_question_only_retrieval_places_is_answered_aside_and_english_names_the_field(talk: Conversation) -> None:
+    start(talk)
+    aside = talk.say("等下 这个登记完了谁能看到我的信息")
+    texts = "\n".join(m.get("text", "") for m in aside)
+    assert "加密" in texts and "姓名" in aside[-1]["text"] and "真实姓名：2–6个汉字" not in texts
+    assert "手机" in talk.text("My phone is 12345")  # the phone's problem, not the name's
+    assert "继续登记" in talk.text("先暂停一下，我明天再弄")
+
+
 def test_wrong_phone_is_asked_again_and_nothing_is_lost(talk: Conversation) -> None:
     start(talk)
     talk.text("李明")

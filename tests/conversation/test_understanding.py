@@ -120,3 +120,48 @@ def test_a_second_policy_named_in_a_follow_up_becomes_the_topic_in_play(conversa
     conversation.text("扩岗补助多少")
     assert "重复享受" in conversation.text("它和一次性吸纳就业补贴两个能一起领吗")
     assert "2022年12月31日" in conversation.text("到啥时候")  # of the policy named last
+
+
+def test_a_short_follow_up_the_nlu_takes_for_small_talk_keeps_the_thread(conversation: Conversation) -> None:
+    conversation.text("就业超市是什么")
+    text = conversation.text("在哪")
+    assert "就业超市" in text and "你好！我是" not in text
+    conversation.text("电话怎么转人工")
+    assert "24小时" in conversation.text("晚上能打吗")
+    conversation.text("这通知谁发的")
+    assert "7月19日" in conversation.text("哪天")
+
+
+def test_is_that_figure_reliable_says_where_it_comes_from(conversation: Conversation) -> None:
+    conversation.text("求职创业补贴多少钱")
+    text = conversation.text("这个数靠谱吗")
+    assert "新闻报道" in text and "以官方文件为准" in text and "谢谢夸奖" not in text
+    conversation.text("实名台账都记些什么")
+    assert "通知的原文" in conversation.text("这是哪个文件规定的")
+
+
+def test_an_acknowledgement_is_acknowledged_and_another_district_is_added_to_a_subscription(conversation: Conversation) -> None:
+    assert "随时问我" in conversation.text("好嘞👍")
+    conversation.text("订阅朝阳区的招聘会")
+    text = conversation.text("那海淀的呢")
+    assert "海淀" in text and "朝阳" in text and "订阅" in text
+
+
+def test_an_elliptical_follow_up_is_about_what_it_names_within_the_thread(conversation: Conversation) -> None:
+    conversation.text("单位突然跟我解约了，怎么办")
+    assert "约谈" in conversation.text("要是国企呢")  # the broken contract, at a state-owned employer
+    conversation.text("线上的都是什么形式")
+    assert "线下" in conversation.text("线下的呢")
+    conversation.text("乡村振兴协理员2019年招了多少人")
+    assert "432" in conversation.text("20年呢")
+
+
+def test_a_field_the_knowledge_base_lacks_is_said_to_be_unknown_not_repeated(conversation: Conversation) -> None:
+    conversation.text("大专能报社区工作者吗")
+    text = conversation.text("今年啥时候报名")
+    assert "未核实" in text and "政策清单" not in text
+
+
+def test_who_counts_as_a_hardship_family_is_answered_from_its_field(conversation: Conversation) -> None:
+    text = conversation.text("哪些算困难家庭")
+    assert "低保" in text and "据公开报道" in text

@@ -40,7 +40,8 @@ NOT_NEEDED = {
     "gateway": ({"DATABASE_URL", "LEDGER_KEYS", "LEDGER_HASH_KEY", "LEDGER_RETENTION_DAYS", "LEDGER_DRAFT_DAYS",
                  "WECHAT_TEMPLATE_ID", "WECHAT_TEMPLATE_DAILY_QUOTA"} | {v for v in readers_by_variable() if v.startswith("PUSH_")},
                 "the embedded push worker's settings: with REDIS_URL the gateway runs none"),
-    "push": ({"GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_METRICS_HOST", "GATEWAY_METRICS_PORT", "RASA_URL", "WEB_CHAT"},
+    "push": ({"GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_METRICS_HOST", "GATEWAY_METRICS_PORT", "RASA_URL", "WEB_CHAT",
+              "WEB_CHAT_SESSION_LIMIT", "WEB_CHAT_ADDRESS_LIMIT"},
              "the worker reads the gateway's settings for the channels only"),
 }
 # Variables compose sets for programs that are not ours.

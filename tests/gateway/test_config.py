@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bot.gateway.config import GatewayConfigError, settings_from_env
+from bot.gateway.limits import Rate
 from bot.stack import ROOT
 
 TG = "123456789:AAAbbbCCCdddEEEfffGGGhhh"
@@ -18,6 +19,12 @@ def test_defaults_turn_on_only_the_web_chat() -> None:
     settings = settings_from_env({})
     assert (settings.host, settings.port, settings.rasa_url) == ("127.0.0.1", 8080, "http://127.0.0.1:5005")
     assert settings.channels_on() == ["web"] and settings.redis_url is None
+
+
+def test_web_chat_limits_are_count_per_seconds() -> None:
+    assert (str(settings_from_env({}).web_session_limit), str(settings_from_env({}).web_address_limit)) == ("20/60", "60/60")
+    settings = settings_from_env({"WEB_CHAT_SESSION_LIMIT": "10/30", "WEB_CHAT_ADDRESS_LIMIT": " 600 / 60 "})
+    assert settings.web_session_limit == Rate(10, 30) and settings.web_address_limit.per_second == 10.0
 
 
 def test_rasa_url_may_list_several_replicas() -> None:
@@ -52,6 +59,10 @@ def test_each_channel_turns_on_with_its_settings() -> None:
     ({"TELEGRAM_BOT_TOKEN": TG, "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/webhook"}, "TELEGRAM_WEBHOOK_SECRET"),
     ({"TELEGRAM_BOT_TOKEN": TG, "TELEGRAM_WEBHOOK_SECRET": "has spaces"}, "TELEGRAM_WEBHOOK_SECRET"),
     ({"TELEGRAM_BOT_TOKEN": TG, "TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL"),
+    ({"WEB_CHAT_SESSION_LIMIT": "20"}, "WEB_CHAT_SESSION_LIMIT"),
+    ({"WEB_CHAT_SESSION_LIMIT": "0/60"}, "WEB_CHAT_SESSION_LIMIT"),
+    ({"WEB_CHAT_ADDRESS_LIMIT": "60/0"}, "WEB_CHAT_ADDRESS_LIMIT"),
+    ({"WEB_CHAT_ADDRESS_LIMIT": "1.5/60"}, "WEB_CHAT_ADDRESS_LIMIT"),
 ])
 def test_a_bad_setting_names_its_variable(env: dict, variable: str) -> None:
     with pytest.raises(GatewayConfigError, match=variable):

@@ -89,3 +89,26 @@ def test_a_claim_holds_its_value_and_swap_replaces_only_what_was_expected(kind: 
             await store.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_a_token_bucket_allows_its_burst_then_one_per_refill(kind: str) -> None:
+    async def run() -> None:
+        prefix = f"test-bucket-{free_port()}:"
+        store: Store = MemoryStore() if kind == "memory" else RedisStore("redis://127.0.0.1:6379/14", prefix)
+        try:
+            assert [await store.take_token("b", 3, 10.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+            wait = await store.take_token("b", 3, 10.0)
+            assert 0.05 < wait <= 0.1
+            assert 0 < await store.take_token("b", 3, 10.0) <= wait  # a refused request takes nothing
+            assert await store.take_token("other", 3, 10.0) == 0.0
+            await asyncio.sleep(wait + 0.02)
+            assert await store.take_token("b", 3, 10.0) == 0.0
+            if kind == "redis":  # gone once it would be full again
+                assert 0 < redis.Redis.from_url("redis://127.0.0.1:6379/14").pttl(f"{prefix}b") <= 1400
+        finally:
+            await store.delete("b")
+            await store.delete("other")
+            await store.close()
+
+    asyncio.run(run())

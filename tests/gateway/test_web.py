@@ -2,6 +2,7 @@
 page in a real headless Chromium that types a question and reads the answer."""
 from __future__ import annotations
 
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -43,9 +44,26 @@ def test_a_question_is_answered_by_the_assistant_under_the_gateways_sender_id(we
     with chat(web_gateway) as client:
         answer = say(client, "见习补贴怎么申请")
         assert any("见习" in r["text"] for r in answer["replies"])
-        session = client.cookies["chat_session"]
+        cookie = client.cookies["chat_session"]
+    session = cookie.split(".")[0]  # the cookie is the session id and its signature
     tracker = httpx.get(f"{stack.rasa_url}/conversations/{web_identity(session)}/tracker").json()
-    assert any(e.get("event") == "user" for e in tracker["events"])  # under the session's hash, never the cookie
+    assert any(e.get("event") == "user" for e in tracker["events"])  # under the session's hash
+    for secret in (cookie, session):  # never under the cookie or the bare id
+        tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{secret}/tracker").json()
+        assert not [e for e in tracker["events"] if e.get("event") == "user"]
+
+
+def test_a_session_id_chosen_by_the_client_is_replaced(web_gateway: str, stack: Stack) -> None:
+    """Session fixation: an attacker who plants a cookie value of their choosing in a victim's
+    browser must not be able to read or write that conversation afterwards."""
+    chosen = "PlantedByAnAttacker" + secrets.token_hex(8)
+    response = httpx.post(f"{web_gateway}/chat/message", json={"message": "见习补贴怎么申请"}, timeout=30.0,
+                          headers={"cookie": f"chat_session={chosen}"})
+    assert response.status_code == 200 and response.json()["replies"]
+    assert chosen not in response.headers["set-cookie"]
+    for sender in (f"web:{chosen}", web_identity(chosen)):
+        tracker = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker").json()
+        assert not [e for e in tracker["events"] if e.get("event") == "user"]
 
 
 def test_a_client_cannot_choose_its_sender_id(web_gateway: str, stack: Stack) -> None:

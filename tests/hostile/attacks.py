@@ -273,6 +273,10 @@ class Generator:
                                                                                            "application/x-www-form-urlencoded"])}, good),
             lambda: Attack("plain", "wrong method", rng.choice(["GET", "PUT", "DELETE"]), "/telegram/webhook", headers=secret),
             lambda: self._tg("invalid UTF-8 JSON", secret, b'{"update_id": 1, "message": "\xff\xfe"}'),
+            lambda: self._tg("lone surrogate in the text", secret,
+                             json.dumps({**update, "message": {**update["message"], "text": self.with_surrogate("见习补贴怎么申请")}}).encode()),
+            lambda: self._tg("chat id of a wrong type", secret, json.dumps({**update, "message": {
+                **update["message"], "chat": {"id": rng.choice([str(chat), [chat], chat + 0.5, {"id": chat}]), "type": "private"}}}).encode()),
         ]
         return self.pick(choices)
 
@@ -308,8 +312,27 @@ class Generator:
             lambda: Attack("plain", "web: wrong method", rng.choice(["GET", "PUT", "DELETE"]), "/chat/message",
                            headers=json_type, cookies=cookie),
             lambda: self._web("sender id in the body", json_type, json.dumps({"message": "", "sender": "wx:" + self.openid()}).encode(), cookie),
+            lambda: self._web("lone surrogate", json_type, self.surrogate_body(), cookie),
+            lambda: self._web("number past JSON's range", json_type,
+                              b'{"message": ' + rng.choice([b"NaN", b"-Infinity", b"1e999", b"9" * rng.randrange(4301, 9000)]) + b"}", cookie),
         ]
         return self.pick(choices)
+
+    def with_surrogate(self, text: str) -> str:
+        """`text` with a lone UTF-16 surrogate somewhere in it (valid JSON once escaped, but no UTF-8)."""
+        at = self.rng.randrange(len(text) + 1)
+        return text[:at] + chr(self.rng.choice([0xD800, 0xDBFF, 0xDC00, 0xDFFF, self.rng.randrange(0xD800, 0xE000)])) + text[at:]
+
+    def surrogate_body(self) -> bytes:
+        """A chat message with a lone surrogate: escaped (`\\ud800`), as the bytes CESU-8 writes, or in a key."""
+        question = self.rng.choice(["见习补贴怎么申请", "求职登记", "海淀区人社局在哪", "hi"])
+        shape = self.rng.randrange(3)
+        if shape == 0:
+            return json.dumps({"message": self.with_surrogate(question)}).encode()
+        if shape == 1:
+            cesu = self.with_surrogate(question).encode("utf-8", "surrogatepass")
+            return b'{"message": "' + cesu + b'"}'
+        return json.dumps({"message": question, self.with_surrogate("x"): 1}).encode()
 
     def _web(self, kind: str, headers: Dict[str, str], body: bytes, cookies: Dict[str, str]) -> Attack:
         return Attack("plain", f"web: {kind}", "POST", "/chat/message", headers=dict(headers), body=body, cookies=dict(cookies))
@@ -317,7 +340,7 @@ class Generator:
     # ---- console
     def console(self, well_formed_logins: List[int]) -> Attack:
         """`well_formed_logins`: a one-item budget of logins that reach the password check (each
-        costs a scrypt), spent by this generator."""
+        costs a password hash check), spent by this generator."""
         rng = self.rng
         json_type = {"content-type": "application/json"}
         forged = {"console_session": rng.choice(["x", "a" * 43, "".join(rng.choices(string.ascii_letters, k=43)), "' OR 1=1 --"])}
@@ -352,14 +375,15 @@ class Generator:
 
     def password_guess(self) -> Attack:
         """A login that reaches the password check: an injection-shaped name, or the real staff
-        name with a wrong password (it locks the account after 5: 429 from then on)."""
+        name with a wrong password (after 5 from one address, that name from there gets 429 for a while)."""
         rng = self.rng
         username = rng.choice(SQLI + [self.s.staff_user] * 3)
         password = rng.choice(["' OR '1'='1", "password123", "x" * 300, "\x00" * 12, rng.choice(SQLI), "correct-horse-battery!"])
         attack = self._login("password guess", {"content-type": "application/json"},
                              json.dumps({"username": username, "password": password}).encode())
-        # as from many addresses (through the bureau's proxy), so the per-address slow-down, tested in
-        # tests/console, does not stretch this run; a few come from the bare loopback address
+        # as from many addresses through the bureau's proxy (the console trusts loopback's X-Forwarded-For
+        # here: FORWARDED_ALLOW_IPS), so the per-address slow-down, tested in tests/console, does not
+        # stretch this run; a few come from the bare loopback address
         if rng.random() < 0.95:
             attack.headers["X-Forwarded-For"] = f"198.51.100.{rng.randrange(1, 255)}"
         return attack

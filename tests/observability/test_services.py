@@ -184,20 +184,21 @@ def console_db(tmp_path: Path) -> Iterator[Tuple[str, Dict[str, str]]]:
         with closing(Ledger.open(LedgerSettings(url, [key], hash_key))) as ledger:
             staff_store(ConsoleSettings(), ledger).add_user("city1", PASSWORD, "city")
         env = {"DATABASE_URL": url, "LEDGER_KEYS": key.decode(), "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
-        port = free_port()
-        with running_console(port, tmp_path, env):
-            yield f"http://127.0.0.1:{port}", {"database": url.rsplit("/", 1)[1]}
+        port, metrics = free_port(), free_port()
+        with running_console(port, tmp_path, {**env, "CONSOLE_METRICS_PORT": str(metrics)}):
+            yield f"http://127.0.0.1:{port}", {"database": url.rsplit("/", 1)[1], "metrics": f"http://127.0.0.1:{metrics}"}
 
 
 def test_console_counts_logins_and_is_503_when_its_database_is_gone(console_db: Tuple[str, Dict[str, str]]) -> None:
     url, names = console_db
     assert health(url + "/health")[:2] == (200, {"status": "ok", "database": "up"})
-    before = scrape(url + "/metrics")
+    assert httpx.get(url + "/metrics").status_code == 404  # only on the internal port
+    before = scrape(names["metrics"] + "/metrics")
     with httpx.Client(base_url=url, timeout=30.0) as client:
         assert client.post("/console/api/login", json={"username": "city1", "password": PASSWORD}).status_code == 200
         assert client.post("/console/api/login", json={"username": "city1", "password": "wrong-password!"}).status_code == 401
         assert client.post("/console/api/login", content=b"{", headers={"content-type": "application/json"}).status_code == 400
-    after = scrape(url + "/metrics")
+    after = scrape(names["metrics"] + "/metrics")
     for result in ("ok", "failed", "refused"):
         assert value(after, "console_logins_total", result=result) - value(before, "console_logins_total", result=result) == 1
 

@@ -16,7 +16,6 @@ warnings, and start-up errors are reported without the exception text (which can
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import List, Optional
 
@@ -32,7 +31,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.handlers import COMMANDS, JOURNAL_KIND, Handlers, journal_entry
 from bot.channels.telegram.processor import ChatOrderedProcessor
-from bot.gateway.http import read_limited
+from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.assistant import Assistant
 from bot.gateway.config import TelegramSettings
 from bot.gateway.journal import Journal, sealer
@@ -134,15 +133,25 @@ class TelegramChannel:
 
     def _parse(self, body: bytes) -> Optional[Update]:
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
+            data = load_json(body)
+        except BadJSON:  # also a lone surrogate in a text: Telegram's own JSON never has one
             return None
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return None
         try:
-            return Update.de_json(data, self.application.bot)
+            update = Update.de_json(data, self.application.bot)
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
+        return update if update is not None and well_typed(update) else None
+
+
+def well_typed(update: Update) -> bool:
+    """The fields the handlers use have Telegram's types (de_json takes whatever it is given)."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    query = update.callback_query
+    return ((chat is None or type(chat.id) is int) and (user is None or type(user.id) is int)
+            and (message is None or isinstance(message.text, (str, type(None))))
+            and (query is None or isinstance(query.data, (str, type(None)))))
 
 
 def build_application(settings: TelegramSettings, processor: ChatOrderedProcessor) -> Application:  # type: ignore[type-arg]

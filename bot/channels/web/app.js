@@ -54,6 +54,11 @@ async function send(message, shown) {
       body: JSON.stringify({message}),
     });
     typing.remove();
+    if (response.status === 429) {  // too many messages: the gateway says how long to wait
+      const data = await response.json().catch(() => ({}));
+      show(data.error || "消息发得太快了，请稍后再发。", "bot");
+      return;
+    }
     if (!response.ok) { show("发送失败，请稍后再试。", "bot"); return; }
     const data = await response.json();
     for (const reply of data.replies) {

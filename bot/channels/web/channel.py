@@ -3,25 +3,31 @@
 staff wrote since it last asked (a handoff to a person: the push worker puts staff replies into
 the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"text"}]}.
 
-The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway; the page
-never chooses it. It is a bearer secret and never leaves the gateway: the sender id (Rasa, the
-ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (ledger/sessions.py). Only JSON bodies are accepted (a cross-site form
-cannot send one without a CORS preflight, which is never granted)."""
+The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway and signed by
+it (`<session>.<signature>`, sessions.py); a cookie it did not issue is replaced, so the page never
+chooses it. The session is a bearer secret and never leaves the gateway: the sender id (Rasa, the
+ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (ledger/sessions.py).
+Only JSON bodies are accepted (a cross-site form cannot send one without a CORS preflight, which is
+never granted).
+
+Messages are rate-limited per session and per client address (bot/gateway/limits.py; the limits
+are GatewaySettings' web_session_limit and web_address_limit): over either, 429 with Retry-After
+and a line the page shows, and nothing reaches Rasa."""
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-
-from bot.gateway.http import read_limited
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.web.sessions import Sessions
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
+from bot.gateway.http import BadJSON, load_json, read_limited
+from bot.gateway.limits import Limiter, Rate, address_key, retry_after
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
 from ledger.sessions import hashed_session
@@ -31,15 +37,21 @@ SCRIPT = Path(__file__).with_name("app.js")
 COOKIE = "chat_session"
 MAX_BODY = 8 * 1024
 MAX_MESSAGE = 2000
+TOO_FAST = "消息发得太快了，请{seconds}秒后再发。"
 
 
 class WebChannel:
     name = "web"
 
-    def __init__(self, assistant: Assistant, choices: Choices, store: Store) -> None:
+    def __init__(self, assistant: Assistant, choices: Choices, store: Store,
+                 session_limit: Rate = Rate(20, 60), address_limit: Rate = Rate(60, 60)) -> None:
         self.assistant = assistant
         self.choices = choices
         self.store = store
+        self.sessions = Sessions(store)
+        self.limiter = Limiter(store)
+        self.session_limit = session_limit
+        self.address_limit = address_limit
         self.page = PAGE.read_text(encoding="utf-8")
         self.script = SCRIPT.read_text(encoding="utf-8")
 
@@ -59,8 +71,8 @@ class WebChannel:
 
     async def show(self, request: Request) -> Response:
         response = HTMLResponse(self.page, headers=SECURITY_HEADERS)
-        if not valid_session(request.cookies.get(COOKIE)):
-            set_session(response, request, secrets.token_urlsafe(24))
+        if await self.sessions.session_of(request.cookies.get(COOKIE)) is None:
+            set_session(response, request, (await self.sessions.issue())[1])
         return response
 
     async def app_js(self, request: Request) -> Response:
@@ -73,16 +85,20 @@ class WebChannel:
         if body is None:
             return JSONResponse({"error": "message too large"}, status_code=413)
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-            return JSONResponse({"error": "malformed JSON"}, status_code=400)
+            data = load_json(body)
+        except BadJSON:
+            return JSONResponse({"error": "malformed JSON, or text that is not valid Unicode"}, status_code=400)
         text = data.get("message") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
             return JSONResponse({"error": f"'message' must be text of 1–{MAX_MESSAGE} characters"}, status_code=400)
-        session = request.cookies.get(COOKIE)
-        fresh = not valid_session(session)
-        session = secrets.token_urlsafe(24) if fresh else str(session)
+        session = await self.sessions.session_of(request.cookies.get(COOKIE))
+        cookie: Optional[str] = None
+        if session is None:
+            session, cookie = await self.sessions.issue()
         known_as = hashed_session(session)
+        wait = await self._wait(known_as, request)
+        if wait > 0:
+            return too_fast(wait)
         sender = f"web:{known_as}"
         try:
             replies = await self.assistant.ask("web", known_as, await self.choices.resolve(sender, text.strip()))
@@ -90,16 +106,24 @@ class WebChannel:
             replies = [Reply(SORRY)]
         await self.choices.remember(sender, all_buttons(replies))
         response = JSONResponse({"replies": [as_json(r) for r in replies]})
-        if fresh:
-            set_session(response, request, session)
+        if cookie is not None:
+            set_session(response, request, cookie)
         return response
 
+    async def _wait(self, known_as: str, request: Request) -> float:
+        """Seconds before the session known as `known_as` (its hash) and this client may send again
+        (0.0: now, and counted)."""
+        wait = await self.limiter.wait(f"web:session:{known_as}", self.session_limit)
+        if wait > 0:
+            return wait
+        return await self.limiter.wait(f"web:address:{address_key(request.client.host if request.client else None)}",
+                                       self.address_limit)
 
     async def inbox(self, request: Request) -> Response:
-        session = request.cookies.get(COOKIE)
-        if not valid_session(session):
+        session = await self.sessions.session_of(request.cookies.get(COOKIE))
+        if session is None:
             return JSONResponse({"messages": []}, headers=NO_STORE)
-        items = await self.store.drain(web_inbox_key(hashed_session(str(session))))
+        items = await self.store.drain(web_inbox_key(hashed_session(session)))
         messages = []
         for item in items:
             try:
@@ -130,10 +154,11 @@ def as_json(reply: Reply) -> Dict[str, Any]:
     return {"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]}
 
 
-def valid_session(value: Any) -> bool:
-    return isinstance(value, str) and 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
+def too_fast(wait: float) -> JSONResponse:
+    seconds = retry_after(wait)
+    return JSONResponse({"error": TOO_FAST.format(seconds=seconds)}, status_code=429, headers={"Retry-After": seconds})
 
 
-def set_session(response: Response, request: Request, session: str) -> None:
-    response.set_cookie(COOKIE, session, max_age=30 * 24 * 3600, httponly=True, samesite="strict",
+def set_session(response: Response, request: Request, cookie: str) -> None:
+    response.set_cookie(COOKIE, cookie, max_age=30 * 24 * 3600, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/chat")
