@@ -15,7 +15,7 @@ from actions.common import REPHRASE, Button, answered, button, latest_text, text
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
 from actions.answer import KnowledgeAction, mentioned_topics
-from actions.registration.storage import ledger_store, run
+from actions.registration.storage import district_of, ledger_store, run
 from ledger.config import LedgerConfigError
 from ledger.crypto import CipherError
 from unanswered.store import UnansweredStore, question_key
@@ -97,8 +97,9 @@ class ActionOutOfScope(KnowledgeAction):
 
 
 async def remember_unanswered(tracker: Tracker, reason: str) -> None:
-    """Keep the question for the console's list of unanswered questions (unanswered/). Never in
-    the way of the answer: a database failure is logged and the graduate is answered anyway."""
+    """Keep the question for the console's list of unanswered questions (unanswered/), with the
+    asker's registered district (district staff see their district's). Never in the way of the
+    answer: a database failure is logged and the graduate is answered anyway."""
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     if asked_before(tracker, text):  # counted once per session: repeating it does not push it up the list
@@ -106,7 +107,8 @@ async def remember_unanswered(tracker: Tracker, reason: str) -> None:
     intent = message.get("intent") or {}
     channel = tracker.sender_id.split(":", 1)[0] if ":" in tracker.sender_id else "rest"
     try:
-        await run(ledger_store(UnansweredStore).record, channel, text, reason, intent.get("name"), intent.get("confidence"))
+        district = await run(district_of, tracker.sender_id)
+        await run(ledger_store(UnansweredStore).record, channel, text, reason, intent.get("name"), intent.get("confidence"), district)
     except (SQLAlchemyError, CipherError, LedgerConfigError) as error:
         log.warning("unanswered question not recorded: %s", type(error).__name__)
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answer import STRONG, Plan, execute, say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
-from actions.registration.storage import ledger_store, open_ledger, run
+from actions.registration.storage import district_of, ledger_store, run
 from actions.routes import human_routes_text
 from handoff.store import IDLE_DAYS, HandoffStore
 from ledger.config import LedgerConfigError
@@ -112,11 +112,6 @@ def transcript(tracker: Tracker) -> List[Tuple[str, str]]:
         elif kind == "bot":
             said.append(("assistant", text))
     return said
-
-
-def district_of(identity: str) -> Optional[str]:
-    stored = open_ledger().find(identity)
-    return stored.registration.district if stored else None
 
 
 class ActionHandoff(Action):

@@ -9,7 +9,7 @@ from ledger.db import metadata
 handoffs = Table(
     "handoffs", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("identity", String(200), nullable=False),  # wx:<openid>, tg:<chat>, web:<session>
+    Column("identity", String(200), nullable=False),  # wx:<openid>, tg:<chat>, web:<hash of the session>
     Column("channel", String(16), nullable=False),
     Column("district", String(32)),  # from the graduate's registration, when there is one
     Column("status", String(16), nullable=False),  # open | closed

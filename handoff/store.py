@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handoff.db import handoff_messages, handoffs
 from ledger.crypto import Cipher
-from ledger.db import now, utc
+from ledger.db import in_districts, now, utc
 from ledger.pii import mask_personal_numbers
 
 IDLE_DAYS = 7
@@ -171,13 +171,7 @@ class HandoffStore:
     def cases(self, status: str, districts: Optional[Sequence[Optional[str]]], limit: int = 100) -> List[Dict[str, Any]]:
         """Cases with the last message and whether the graduate is waiting for an answer;
         `districts` limits them (None: all; a None inside: cases of unknown district)."""
-        query = select(handoffs).where(handoffs.c.status == status)
-        if districts is not None:
-            named = [d for d in districts if d is not None]
-            conditions = [handoffs.c.district.in_(named)] if named else []
-            if None in districts:
-                conditions.append(handoffs.c.district.is_(None))
-            query = query.where(or_(*conditions)) if conditions else query.where(False)
+        query = select(handoffs).where(and_(handoffs.c.status == status, in_districts(handoffs.c.district, districts)))
         order = handoffs.c.opened_at.asc() if status == "open" else handoffs.c.closed_at.desc()
         with self.engine.begin() as conn:
             rows = conn.execute(query.order_by(order).limit(limit)).all()

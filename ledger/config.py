@@ -91,7 +91,7 @@ def _hash_key(value: Optional[str]) -> bytes:
 def _embedded_keys(path: Path) -> tuple[List[bytes], bytes]:
     """Keys for the embedded default, generated on first start and kept beside the database."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = {"keys": [Fernet.generate_key().decode()], "hash_key": base64.urlsafe_b64encode(os.urandom(32)).decode()}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -6,7 +6,11 @@ ending in _hash hold keyed hashes (see crypto.py). Nothing else holds a phone or
 """
 from __future__ import annotations
 
+import logging
+import os
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional, Sequence
 
 from sqlalchemy import (
     Boolean,
@@ -21,9 +25,14 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
+    or_,
+    true,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql.elements import ColumnElement
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 registrations = Table(
@@ -32,7 +41,7 @@ registrations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ref", String(20), nullable=False, unique=True),
     Column("channel", String(16), nullable=False),
-    # the channel identity that made the record (wx:<openid>, tg:<chat>, web:<session>); NULL once deleted
+    # the channel identity that made the record (wx:<openid>, tg:<chat>, web:<hash of the session>); NULL once deleted
     Column("identity", String(200), unique=True),
     Column("name_enc", Text),
     Column("phone_enc", Text),
@@ -97,6 +106,18 @@ schema_migrations = Table(
 )
 
 
+def in_districts(column: ColumnElement, districts: Optional[Sequence[Optional[str]]]) -> ColumnElement:
+    """The condition of a console scope on a district column: None, everything; else the listed
+    districts, a None among them standing for rows of unknown district (NULL)."""
+    if districts is None:
+        return true()
+    named = [d for d in districts if d is not None]
+    conditions = [column.in_(named)] if named else []
+    if None in districts:
+        conditions.append(column.is_(None))
+    return or_(*conditions) if conditions else false()
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -106,8 +127,34 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
+# SQLite's own files beside the database: they hold the same data
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the database file of a SQLite URL (and its folder, 0700) readable and writable by
+    its owner only (0600), before SQLite would create it under the process's umask (0644: anyone
+    on the machine could read session ids and difficulty kinds); an existing file, and its -wal
+    and -shm files, open to others are made 0600. SQLite gives the files it creates later the
+    database file's mode. Nothing to do for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        if each.exists() and each.stat().st_mode & 0o077:
+            try:
+                each.chmod(0o600)
+                log.warning("%s was open to other accounts; made private (0600)", each)
+            except OSError as error:  # another account's file
+                log.warning("%s is open to other accounts and cannot be made private: %s", each, error)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.db import now, schema_migrations
+from ledger.sessions import web_identity
 
 log = logging.getLogger(__name__)
 Step = Callable[[Connection], None]
@@ -172,11 +173,37 @@ def _v4_casework(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v5_unanswered_district(conn: Connection) -> None:
+    """The asker's registered district on each unanswered question, for the console's district scope."""
+    conn.exec_driver_sql("ALTER TABLE unanswered_questions ADD COLUMN district VARCHAR(32)")
+    conn.exec_driver_sql("CREATE INDEX ix_unanswered_district ON unanswered_questions (district, resolved_at)")
+
+
+# every column holding a channel identity (wx:<openid>, tg:<chat>, web:<session>) at step 6
+_IDENTITY_COLUMNS = [("registrations", "identity"), ("drafts", "identity"), ("handoffs", "identity"),
+                     ("subscriptions", "identity"), ("recipients", "identity"), ("deliveries", "identity"),
+                     ("staff_users", "identity")]
+
+
+def _v6_hashed_web_sessions(conn: Connection) -> None:
+    """Web-chat identities held the session id itself (web:<session>, the cookie or, once the
+    gateway signed its cookies, the id without the signature): replaced by its hash
+    (ledger/sessions.py), which the gateway sends from now on. WeChat and Telegram identities are
+    addresses the push worker sends to, not secrets: kept."""
+    for table, column in _IDENTITY_COLUMNS:
+        found = conn.execute(text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} LIKE 'web:%'")).scalars().all()
+        for identity in found:
+            conn.execute(text(f"UPDATE {table} SET {column} = :hashed WHERE {column} = :plain"),
+                         {"hashed": web_identity(identity.split(":", 1)[1]), "plain": identity})
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
     (3, "staff accounts and sessions of the web console", _v3_staff),
     (4, "handoff cases and messages, unanswered questions", _v4_casework),
+    (5, "district of unanswered questions", _v5_unanswered_district),
+    (6, "web-chat session ids stored hashed", _v6_hashed_web_sessions),
 ]
 
 

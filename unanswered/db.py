@@ -1,4 +1,4 @@
-"""The unanswered-questions table, as ledger/migrations.py step 4 creates it."""
+"""The unanswered-questions table, as ledger/migrations.py steps 4 and 5 make it."""
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, String, Table, Text
@@ -10,6 +10,7 @@ unanswered_questions = Table(
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("channel", String(16), nullable=False),  # wx | tg | web | … (never who asked)
+    Column("district", String(32)),  # the asker's registered district (console scope); NULL: not registered
     Column("text_hash", String(64), nullable=False),  # keyed hash of the normalised text: groups repeats
     Column("text_enc", Text, nullable=False),  # the question, phone/ID numbers masked, encrypted
     Column("reason", String(16), nullable=False),  # unclear | out_of_scope | gave_up

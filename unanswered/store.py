@@ -1,20 +1,26 @@
 """Recording unanswered questions (action server) and listing them for staff (console).
 
-Nothing identifies who asked: only the channel. Texts are masked (phone and ID numbers) before
-they are encrypted; a keyed hash of the normalised text groups the same question asked many times.
+Nothing identifies who asked: only the channel, and the district the asker registered (so that
+district staff see their district's questions, as with handoff cases). Texts are masked (phone and
+ID numbers) before they are encrypted; a keyed hash of the normalised text groups the same question
+asked many times.
+
+`districts` limits what staff list and mark handled, as HandoffStore.cases does: None for city
+staff (everything), [their district, None] for district staff (theirs and those of askers who are
+not registered).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.crypto import Cipher
-from ledger.db import now, utc
+from ledger.db import in_districts, now, utc
 from ledger.pii import mask_personal_numbers
 from policy_kb.text import normalize_chars
 from unanswered.db import unanswered_questions as table
@@ -35,6 +41,10 @@ class Question:
     channels: List[str]
     reasons: List[str]
     guess: Optional[str]
+    districts: List[str]  # the askers' registered districts (none for askers not registered)
+
+
+Districts = Optional[Sequence[Optional[str]]]
 
 
 def normalised(text: str) -> str:
@@ -51,7 +61,8 @@ class UnansweredStore:
         self.engine = engine
         self.cipher = cipher
 
-    def record(self, channel: str, text: str, reason: str, guess: Optional[str], confidence: Optional[float]) -> bool:
+    def record(self, channel: str, text: str, reason: str, guess: Optional[str], confidence: Optional[float],
+               district: Optional[str] = None) -> bool:
         """Keep one question; False (nothing kept) for empty text, button payloads or bare numbers."""
         if reason not in REASONS:
             raise ValueError(f"unknown reason {reason!r}")
@@ -61,14 +72,15 @@ class UnansweredStore:
             return False
         with self.engine.begin() as conn:
             conn.execute(table.insert().values(
-                at=now(), channel=channel[:16], text_hash=self.cipher.blind_index("question", key),
+                at=now(), channel=channel[:16], district=district and district[:32], text_hash=self.cipher.blind_index("question", key),
                 text_enc=self.cipher.encrypt(text), reason=reason, guess=(guess or None) and guess[:64],
                 confidence=confidence))
         return True
 
-    def open_questions(self, limit: int = 200) -> List[Question]:
+    def open_questions(self, limit: int = 200, districts: Districts = None) -> List[Question]:
         """Open questions grouped by text, most asked first (then most recent)."""
-        query = (select(table).where(table.c.resolved_at.is_(None)).order_by(table.c.id.desc()).limit(SCAN_LIMIT))
+        query = (select(table).where(and_(table.c.resolved_at.is_(None), in_districts(table.c.district, districts)))
+                 .order_by(table.c.id.desc()).limit(SCAN_LIMIT))
         groups: Dict[str, List] = {}
         with self.engine.begin() as conn:
             for row in conn.execute(query):
@@ -77,12 +89,13 @@ class UnansweredStore:
         questions.sort(key=lambda q: (-q.count, -q.last_at.timestamp()))
         return questions[:limit]
 
-    def resolve(self, key: str, resolution: str, staff: str) -> int:
-        """Mark every open record of one question handled; returns how many."""
+    def resolve(self, key: str, resolution: str, staff: str, districts: Districts = None) -> int:
+        """Mark every open record of one question within `districts` handled; returns how many."""
         if resolution not in RESOLUTIONS:
             raise ValueError(f"unknown resolution {resolution!r}")
+        scope = in_districts(table.c.district, districts)
         with self.engine.begin() as conn:
-            return int(conn.execute(update(table).where(and_(table.c.text_hash == key, table.c.resolved_at.is_(None)))
+            return int(conn.execute(update(table).where(and_(table.c.text_hash == key, table.c.resolved_at.is_(None), scope))
                                     .values(resolved_at=now(), resolved_by=staff, resolution=resolution)).rowcount)
 
     def rotate(self, conn: Connection) -> int:
@@ -100,4 +113,4 @@ class UnansweredStore:
             key=key, text=self.cipher.decrypt(newest.text_enc) or "", count=len(rows),
             first_at=utc(rows[-1].at), last_at=utc(newest.at),
             channels=sorted({r.channel for r in rows}), reasons=sorted({r.reason for r in rows}),
-            guess=newest.guess)
+            guess=newest.guess, districts=sorted({r.district for r in rows if r.district}))

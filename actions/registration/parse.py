@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 from actions.facts import chinese_number
 from actions.knowledge import kb
 from ledger import fields as F
+from ledger.pii import ID_NUMBER, PHONE, personal_numbers
 from policy_kb.text import normalize_chars
 
 MAX_TEXT = 50
@@ -94,13 +95,11 @@ def parse_name(text: str, _: Options) -> Parsed:
     return t.title() if t.isascii() else t
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s\-]?)?1\d{2}[\s\-]?\d{4}[\s\-]?\d{4}(?!\d)")
-_DIGIT_RUN = re.compile(r"\+?\d[\d\s\-]{5,}\d")
-
-
 def find_phone(text: str) -> Optional[str]:
-    for match in _PHONE_IN_TEXT.finditer(normalize_chars(text)):
-        phone = F.normalize_phone(match.group(0))
+    """The first valid mobile number in `text`, written in any of the ways the masker finds
+    (ledger/pii.py: 139 1234 5678, 139.1234.5678, 139–1234–5678, full-width digits …)."""
+    for found in personal_numbers(text):
+        phone = F.normalize_phone(found.value) if found.kind == PHONE else None
         if phone:
             return phone
     return None
@@ -113,12 +112,10 @@ def parse_phone(text: str, _: Options) -> Parsed:
     return Problem("手机号应为11位数字，以1开头（如 1XX XXXX XXXX），请再输入一次。")
 
 
-_ID_IN_TEXT = re.compile(r"(?<![\dX])\d{6}\s?\d{8}\s?\d{3}[\dX](?![\dX])", re.IGNORECASE)
-
-
 def find_id_number(text: str, today: date) -> Optional[str]:
-    for match in _ID_IN_TEXT.finditer(normalize_chars(text).upper()):
-        value = F.normalize_id_number(match.group(0), today)
+    """The first valid ID-card number in `text` (110105 1949 1231 002X, 110105-19491231-002X …)."""
+    for found in personal_numbers(text):
+        value = F.normalize_id_number(found.value, today) if found.kind == ID_NUMBER else None
         if value:
             return value
     return None

@@ -22,6 +22,12 @@ def open_ledger() -> Ledger:
     return _ledger
 
 
+def district_of(identity: str) -> Optional[str]:
+    """The district of the registration made from `identity`, if there is one."""
+    stored = open_ledger().find(identity)
+    return stored.registration.district if stored else None
+
+
 def ledger_store(kind: Callable[[Engine, Cipher], T]) -> T:
     """One `kind` store (handoff cases, unanswered questions …) on the ledger's engine and keys."""
     if kind not in _stores:

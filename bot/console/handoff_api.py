@@ -6,7 +6,9 @@ reply (delivered on the graduate's channel by the push worker) and close the cas
 closes are written to the audit log (the case number, never the text).
 
 Unanswered questions (no one's identity, numbers masked): grouped by text, most asked first;
-marking one handled (added to the knowledge base, or ignored) is audit-logged too.
+scoped as the cases (district staff: their district's questions and those of askers who are not
+registered); marking one handled (added to the knowledge base, or ignored) marks only the records
+in the staff member's scope, and is audit-logged too.
 """
 from __future__ import annotations
 
@@ -86,7 +88,7 @@ class HandoffApi:
 
     # ---- unanswered questions
     def unanswered(self, call: Call) -> Dict[str, Any]:
-        return {"questions": [question_json(q) for q in self.questions.open_questions()],
+        return {"questions": [question_json(q) for q in self.questions.open_questions(districts=scope(call.staff))],
                 "resolutions": RESOLUTIONS}
 
     def resolve(self, call: Call) -> Dict[str, Any]:
@@ -94,7 +96,7 @@ class HandoffApi:
         key = str(call.params["key"])
         if not (len(key) == 64 and all(c in "0123456789abcdef" for c in key)):
             raise ApiError(404, "没有这个问题")
-        count = self.questions.resolve(key, resolution, call.staff.username)
+        count = self.questions.resolve(key, resolution, call.staff.username, scope(call.staff))
         if not count:
             raise ApiError(404, "没有这个问题，或已经处理过了")
         self.ledger.audit(call.staff.username, "unanswered_resolve", {"question": key[:12], "records": count,
@@ -142,5 +144,5 @@ def question_json(question: Question) -> Dict[str, Any]:
         "key": question.key, "text": question.text, "count": question.count,
         "first_at": beijing_time(question.first_at), "last_at": beijing_time(question.last_at),
         "channels": [CHANNELS.get(c, c) for c in question.channels], "reasons": question.reasons,
-        "guess": question.guess,
+        "guess": question.guess, "districts": question.districts,
     }

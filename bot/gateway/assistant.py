@@ -2,7 +2,7 @@
 several Rasa replicas.
 
 The gateway alone chooses the sender id, `<channel>:<user>` (wx:<openid>, tg:<chat id>,
-web:<session>): what a client sends never reaches that field.
+web:<hash of the session>): what a client sends never reaches that field.
 
 Several replicas (docs/deployment.md): each sender has its own order of the replicas
 (rendezvous hashing), so a graduate's turns go to one replica while it is up, and a replica that

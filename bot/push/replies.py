@@ -8,8 +8,8 @@ one, whatever the number of workers; a message to retry waits RETRY_SECONDS × a
 - Telegram: sendMessage through the shared sending slots (30/s overall, 1/s per chat);
 - WeChat: a customer-service text, only inside the 48-hour window since the graduate's last
   message (the gateway records it); outside it the message is `skipped` and staff see so;
-- web chat: into the page's inbox in the shared Store (`web:inbox:<session>`, kept 7 days), which
-  the page polls.
+- web chat: into the page's inbox in the shared Store (`web:inbox:<hash of the session>`, as the
+  case's identity has it; kept 7 days), which the page polls.
 """
 from __future__ import annotations
 

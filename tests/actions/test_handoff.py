@@ -16,6 +16,7 @@ from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text, question_after_leaving
 from handoff.db import handoffs
 from ledger.db import now
+from ledger.model import Registration
 from actions.registration.storage import open_ledger
 from tests.actions.conftest import SLOTS, run
 from unanswered.store import UnansweredStore
@@ -89,6 +90,21 @@ def test_questions_the_assistant_could_not_answer_are_kept_without_who_asked() -
     kept = {q.text: q for q in questions.open_questions(1000) if marker in q.text}
     assert set(kept) == {f"那个{marker}咋整", f"帮我订{marker}机票，手机138****5678"}
     assert kept[f"那个{marker}咋整"].reasons == ["unclear"] and kept[f"那个{marker}咋整"].channels == ["tg"]
+
+
+def test_an_unanswered_question_carries_the_askers_registered_district() -> None:
+    """For the console's district scope; the graduate's identity itself is not kept."""
+    ledger = open_ledger()
+    questions = UnansweredStore(ledger.engine, ledger.cipher)
+    marker, registered = secrets.token_hex(3), sender()
+    ledger.save(registered, Registration(name="李明", phone=f"139{secrets.randbelow(10**8):08d}", district="朝阳区"))
+    try:
+        run(ActionClarify(), tracker(registered, f"朝阳{marker}咋整", "nlu_fallback", confidence=0.3))
+        run(ActionClarify(), tracker(sender(), f"不知道{marker}咋整", "nlu_fallback", confidence=0.3))
+    finally:
+        ledger.delete(registered)
+    kept = {q.text: q.districts for q in questions.open_questions(1000) if marker in q.text}
+    assert kept == {f"朝阳{marker}咋整": ["朝阳区"], f"不知道{marker}咋整": []}
 
 
 def test_a_question_asked_again_in_one_session_counts_once() -> None:

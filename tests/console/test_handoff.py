@@ -99,3 +99,27 @@ def test_unanswered_questions_are_listed_and_marked_handled(console: Console) ->
     assert session.ok(f"/unanswered/{key}/resolve", {"resolution": "added"})["records"] == 2
     assert [q["text"] for q in session.get("/unanswered").json()["questions"]] == ["我手机138****5678能领补贴吗"]
     assert any(e["action"] == "unanswered_resolve" for e in console.ledger.audit_entries())
+
+
+def test_district_staff_see_and_dismiss_only_their_district_and_unknown_districts_questions(console: Console) -> None:
+    """Scoped as the handoff queue: a question carries the asker's registered district (none
+    when they are not registered)."""
+    questions = UnansweredStore(console.ledger.engine, console.ledger.cipher)
+    questions.record("tg", "灵活就业人员怎么交社保", "unclear", "ask_policy", 0.4, district="海淀区")
+    questions.record("wx", "灵活就业人员怎么交社保？", "unclear", "ask_policy", 0.4, district="朝阳区")
+    questions.record("wx", "朝阳的招聘会在哪", "unclear", None, None, district="朝阳区")
+    questions.record("web", "落户咋办", "unclear", None, None)
+    city = console.login("city1")
+    everything = {q["text"]: q for q in city.get("/unanswered").json()["questions"]}
+    assert {text: (q["count"], q["districts"]) for text, q in everything.items()} == {
+        "灵活就业人员怎么交社保？": (2, ["朝阳区", "海淀区"]), "朝阳的招聘会在哪": (1, ["朝阳区"]), "落户咋办": (1, [])}
+    haidian = console.login("haidian")
+    assert sorted((q["text"], q["count"]) for q in haidian.get("/unanswered").json()["questions"]) == [
+        ("灵活就业人员怎么交社保", 1), ("落户咋办", 1)]
+    chaoyang_only, shared = everything["朝阳的招聘会在哪"]["key"], everything["灵活就业人员怎么交社保？"]["key"]
+    assert haidian.post(f"/unanswered/{chaoyang_only}/resolve", {"resolution": "ignored"}).status_code == 404
+    assert haidian.ok(f"/unanswered/{shared}/resolve", {"resolution": "added"})["records"] == 1
+    assert sorted((q["text"], q["count"]) for q in console.login("chaoyang").get("/unanswered").json()["questions"]) == [
+        ("朝阳的招聘会在哪", 1), ("灵活就业人员怎么交社保？", 1), ("落户咋办", 1)]
+    assert city.ok(f"/unanswered/{shared}/resolve", {"resolution": "ignored"})["records"] == 1
+    assert sorted(q["text"] for q in city.get("/unanswered").json()["questions"]) == ["朝阳的招聘会在哪", "落户咋办"]

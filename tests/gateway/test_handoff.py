@@ -16,6 +16,7 @@ import pytest
 from actions.registration.storage import open_ledger
 from bot.stack import Stack, running_gateway
 from handoff.store import CLOSING_NOTICE, HandoffStore
+from ledger.sessions import web_identity
 from tests.conftest import free_port
 from tests.standins.telegram import TelegramStandIn
 
@@ -72,7 +73,7 @@ def test_web_graduate_gets_the_staff_reply_through_the_page(stack: Stack, tmp_pa
         replies = page.post("/chat/message", json={"message": "我要找人工客服"}).json()["replies"]
         assert any("已为你转接人工服务" in r["text"] for r in replies)
         assert page.post("/chat/message", json={"message": "我想问落户的事"}).json()["replies"] == []
-        case = cases.current(f"web:{session}")
+        case = cases.current(web_identity(session))
         assert case is not None
         cases.reply(case.id, "city1", "你好，落户问题请说一下你的学历和毕业时间。")
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bot.stack import Stack, running_gateway
+from ledger.sessions import web_identity
 from tests.browser import chromium
 from tests.conftest import free_port
 
@@ -43,9 +44,13 @@ def test_a_question_is_answered_by_the_assistant_under_the_gateways_sender_id(we
     with chat(web_gateway) as client:
         answer = say(client, "见习补贴怎么申请")
         assert any("见习" in r["text"] for r in answer["replies"])
-        session = client.cookies["chat_session"].split(".")[0]  # the cookie is the session id and its signature
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{session}/tracker").json()
-    assert any(e.get("event") == "user" for e in tracker["events"])
+        cookie = client.cookies["chat_session"]
+    session = cookie.split(".")[0]  # the cookie is the session id and its signature
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/{web_identity(session)}/tracker").json()
+    assert any(e.get("event") == "user" for e in tracker["events"])  # under the session's hash
+    for secret in (cookie, session):  # never under the cookie or the bare id
+        tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{secret}/tracker").json()
+        assert not [e for e in tracker["events"] if e.get("event") == "user"]
 
 
 def test_a_session_id_chosen_by_the_client_is_replaced(web_gateway: str, stack: Stack) -> None:
@@ -56,8 +61,9 @@ def test_a_session_id_chosen_by_the_client_is_replaced(web_gateway: str, stack: 
                           headers={"cookie": f"chat_session={chosen}"})
     assert response.status_code == 200 and response.json()["replies"]
     assert chosen not in response.headers["set-cookie"]
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/web:{chosen}/tracker").json()
-    assert not [e for e in tracker["events"] if e.get("event") == "user"]
+    for sender in (f"web:{chosen}", web_identity(chosen)):
+        tracker = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker").json()
+        assert not [e for e in tracker["events"] if e.get("event") == "user"]
 
 
 def test_a_client_cannot_choose_its_sender_id(web_gateway: str, stack: Stack) -> None:

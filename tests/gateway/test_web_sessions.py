@@ -22,6 +22,7 @@ from bot.gateway.config import GatewaySettings
 from bot.gateway.limits import Rate
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore, RedisStore, Store
+from ledger.sessions import hashed_session
 from tests.conftest import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -99,7 +100,7 @@ def test_a_session_id_the_gateway_did_not_issue_is_replaced(stores: StoreFactory
             assert answer.status_code == 200 and issued(answer) != forged
         assert post(http, message("再问一句"), cookie=own).cookies.get(COOKIE) is None  # its own id is kept
         users = [user for user, _ in assistant.asked]
-        assert FORGED not in users and users[-1] == own.split(".")[0] and len(set(users)) == 5
+        assert hashed_session(FORGED) not in users and users[-1] == hashed_session(own.split(".")[0]) and len(set(users)) == 5
         # the page and the inbox do not take a chosen id either
         page = http.get("/chat", headers={"cookie": f"{COOKIE}={FORGED}"})
         assert issued(page) != FORGED
@@ -109,10 +110,44 @@ def test_a_session_id_the_gateway_did_not_issue_is_replaced(stores: StoreFactory
 def test_the_inbox_of_a_chosen_id_is_not_handed_out(stores: StoreFactory) -> None:
     store = stores()
     with gateway(store, Assistant()) as http:
-        http.portal.call(store.append, web_inbox_key(FORGED), json.dumps({"text": "工作人员的回复"}), 60)  # type: ignore[union-attr]
+        for key in (web_inbox_key(FORGED), web_inbox_key(hashed_session(FORGED))):
+            http.portal.call(store.append, key, json.dumps({"text": "工作人员的回复"}), 60)  # type: ignore[union-attr]
         http.cookies.clear()
         assert http.get("/chat/inbox", headers={"cookie": f"{COOKIE}={FORGED}"}).json() == {"messages": []}
-        assert http.portal.call(store.drain, web_inbox_key(FORGED)) == [json.dumps({"text": "工作人员的回复"})]  # type: ignore[union-attr]
+        for key in (web_inbox_key(FORGED), web_inbox_key(hashed_session(FORGED))):
+            assert http.portal.call(store.drain, key) == [json.dumps({"text": "工作人员的回复"})]  # type: ignore[union-attr]
+
+
+def test_the_shared_store_holds_the_sessions_hash_only() -> None:
+    """The rate limits, the offered buttons and the inbox are keyed by the hash the sender id holds:
+    whoever reads Redis (the push worker, an operator) cannot make a cookie from what is there."""
+    prefix = f"test-web-{uuid.uuid4().hex[:8]}:"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        with gateway(RedisStore(REDIS_URL, prefix), Assistant()) as http:
+            cookie = issued(post(http, message("你好")))
+            assert post(http, message("见习补贴怎么申请"), cookie=cookie).status_code == 200
+            http.cookies.clear()
+            assert http.get("/chat/inbox", headers={"cookie": f"{COOKIE}={cookie}"}).status_code == 200
+        keys = [key.decode() for key in client.scan_iter(f"{prefix}*")]
+        session = cookie.split(".")[0]
+        assert any(hashed_session(session) in key for key in keys), keys
+        held = " ".join([*keys, *(repr(stored(client, key)) for key in keys)])
+        assert session not in held and cookie not in held
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
+def stored(client: redis.Redis, key: str) -> object:  # type: ignore[type-arg]
+    """What a Redis key holds, whatever its type."""
+    kind = client.type(key).decode()
+    reads: Dict[str, Callable[[], object]] = {
+        "string": lambda: client.get(key), "list": lambda: client.lrange(key, 0, -1),
+        "zset": lambda: client.zrange(key, 0, -1, withscores=True), "hash": lambda: client.hgetall(key),
+        "set": lambda: client.smembers(key)}
+    return reads.get(kind, lambda: None)()
 
 
 def test_a_session_issued_by_one_replica_is_kept_by_another_sharing_redis() -> None:
@@ -123,7 +158,7 @@ def test_a_session_issued_by_one_replica_is_kept_by_another_sharing_redis() -> N
             cookie = issued(post(one, message("你好")))
             answer = post(two, message("见习补贴怎么申请"), cookie=cookie)
             assert answer.status_code == 200 and answer.cookies.get(COOKIE) is None
-        assert first.asked[0][0] == second.asked[0][0] == cookie.split(".")[0]
+        assert first.asked[0][0] == second.asked[0][0] == hashed_session(cookie.split(".")[0])
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}*"):

@@ -60,6 +60,15 @@ def test_text_format_and_records_written_by_a_library_handler_are_masked(fresh_l
     assert stream.getvalue().strip() == "id 1101**********4215"
 
 
+def test_numbers_written_with_separators_are_masked(fresh_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging({"LOG_FORMAT": "json"})
+    logging.getLogger("tests.privacy").warning("said %s / %s", "139.1234.5678", "110108 1999 0307 4215",
+                                               extra={"text": "手机１３９－１２３４－５６７８"})
+    line = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert line["msg"] == "said 139****5678 / 1101**********4215"
+    assert line["context"] == {"text": "手机139****5678"}
+
+
 def test_a_record_without_personal_numbers_keeps_its_arguments(fresh_logging: None) -> None:
     configure_logging({})
     record = logging.getLogger("tests.privacy").makeRecord("x", logging.INFO, "f", 1, "%s %s", ("a", 1), None)

@@ -24,6 +24,8 @@ from tests.privacy.conftest import EXPIRE_SECONDS
 pytestmark = pytest.mark.stack
 
 PHONE, ID_NUMBER = "13987654321", "110108199903074215"
+# as the graduate types them: plainly on one stack, with separators and full-width digits on the other
+PLAIN, SEPARATED = (PHONE, ID_NUMBER), ("139.8765–4321", "１１０１０８ 1999 0307-4215")
 NAME_IN_SENTENCE, NAME_ALONE = "林晓雨", "林小雨"
 REST = ["北京工业大学", "会计学", "本科", "2022", "23", "海淀", "未就业", "行政文员", "不限", "1 2", "不属于"]
 
@@ -31,17 +33,18 @@ REST = ["北京工业大学", "会计学", "本科", "2022", "23", "海淀", "�
 def secrets(*names: str) -> List[str]:
     """What must never be stored or logged, as typed and as JSON escapes it (Rasa's SQL store
     writes ASCII-escaped JSON)."""
-    plain = [*names, PHONE, ID_NUMBER, "1398765", "gAAAAA"]
-    return plain + [json.dumps(value)[1:-1] for value in names]
+    typed = [*names, *SEPARATED, "139.8765", "8765–4321", "19990307", "0307-4215"]
+    return [PHONE, ID_NUMBER, "1398765", "gAAAAA", *typed] + [json.dumps(value)[1:-1] for value in typed]
 
 
-def register(talk: Conversation) -> str:
+def register(talk: Conversation, typed: Tuple[str, str]) -> str:
     """Name inside a sentence with the phone, the ID number, the rest; then the name corrected,
     typed alone; then submitted."""
+    phone, id_number = typed
     assert "同意" in talk.text("我要登记")
     talk.text("同意")
-    assert "身份证" in talk.text(f"我叫{NAME_IN_SENTENCE}，手机{PHONE}")
-    talk.text(ID_NUMBER)
+    assert "身份证" in talk.text(f"我叫{NAME_IN_SENTENCE}，手机{phone}")
+    talk.text(id_number)
     for answer in REST:
         summary = talk.text(answer)
     assert NAME_IN_SENTENCE in summary and "139****4321" in summary  # the graduate sees their own name
@@ -50,10 +53,10 @@ def register(talk: Conversation) -> str:
     return talk.text("确认提交")
 
 
-def registered(stack: Stack, sender: str, ledger: Ledger) -> None:
+def registered(stack: Stack, sender: str, ledger: Ledger, typed: Tuple[str, str]) -> None:
     talk = Conversation(stack, sender)
     try:
-        assert "登记成功" in register(talk)
+        assert "登记成功" in register(talk, typed)
         found = ledger.find(sender)
         assert found is not None
         reg = found.registration
@@ -72,14 +75,14 @@ def assert_private(raw: str, where: str) -> None:
 @pytest.fixture(scope="module")
 def redis_registration(redis_stack: Stack, ledger_for_module: Ledger) -> str:
     sender = "web:privacy-redis"
-    registered(redis_stack, sender, ledger_for_module)
+    registered(redis_stack, sender, ledger_for_module, SEPARATED)
     return sender
 
 
 @pytest.fixture(scope="module")
 def sql_registration(sql_stack: Tuple[Stack, str], ledger_for_module: Ledger) -> str:
     sender = "web:privacy-sql"
-    registered(sql_stack[0], sender, ledger_for_module)
+    registered(sql_stack[0], sender, ledger_for_module, PLAIN)
     return sender
 
 

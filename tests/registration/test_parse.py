@@ -16,7 +16,9 @@ def valid_id(first17: str = "11010819990307123") -> str:
     return first17 + F.id_check_digit(first17)
 
 
-@pytest.mark.parametrize("text", ["13912345678", "139 1234 5678", "139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "手机13912345678"])
+@pytest.mark.parametrize("text", ["13912345678", "139 1234 5678", "139-1234-5678", "+86 139 1234 5678", "１３９１２３４５６７８", "手机13912345678",
+                                  "139.1234.5678", "139–1234–5678", "139—1234—5678", "１３９－１２３４－５６７８", "139 1234-5678",
+                                  "手机139 1234 5678，谢谢", "一三九一二三四五六七八", "0086 139 1234 5678"])
 def test_phone_numbers_in_everyday_forms(text: str) -> None:
     assert P.parse_phone(text, OPTS) == "13912345678"
 
@@ -37,6 +39,9 @@ def test_id_number_checksum_and_birth_date() -> None:
     bad_date = valid_id("11010819991332123")  # month 13
     assert isinstance(P.parse_id_number(bad_date, OPTS), P.Problem)
     assert isinstance(P.parse_id_number("跳过", OPTS), P.Skipped)
+    for written in (f"{good[:6]} {good[6:10]} {good[10:14]} {good[14:]}", f"{good[:6]}-{good[6:14]}-{good[14:]}",
+                    f"{good[:6]}–{good[6:14]}–{good[14:]}", "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in good)):
+        assert P.parse_id_number(written, OPTS) == good, written
 
 
 @pytest.mark.parametrize("text, name", [("王芳", "王芳"), ("我叫李明", "李明"), ("姓名：欧阳娜娜", "欧阳娜娜"),

@@ -3,10 +3,12 @@
 staff wrote since it last asked (a handoff to a person: the push worker puts staff replies into
 the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"text"}]}.
 
-The sender id is `web:<session>`, the session a random id in an HttpOnly, SameSite=Strict cookie
-set by the gateway and signed by it (sessions.py); a cookie it did not issue is replaced, so the
-page never chooses it. Only JSON bodies are accepted (a cross-site form cannot send one without a
-CORS preflight, which is never granted).
+The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway and signed by
+it (`<session>.<signature>`, sessions.py); a cookie it did not issue is replaced, so the page never
+chooses it. The session is a bearer secret and never leaves the gateway: the sender id (Rasa, the
+ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (ledger/sessions.py).
+Only JSON bodies are accepted (a cross-site form cannot send one without a CORS preflight, which is
+never granted).
 
 Messages are rate-limited per session and per client address (bot/gateway/limits.py; the limits
 are GatewaySettings' web_session_limit and web_address_limit): over either, 429 with Retry-After
@@ -28,6 +30,7 @@ from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.limits import Limiter, Rate, address_key, retry_after
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
+from ledger.sessions import hashed_session
 
 PAGE = Path(__file__).with_name("page.html")
 SCRIPT = Path(__file__).with_name("app.js")
@@ -92,12 +95,13 @@ class WebChannel:
         cookie: Optional[str] = None
         if session is None:
             session, cookie = await self.sessions.issue()
-        wait = await self._wait(session, request)
+        known_as = hashed_session(session)
+        wait = await self._wait(known_as, request)
         if wait > 0:
             return too_fast(wait)
-        sender = f"web:{session}"
+        sender = f"web:{known_as}"
         try:
-            replies = await self.assistant.ask("web", session, await self.choices.resolve(sender, text.strip()))
+            replies = await self.assistant.ask("web", known_as, await self.choices.resolve(sender, text.strip()))
         except AssistantUnavailable:
             replies = [Reply(SORRY)]
         await self.choices.remember(sender, all_buttons(replies))
@@ -106,9 +110,10 @@ class WebChannel:
             set_session(response, request, cookie)
         return response
 
-    async def _wait(self, session: str, request: Request) -> float:
-        """Seconds before this session and this client may send again (0.0: now, and counted)."""
-        wait = await self.limiter.wait(f"web:session:{session}", self.session_limit)
+    async def _wait(self, known_as: str, request: Request) -> float:
+        """Seconds before the session known as `known_as` (its hash) and this client may send again
+        (0.0: now, and counted)."""
+        wait = await self.limiter.wait(f"web:session:{known_as}", self.session_limit)
         if wait > 0:
             return wait
         return await self.limiter.wait(f"web:address:{address_key(request.client.host if request.client else None)}",
@@ -118,7 +123,7 @@ class WebChannel:
         session = await self.sessions.session_of(request.cookies.get(COOKIE))
         if session is None:
             return JSONResponse({"messages": []}, headers=NO_STORE)
-        items = await self.store.drain(web_inbox_key(session))
+        items = await self.store.drain(web_inbox_key(hashed_session(session)))
         messages = []
         for item in items:
             try:
@@ -130,9 +135,10 @@ class WebChannel:
         return JSONResponse({"messages": messages}, headers=NO_STORE)
 
 
-def web_inbox_key(session: str) -> str:
-    """Where staff replies wait for the page of `session` (kept WEB_INBOX_TTL after the last one)."""
-    return f"web:inbox:{session}"
+def web_inbox_key(known_as: str) -> str:
+    """Where staff replies wait for the page of the session known as `known_as` (its hash, the
+    part of the sender id after `web:`), kept WEB_INBOX_TTL after the last one."""
+    return f"web:inbox:{known_as}"
 
 
 WEB_INBOX_TTL = 7 * 24 * 3600.0

@@ -761,11 +761,13 @@ async function showUnanswered() {
       }}, label));
     return h("tr", {"data-key": q.key}, h("td", {class: "pre"}, q.text), h("td", null, String(q.count)),
       h("td", null, q.reasons.map((r) => REASONS[r] || r).join("、")), h("td", null, q.guess || ""),
-      h("td", null, q.channels.join("、")), h("td", null, q.last_at), h("td", null, h("div", {class: "actions"}, buttons)));
+      h("td", null, q.channels.join("、")), h("td", null, q.districts.length ? q.districts.join("、") : "未知"),
+      h("td", null, q.last_at), h("td", null, h("div", {class: "actions"}, buttons)));
   });
   return h("section", {class: "card"}, h("h2", null, "智能助手没能回答的问题"),
-    h("p", {class: "muted"}, "按提问次数排序，用于补充知识库（policy_kb/data）。不记录提问人，手机号、身份证号已遮盖。"), message,
-    rows.length ? table(["问题", "次数", "原因", "最接近的意图", "渠道", "最近一次", "处理"], rows, {id: "unanswered"})
+    h("p", {class: "muted"}, "按提问次数排序，用于补充知识库（policy_kb/data）。不记录提问人，手机号、身份证号已遮盖。"
+      + (state.user.role === "city" ? "" : `这里是${state.user.district}登记人员和未登记人员的提问；标记处理只影响这些记录。`)), message,
+    rows.length ? table(["问题", "次数", "原因", "最接近的意图", "渠道", "提问人所在区", "最近一次", "处理"], rows, {id: "unanswered"})
       : h("p", {class: "muted"}, "暂时没有未答问题。"));
 }
 
