@@ -15,10 +15,11 @@ from tests.heldout.frozen import SETS, evaluate
 
 pytestmark = pytest.mark.stack
 
-# per set: share of single questions, conversations passed (of 30); below the figures in docs/heldout.md
+# per set: share of single questions, conversations passed (of 30; F: of 40); below the figures in docs/heldout.md
 FLOORS = {
     "frozen-2026-12-05-a.yml": (0.90, 19), "frozen-2026-12-05-b.yml": (0.91, 18),
     "frozen-2026-12-05-c.yml": (0.87, 11), "frozen-2026-12-05-d.yml": (0.94, 18),
+    "frozen-2026-12-06-e.yml": (0.87, 16), "frozen-2026-12-06-f.yml": (0.95, 25),
 }
 
 
