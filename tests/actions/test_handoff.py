@@ -100,11 +100,11 @@ def test_an_unanswered_question_carries_the_askers_registered_district() -> None
     ledger.save(registered, Registration(name="李明", phone=f"139{secrets.randbelow(10**8):08d}", district="朝阳区"))
     try:
         run(ActionClarify(), tracker(registered, f"朝阳{marker}咋整", "nlu_fallback", confidence=0.3))
-        run(ActionClarify(), tracker(sender(), f"不知道{marker}咋整", "nlu_fallback", confidence=0.3))
+        run(ActionClarify(), tracker(sender(), f"那个{marker}咋整", "nlu_fallback", confidence=0.3))
     finally:
         ledger.delete(registered)
     kept = {q.text: q.districts for q in questions.open_questions(1000) if marker in q.text}
-    assert kept == {f"朝阳{marker}咋整": ["朝阳区"], f"不知道{marker}咋整": []}
+    assert kept == {f"朝阳{marker}咋整": ["朝阳区"], f"那个{marker}咋整": []}
 
 
 def test_a_question_asked_again_in_one_session_counts_once() -> None:

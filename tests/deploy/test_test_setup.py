@@ -162,7 +162,7 @@ def test_a_postgresql_it_did_not_install_is_not_reconfigured_when_it_refuses_the
 
 def test_make_test_sets_up_first() -> None:
     """The set-up runs before the (slow) model training: a missing browser stops `make test` at once."""
-    result = subprocess.run(["make", "-n", "-o", "models/current.tar.gz", "-o", "nlu/generated/.exported", "test"],
+    result = subprocess.run(["make", "--no-print-directory", "-n", "-o", "models/current.tar.gz", "-o", "nlu/generated/.exported", "test"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "scripts/test-setup"

