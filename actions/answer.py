@@ -205,15 +205,17 @@ def asked_detail(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     return candidates[0].unit if candidates[0].score >= CLEAR_MARGIN * runner_up else None
 
 
-def rest_of(topics: Sequence[Topic], text: str) -> str:
-    """What a message says beyond the names of the entries it names."""
-    names: List[str] = []
-    for topic in topics:
-        names += [topic.name, *topic.aliases]
+def strip_names(text: str, names: Sequence[str]) -> str:
+    """`text` (normalised) with every one of `names` blanked out, longest first."""
     rest = normalize_chars(text)
     for name in sorted(names, key=len, reverse=True):
-        rest = rest.replace(normalize_chars(name), "")
-    return re.sub(r"[\W_]+", "", rest)
+        rest = rest.replace(normalize_chars(name), " ")
+    return rest
+
+
+def rest_of(topics: Sequence[Topic], text: str) -> str:
+    """What a message says beyond the names of the entries it names."""
+    return re.sub(r"[\W_]+", "", strip_names(text, [name for topic in topics for name in (topic.name, *topic.aliases)]))
 
 
 def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, within: float = WITHIN) -> Optional[Unit]:
@@ -223,9 +225,7 @@ def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, with
     names: List[str] = []
     for topic in topics:
         names += [topic.name, *topic.aliases] + ([topic.title, topic.section] if isinstance(topic, schema.Measure) else [])
-    rest = normalize_chars(text)
-    for name in sorted(names, key=len, reverse=True):
-        rest = rest.replace(normalize_chars(name), " ")
+    rest = strip_names(text, names)
     if len(content_words(rest)) < 2:
         return None
     refs = {topic_ref(topic) for topic in topics}
@@ -428,11 +428,7 @@ def without_names(knowledge: KnowledgeBase, text: str, ref: str) -> str:
         entry = knowledge.policies.get(key)
     elif kind == "measure":
         entry = knowledge.measures.get(key)
-    names = [entry.name, *getattr(entry, "aliases", [])] if entry is not None else []
-    rest = normalize_chars(text)
-    for name in sorted(names, key=len, reverse=True):
-        rest = rest.replace(normalize_chars(name), " ")
-    return rest
+    return strip_names(text, [entry.name, *getattr(entry, "aliases", [])] if entry is not None else [])
 
 
 def lacks(unit: Unit, asked: Sequence[str]) -> bool:

@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import STRONG, Plan, execute, say_unit
+from actions.answer import QUESTION, STRONG, Plan, execute, say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import district_of, ledger_store, run
@@ -191,7 +191,6 @@ def ends(text: str) -> bool:
 
 # a clause leaving the person, not merely “算了”: what follows it is a question for the assistant
 LEAVES_PERSON = re.compile(r"人工|客服|找人|转人")
-QUESTION = re.compile(r"[?？吗呢么]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为什么|有没有|是不是")
 
 
 def question_after_leaving(text: str) -> Optional[str]:

@@ -24,7 +24,8 @@ from bot.console.notices_api import NoticesApi
 from bot.console.passwords import dummy_hash
 from bot.console.proxies import TrustedProxies
 from bot.console.throttle import LoginThrottle
-from bot.console.web import InternalErrors, SecurityHeaders
+from bot.console.web import SECURITY_HEADERS, InternalErrors
+from bot.gateway.http import SecurityHeaders
 from bot.health import MetricsListener, check, database_probe
 from bot.metrics import CONSOLE, CONSOLE_LOGINS, render
 from ledger.store import Ledger
@@ -109,8 +110,8 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
-    middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips), Middleware(SecurityHeaders),
-                  Middleware(InternalErrors)]  # outermost first
+    middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
+                  Middleware(SecurityHeaders, headers=SECURITY_HEADERS), Middleware(InternalErrors)]  # outermost first
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.accounts = accounts
     app.state.throttle = throttle

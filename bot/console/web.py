@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Collection, Dict, Mapping, Optional, Union
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -147,29 +146,8 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/console")
 
 
-class SecurityHeaders:
-    """Adds SECURITY_HEADERS to every response (those a response set itself are kept)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 class InternalErrors:
-    """An unexpected exception becomes a 500 answered inside SecurityHeaders (Starlette's own error
+    """An unexpected exception becomes a 500 answered inside the security headers' middleware (Starlette's own error
     answer comes from outside every middleware, without them); the exception is logged, the path
     is not (it may carry a registration number)."""
 

@@ -47,7 +47,8 @@ def load_json(body: bytes) -> Any:
 
 
 class SecurityHeaders:
-    """Adds SECURITY_HEADERS to every answer (those an answer set itself are kept)."""
+    """Adds security headers to every answer (those an answer set itself are kept): the gateway's
+    SECURITY_HEADERS, or the ones given (the console's)."""
 
     def __init__(self, app: ASGIApp, headers: Optional[Dict[str, str]] = None) -> None:
         self.app = app
