@@ -65,6 +65,43 @@ registrations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True)),
+    # 'chat': the graduate registered in chat; 'import': handed over on the education commission's
+    # list (五（一）), identity NULL until the graduate registers in chat and is joined to it
+    Column("source", String(8), nullable=False, default="chat", server_default="chat"),
+    Column("import_batch_id", Integer),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("filename", String(200), nullable=False),
+    Column("staff", String(64), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("matched", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# code → label of how staff tried to reach a graduate, and of the status they learned (五（八）)
+CONTACT_METHODS = {"phone": "电话", "visit": "走访", "message": "短信/微信", "data": "数据比对"}
+CONTACT_STATUSES = {"employed": "已就业", "seeking": "求职中", "study": "升学/出国", "no_wish": "暂无就业意愿",
+                    "startup": "自主创业"}
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False),
+    Column("contact_date", Date, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("reached", Boolean, nullable=False),
+    Column("status", String(16)),
+    Column("next_follow_up", Date),
+    Column("note_enc", Text),
+    Column("staff", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 follow_ups = Table(

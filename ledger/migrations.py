@@ -197,6 +197,38 @@ def _v6_hashed_web_sessions(conn: Connection) -> None:
                          {"hashed": web_identity(identity.split(":", 1)[1]), "plain": identity})
 
 
+def _v7_real_name_list(conn: Connection) -> None:
+    """The real-name list (五（一）、五（八）): graduates handed over by the education commission
+    are imported as registrations of source 'import' (no channel identity until the graduate
+    registers in chat and is joined to the record); each import is a batch; staff record every
+    contact attempt with what they learned and when to follow up next."""
+    serial, _, stamp = _types(conn)
+    statements = [
+        "ALTER TABLE registrations ADD COLUMN source VARCHAR(8) NOT NULL DEFAULT 'chat'",
+        "ALTER TABLE registrations ADD COLUMN import_batch_id INTEGER",
+        "CREATE INDEX ix_registrations_source ON registrations (source, district)",
+        f"""CREATE TABLE import_batches (
+            id {serial},
+            filename VARCHAR(200) NOT NULL, staff VARCHAR(64) NOT NULL,
+            total INTEGER NOT NULL, added INTEGER NOT NULL, matched INTEGER NOT NULL,
+            rejected INTEGER NOT NULL, created_at {stamp} NOT NULL)""",
+        f"""CREATE TABLE contacts (
+            id {serial},
+            registration_id INTEGER NOT NULL REFERENCES registrations (id),
+            contact_date DATE NOT NULL,
+            method VARCHAR(16) NOT NULL CHECK (method IN ('phone', 'visit', 'message', 'data')),
+            reached BOOLEAN NOT NULL,
+            status VARCHAR(16) CHECK (status IN ('employed', 'seeking', 'study', 'no_wish', 'startup')),
+            next_follow_up DATE,
+            note_enc TEXT,
+            staff VARCHAR(64) NOT NULL, created_at {stamp} NOT NULL)""",
+        "CREATE INDEX ix_contacts_registration ON contacts (registration_id, contact_date)",
+        "CREATE INDEX ix_contacts_next_follow_up ON contacts (next_follow_up)",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
@@ -204,6 +236,7 @@ STEPS: List[Tuple[int, str, Step]] = [
     (4, "handoff cases and messages, unanswered questions", _v4_casework),
     (5, "district of unanswered questions", _v5_unanswered_district),
     (6, "web-chat session ids stored hashed", _v6_hashed_web_sessions),
+    (7, "real-name list: imported graduates, import batches, contacts", _v7_real_name_list),
 ]
 
 
