@@ -31,7 +31,10 @@ from bot.metrics import CONSOLE, CONSOLE_LOGINS, render
 from ledger.store import Ledger
 
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+_JS = "text/javascript; charset=utf-8"
+# the page's scripts: one per feature of the real-name work, then app.js (its routes name theirs)
+ASSETS = {"import.js": _JS, "contacts.js": _JS, "report.js": _JS, "app.js": _JS,
+          "console.css": "text/css; charset=utf-8"}
 
 
 def staff_store(settings: ConsoleSettings, ledger: Ledger) -> StaffStore:

@@ -164,7 +164,8 @@ function renderNav() {
   }
   const links = [["#/notices", "通知"], ["#/compose", "发布通知"], ["#/broadcasts", "推送记录"]];
   if (user.role === "city") links.push(["#/approvals", "待审批"]);
-  links.push(["#/ledger", "登记台账"], ["#/handoffs", "转人工"], ["#/unanswered", "未答问题"]);
+  links.push(["#/ledger", "登记台账"], ["#/import", "名单导入"], ["#/contacts", "联系跟进"], ["#/report", "月度通报"],
+    ["#/handoffs", "转人工"], ["#/unanswered", "未答问题"]);
   nav.replaceChildren(...links.map(([href, text]) => h("a", {href, "data-route": href}, text)));
   markCurrent();
   const logout = h("button", {type: "button", id: "logout", onclick: async () => {
@@ -222,6 +223,9 @@ const ROUTES = [
   [/^#\/handoffs\/closed$/, showClosedHandoffs],
   [/^#\/handoff\/(\d+)$/, showHandoff],
   [/^#\/unanswered$/, showUnanswered],
+  [/^#\/import$/, showImport],        // import.js
+  [/^#\/contacts$/, showContacts],    // contacts.js
+  [/^#\/report$/, showReport],        // report.js
 ];
 
 function stopPolling() {
