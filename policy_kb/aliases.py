@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Generic, Iterable, List, Optional, Tuple, TypeVar
 
+from policy_kb.spelling import Speller
 from policy_kb.text import normalize_key
 
 T = TypeVar("T")
@@ -14,6 +15,10 @@ class AliasIndex(Generic[T]):
     def __init__(self) -> None:
         self._by_key: Dict[str, T] = {}
         self._owner: Dict[str, str] = {}
+        self.speller: Optional[Speller] = None  # homophone typos (间习不贴), set once every index is built
+
+    def names(self) -> List[str]:
+        return list(self._by_key)
 
     def add(self, owner: str, names: Iterable[str], value: T) -> List[str]:
         """Adds names for `value`; returns the names another owner already holds."""
@@ -41,7 +46,12 @@ class AliasIndex(Generic[T]):
         """Entries mentioned in `text`, in order of appearance; longer names win overlaps.
         With no exact mention, a name typed with one wrong character (扩刚补助) counts, unless
         `typos` is off (short everyday phrases, where one character changes the meaning: 21届/22届)."""
-        return self._find_exact(text) or (self._find_one_typo(text) if typos else [])
+        found = self._find_exact(text)
+        if found or not typos:
+            return found
+        if self.speller is not None:
+            found = self._find_exact(self.speller.correct(normalize_key(text)))
+        return found or self._find_one_typo(text)
 
     def _find_exact(self, text: str) -> List[T]:
         haystack = normalize_key(text)

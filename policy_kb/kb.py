@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from policy_kb import schema
 from policy_kb.aliases import AliasIndex
+from policy_kb.spelling import CORE_TERMS, Speller
 from policy_kb.retrieval import UnitIndex
 from policy_kb.units import build_units
 
@@ -47,6 +48,11 @@ class KnowledgeBase:
         if builder.problems:
             raise KBError(builder.problems)
         return kb
+
+    def spelled(self, text: str) -> str:
+        """`text` with homophone typos of the knowledge base's terms corrected (间习不贴 → 见习补贴)."""
+        speller = self.units.speller
+        return speller.correct(text) if speller is not None else text
 
     def topic(self, name: Optional[str]) -> Optional[Topic]:
         """A policy or measure by name or alias; measures answered by a policy give the policy."""
@@ -157,11 +163,16 @@ class _Builder:
         )
         for file, entry in unknown:
             self.problem(file, entry, "unit", "no such answer unit (see policy_kb/units.py for unit ids)")
+        indexes = (topic_index, route_index, district_index, kind_index, situation_index)
+        speller = Speller([*CORE_TERMS, *(name for index in indexes for name in index.names())])
+        unit_index = UnitIndex(units, speller)
+        for index in indexes:
+            index.speller = speller
         return KnowledgeBase(
             data_dir=self.data_dir, notice=notice, documents=self.documents,
             measures=measures, policies=policies, routes=routes,
             districts={d.name: d for d in districts_file.districts}, kinds=kinds,
-            institutions=institutions, faq=faq, situations=situations, units=UnitIndex(units),
+            institutions=institutions, faq=faq, situations=situations, units=unit_index,
             situation_index=situation_index, topic_index=topic_index,
             district_index=district_index, kind_index=kind_index, route_index=route_index,
         )

@@ -14,6 +14,7 @@ from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from policy_kb.spelling import Speller
 from policy_kb.text import normalize_chars
 from policy_kb.units import Unit
 
@@ -130,8 +131,9 @@ RANKED = 8  # hits kept for a message: every caller asks for at most this many
 class UnitIndex:
     """Every answer unit, searchable in Chinese and (for units with English text) in English."""
 
-    def __init__(self, units: Dict[str, Unit]) -> None:
+    def __init__(self, units: Dict[str, Unit], speller: Optional[Speller] = None) -> None:
         self.by_id = units
+        self.speller = speller  # a query's homophone typos of known terms are corrected first
         ordered = list(units.values())
         paraphrases = [(position, expand(normalize_chars(way))) for position, unit in enumerate(ordered)
                        for way in dict.fromkeys([unit.question, *unit.asks]) if way]
@@ -142,7 +144,7 @@ class UnitIndex:
 
     def search(self, text: str, limit: int = 5, allowed: Optional[Callable[[Unit], bool]] = None) -> List[Hit]:
         if allowed is not None:
-            return self._zh.search(expand(normalize_chars(text)), limit, allowed)
+            return self._zh.search(self._query(text), limit, allowed)
         # one message is ranked several times while it is understood (a detail, a sure unit, the
         # ranking): the unfiltered rankings of the latest messages are kept
         ranked, depth = self._recent.get(text, ([], 0))
@@ -150,9 +152,13 @@ class UnitIndex:
             if len(self._recent) >= RECENT_SEARCHES:
                 self._recent.pop(next(iter(self._recent)))
             depth = max(limit, RANKED)
-            ranked = self._zh.search(expand(normalize_chars(text)), depth, None)
+            ranked = self._zh.search(self._query(text), depth, None)
             self._recent[text] = (ranked, depth)
         return ranked[:limit]
+
+    def _query(self, text: str) -> str:
+        folded = normalize_chars(text)
+        return expand(self.speller.correct(folded) if self.speller is not None else folded)
 
     def search_english(self, text: str, limit: int = 3) -> List[Hit]:
         return self._en.search(text, limit)

@@ -1,0 +1,49 @@
+"""Homophone typos of the knowledge base's terms are read as the terms (policy_kb/spelling.py):
+in the lookups of entries, in retrieval, and (tests/nlu) in the NLU's tokens."""
+from __future__ import annotations
+
+import pytest
+
+from policy_kb import DEFAULT_DATA_DIR
+from policy_kb.loader import load_kb
+from policy_kb.spelling import CORE_TERMS, Speller
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller(["见习补贴", "一次性扩岗补助", "扩岗补助", "社保补贴", "失业", *CORE_TERMS])
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("间习不贴咋领", "见习补贴咋领"),           # two characters, each sounding like the right one
+    ("扩刚补住多少钱", "扩岗补助多少钱"),
+    ("设保补贴怎么领", "社保补贴怎么领"),
+    ("一次性扩岗不住", "一次性扩岗补助"),
+])
+def test_a_homophone_typo_is_read_as_the_term(speller: Speller, typed: str, meant: str) -> None:
+    corrected = speller.correct(typed)
+    assert corrected == meant
+    assert len(corrected) == len(typed)  # offsets into the original stay valid
+
+
+@pytest.mark.parametrize("text", [
+    "事业单位招聘",       # 事业 sounds like 失业 but is a word of its own
+    "我叫王建喜",         # a name that shares no character with a term
+    "见习补贴怎么领",     # already right
+    "招骋会",             # a wrong character that does not sound alike is left to the one-typo match
+    "",
+])
+def test_words_and_right_text_are_left_alone(speller: Speller, text: str) -> None:
+    assert speller.correct(text) == text
+
+
+def test_of_several_terms_the_one_sharing_most_characters_wins() -> None:
+    speller = Speller(["见习补帖", "见习补贴"])  # an alias that is itself a typo
+    assert speller.correct("间习不贴") == "见习补贴"
+
+
+def test_the_knowledge_base_finds_entries_and_units_through_typos() -> None:
+    kb = load_kb(DEFAULT_DATA_DIR)
+    assert [t.id for t in kb.topics_in("间习不贴咋领")] == ["traineeship_subsidy"]
+    assert kb.topic("扩刚补住").id == "expansion_subsidy"
+    assert kb.units.search("间习不贴咋领", limit=1)[0].unit.topic == "policy:traineeship_subsidy"
