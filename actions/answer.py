@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from actions.common import Button, answered, latest_entities, latest_text, text_button
+from actions.common import NONE_OF_THESE, Button, answered, latest_entities, latest_text, text_button
 from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
@@ -69,7 +69,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     request = current_request(tracker)
     if tracker.get_slot("choice") or (tracker.latest_message or {}).get("text", "").startswith("/"):
         return None  # a picked button or number: it says exactly what it wants
-    text = request.text
+    text = knowledge.spelled(request.text)  # “扩刚补助是啥”: what follows the name is what is asked
     if is_english(text):
         return Plan("english")
     if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
@@ -107,6 +107,13 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
     if helps and asks_help and not faq_sure and not (topics and facets):
         return Plan("situation", situation=helps[0])
+    in_play = situation_in_play(knowledge, tracker)
+    if not helps and not topics and yes_no and HELP_YES_NO.search(text) and in_play is not None and in_play.kind == "help" \
+            and len(content_words(text)) <= FOLLOW_UP_SHORT:
+        return Plan("situation", situation=in_play)  # “真的能帮我找到吗” after the help for a hardship family
+    if own == "action_check_eligibility" and not topics and not yes_no and not answering_check \
+            and ASKS_HELP.search(text) and campaign_target(knowledge, tracker):
+        return Plan("situation", situation=knowledge.situations["graduate_2022"])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
     combined = "benefit" in facets and bool(COMBINED.search(text))  # “两个能一起领吗”: about the policies, not the asker
@@ -152,6 +159,17 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
 
 
+def campaign_target(knowledge: KnowledgeBase, tracker: Tracker) -> bool:
+    """Whether nothing the asker said rules them out of the campaign (another year, over 35): “I am
+    X, what help is there” is then answered with the help, not with a check they did not ask for."""
+    from actions.eligibility import asker_facts  # eligibility builds on this module
+
+    facts = asker_facts(knowledge, tracker)
+    year = knowledge.notice.reference_year
+    return (facts.grad_year is None or facts.grad_year == year) and (facts.age is None or facts.age < 35) \
+        and "graduate_2022" in knowledge.situations
+
+
 DECISIVE, DECISIVE_MARGIN = 0.45, 1.5  # a unit this sure, this far ahead of the next, answers whatever the intent
 
 
@@ -177,7 +195,7 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
-COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能")
+COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
@@ -450,6 +468,7 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     ranked together with the question before it, the previous answer's entry favoured; the unit
     (or, of a policy in play, the field asked) when it is sure and clearly ahead. Whatever the NLU
     made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
+    text = knowledge.spelled(text)
     if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
         return None
     if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
@@ -692,7 +711,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
 
     await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered
     buttons = [text_button(u.title, u.question) for u in plan.units] + [text_button("都不是", "菜单")]
-    dispatcher.utter_message(text="你想问的是下面哪一个？", buttons=buttons)
+    dispatcher.utter_message(text=f"你想问的是下面哪一个？{NONE_OF_THESE}", buttons=buttons)
     return answered(tracker, "clarify", buttons=buttons)
 
 

@@ -12,7 +12,10 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.request import current_request
 
 Button = Dict[str, str]
-REPHRASE = "我没太明白，能换个说法吗？比如“见习补贴怎么申请”“海淀区档案放哪”。回复“菜单”看看我能做什么。"
+REPHRASE = ("我没太明白，能换个说法吗？我能回答就业政策、求助途径、招聘渠道和服务机构的问题，比如“见习补贴怎么申请”“海淀区档案放哪”。"
+            "回复“菜单”看看我能做什么，或拨打12333咨询。")
+# said under a choice of answers: what to do when none of them is what was asked
+NONE_OF_THESE = "都不是的话，我这里没有可核实的信息，可拨打12333咨询。"
 
 
 def button(title: str, intent: str, **entities: str) -> Button:

@@ -13,7 +13,10 @@ from actions.common import answered, latest_text, text_button
 from policy_kb import KnowledgeBase
 from policy_kb.units import Unit, asked_facets
 
-MIN_SCORE = 0.08
+MIN_SCORE = 0.12  # below: a match on words like “Beijing” or “today” alone (“what's the weather in Beijing today”)
+CHINESE_SURE = 0.3  # a Chinese term inside an English question (“Do I still need a 报到证?”) found this surely answers
+CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
+WHAT_CAN_YOU_DO = re.compile(r"\bwhat (?:can|could|do) you (?:do|offer)\b|\bhow (?:can|could) you help\b|\bwhat help\b", re.IGNORECASE)
 GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\w\s,!.?']{0,30}$", re.IGNORECASE)
 THANKS = re.compile(r"^\W*(thanks|thank you|thx|bye|goodbye)\b", re.IGNORECASE)
 INTRO = (
@@ -21,6 +24,9 @@ INTRO = (
     "In English I can tell you about the 2022 campaign, traineeships, the subsidies, where to get help "
     "and where to find jobs. Registration and the office directory are in Chinese; for anything else call 12333."
 )
+# the notice's promise (五（八）) to a graduate who asks what the service does for them
+PROMISE = ("If you want to work, your district office registers you by real name (求职登记) and gives you at least "
+           "1 career-guidance session, 3 job recommendations and 1 training or traineeship opportunity.\nSource: 通知 五（八）")
 REFUSAL = "Sorry, I can't help with that. " + INTRO
 SUGGESTIONS = [("Traineeships", "What is the traineeship programme?"), ("Who is served", "Who does the campaign serve?"),
                ("Get help", "Where can I get help?")]
@@ -36,12 +42,22 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if GREETING.match(text):
         dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
         return answered(tracker, "english:greet", buttons=buttons)
+    if WHAT_CAN_YOU_DO.search(text):  # “I still don't have a job. What can you do for me?”
+        dispatcher.utter_message(text=f"{INTRO}\n{PROMISE}", buttons=buttons)
+        return answered(tracker, "english:help", buttons=buttons)
     previous = knowledge.units.get(str(tracker.get_slot("answer_ref") or "").partition(":")[2])
     if previous is not None and asked_facets(text) and len(text.split()) <= 6:
         follow_up = [u for u in fields_asked(knowledge, previous, text) if u is not previous]
         if follow_up:  # “Who can apply?” after an answer about traineeships
             dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in follow_up))
             return answered(tracker, f"english:{follow_up[0].id}")
+    chinese = " ".join(CHINESE.findall(text))
+    named = knowledge.units.search(chinese, limit=1) if chinese else []
+    if named and named[0].score >= CHINESE_SURE:  # the Chinese term names the unit; said in English where it can be
+        unit = named[0].unit
+        note = "" if unit.en else "(This answer is only available in Chinese.)\n"
+        dispatcher.utter_message(text=english_text(knowledge, unit) if unit.en else f"{note}{unit.text}\n来源：{knowledge.cite(list(unit.sources))}")
+        return answered(tracker, f"english:{unit.id}")
     hits = knowledge.units.search_english(text, limit=2)
     if not hits or hits[0].score < MIN_SCORE:
         dispatcher.utter_message(text=REFUSAL, buttons=buttons)

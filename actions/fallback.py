@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import REPHRASE, Button, answered, button, latest_text, text_button
+from actions.common import NONE_OF_THESE, REPHRASE, Button, answered, button, latest_text, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
 from actions.answer import KnowledgeAction, mentioned_topics
@@ -51,7 +51,7 @@ class ActionClarify(KnowledgeAction):
         if not guesses:
             dispatcher.utter_message(text=REPHRASE)
             return answered(tracker, "clarify")
-        dispatcher.utter_message(text="我不太确定你的意思，你是想：", buttons=guesses)
+        dispatcher.utter_message(text=f"我不太确定你的意思，你是想下面哪一个？{NONE_OF_THESE}", buttons=guesses)
         return answered(tracker, "clarify", buttons=guesses)
 
 

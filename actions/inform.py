@@ -12,10 +12,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import execute, follow_up
+from actions.answer import QUESTION, content_words, execute, follow_up
 from actions.common import REPHRASE, answered, latest_text, slot_text
 from actions.eligibility import ActionCheckEligibility
-from actions.facts import parse_option
+from actions.facts import parse_age, parse_option
+from actions.fallback import ActionClarify
 from actions.faq import ActionAnswerFaq
 from actions.handoff import ActionHandoff
 from actions.institution import ActionAnswerInstitution
@@ -42,6 +43,7 @@ ACTIONS: Dict[str, Type[Action]] = {
 }
 BY_NAME: Dict[str, Type[Action]] = {cls().name(): cls for cls in ACTIONS.values()}
 RESPONSES = {"help": "utter_help", "greet": "utter_greet"}
+QUESTION_LENGTH = 4  # content characters beyond which a message is a question, not a bare answer (“2021届”)
 
 
 class ActionRouteInform(Action):
@@ -65,6 +67,9 @@ async def answer(request: Request, dispatcher: CollectingDispatcher, tracker: Tr
         dispatcher.utter_message(response=RESPONSES[request.intent])
         return answered(tracker, request.intent or "")
     action = target_action(request, tracker)
+    content = content_words(request.text)
+    if action is None and not slot_text(tracker, "pending") and (len(content) > QUESTION_LENGTH or (QUESTION.search(request.text) and len(content) >= 2)):
+        action = ActionClarify  # “12333能投诉吗” taken for a bare answer: a question for the knowledge base
     if action is None:
         dispatcher.utter_message(text=REPHRASE)
         return answered(tracker, "rephrase", pending=slot_text(tracker, "pending"))
@@ -80,7 +85,7 @@ def target_action(request: Request, tracker: Tracker) -> Optional[Type[Action]]:
         return pending
     if request.values("district") or request.values("institution_kind") or kb().district_index.find(request.text):
         return ActionAnswerInstitution
-    if request.values("age") or request.values("grad_year"):
+    if parse_age(request.values("age")) is not None or request.values("grad_year"):  # not “12333” as an age
         return ActionCheckEligibility
     if request.values("policy") or kb().topics_in(request.text):
         return ActionAnswerPolicy

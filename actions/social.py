@@ -1,6 +1,7 @@
 """Greetings, thanks, goodbyes and “are you a robot”: the domain's own responses, unless the
 message is in fact a short question continuing the conversation (“晚上能打吗” after the hotline,
-which the NLU may take for a greeting): then that is answered."""
+which the NLU may take for a greeting): then that is answered. A longer message the NLU was not
+sure of (“直播带岗是啥东西” taken for “are you a robot”) is a question: the knowledge base answers."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -9,11 +10,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import execute, follow_up
+from actions.answer import content_words, execute, follow_up
 from actions.common import latest_text
 from actions.knowledge import kb
 
 RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_iamabot"}
+SOCIAL_SURE = 0.8  # below this, a message saying more than small talk does is taken for a question
+SMALL_TALK = 4  # content characters small talk may have (“你是真人还是AI啊”)
 
 
 class ActionSocial(Action):
@@ -24,6 +27,12 @@ class ActionSocial(Action):
         plan = follow_up(kb(), tracker, latest_text(tracker))
         if plan is not None:
             return await execute(plan, dispatcher, tracker, domain)
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "greet"
+        intent_data = (tracker.latest_message or {}).get("intent") or {}
+        intent = intent_data.get("name") or "greet"
+        text = latest_text(tracker)
+        if float(intent_data.get("confidence") or 0.0) < SOCIAL_SURE and len(content_words(text)) > SMALL_TALK:
+            from actions.fallback import ActionClarify  # the knowledge base's answer, or a clarification
+
+            return await ActionClarify().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=RESPONSES.get(intent, "utter_greet"))
         return []  # the topic in play stays as it was

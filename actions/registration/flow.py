@@ -233,7 +233,7 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
         draft = Draft(phase="collect")
         return Outcome([Reply("好的，我们开始。"), _ask(draft)], draft)
     if DISAGREE.match(text) or text.startswith("不同意"):
-        return Outcome([Reply("好的，不登记也没关系，我没有保存你的任何信息，想登记时随时说“求职登记”。也可以到户籍地或居住地的"
+        return Outcome([Reply("好的，已取消，不登记也没关系，我没有保存你的任何信息，想登记时随时说“求职登记”。也可以到户籍地或居住地的"
                               "区公共就业服务机构现场登记，或拨打12333咨询。")], None, "declined")
     if turn.knowledge_question:
         return Outcome([privacy_notice(retention_days)], None, "aside")

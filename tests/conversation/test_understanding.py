@@ -165,3 +165,50 @@ def test_a_field_the_knowledge_base_lacks_is_said_to_be_unknown_not_repeated(con
 def test_who_counts_as_a_hardship_family_is_answered_from_its_field(conversation: Conversation) -> None:
     text = conversation.text("哪些算困难家庭")
     assert "低保" in text and "据公开报道" in text
+
+
+# ---- round 4: typos, "I am X" in the eligibility check's words, what the knowledge base does not hold
+
+def test_a_homophone_typo_of_a_policy_name_is_understood(conversation: Conversation) -> None:
+    text = conversation.text("间习不贴咋领")  # 见习补贴 typed with a pinyin keyboard
+    assert "见习补贴" in text and "由见习单位向所在区人社局申请" in text
+    assert conversation.slot("answer_ref") == "policy:traineeship_subsidy"
+
+
+def test_i_am_x_what_policies_lists_the_help_not_an_eligibility_check(conversation: Conversation) -> None:
+    text = conversation.text("本人研究生 离校未就业 有啥政策")
+    assert "1次职业指导、3次岗位推介" in text and "还需要知道你的毕业年份" not in text
+    assert conversation.slot("answer_ref") == "situation:graduate_2022"
+
+
+def test_i_am_x_of_another_year_still_gets_the_check(conversation: Conversation) -> None:
+    text = conversation.text("我是2019届的 离校未就业 有啥政策")
+    assert "2019" in text or "不符合" in text or "2年" in text
+    assert conversation.slot("answer_ref") != "situation:graduate_2022"
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("应届生租房有补贴吗", "租房"),
+    ("北京落户应届生咋弄", "落户"),
+    ("国考啥时候报名", "公务员考试"),
+    ("我是退役大学生士兵 有专门的政策吗", "退役"),
+    ("失业金一个月能领多少", "失业保险金"),
+])
+def test_what_the_knowledge_base_does_not_hold_is_said_so(conversation: Conversation, question: str, topic: str) -> None:
+    text = conversation.text(question)
+    assert topic in text and "未核实" in text and "12333" in text
+
+
+def test_english_with_a_chinese_term_is_answered_from_that_term(conversation: Conversation) -> None:
+    text = conversation.text("Do I still need a 报到证?")
+    assert "2023" in text
+
+
+def test_english_what_can_you_do_states_the_promise(conversation: Conversation) -> None:
+    text = conversation.text("Hi, I graduated from a Beijing university this summer and still don't have a job. What can you do for me?")
+    assert "3 job recommendations" in text and "通知 五（八）" in text
+
+
+def test_english_off_topic_is_declined(conversation: Conversation) -> None:
+    text = conversation.text("what's the weather in Beijing today")
+    assert text.startswith("Sorry")
