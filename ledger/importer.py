@@ -143,6 +143,7 @@ class Match:
     district: Optional[str]  # the record's
     registered: bool  # the graduate registered in chat (identity bound)
     fills: Tuple[str, ...]
+    record: Any = field(default=None, compare=False, repr=False)  # the record as sorting read it
 
 
 @dataclass(frozen=True)
@@ -478,7 +479,7 @@ def _plan(conn: Connection, listed: ListFile, keyed: List[_Keyed]) -> Preview:
             record = same_id if same_id is not None else same_phone
             assert record is not None
             matched.append(Match(each.entry, int(record.id), str(record.ref), record.district,
-                                 record.identity is not None, _fills(record, each.entry)))
+                                 record.identity is not None, _fills(record, each.entry), record))
         else:
             add.append(each.entry)
     every_rejected = sorted([*listed.rejected, *rejected], key=lambda r: r.line)
@@ -511,10 +512,12 @@ def _within_file(keyed: List[_Keyed]) -> Tuple[List[_Keyed], List[Repeated], Lis
     return unique, repeated, rejected
 
 
+# what sorting needs of a record: whether its ciphertexts are there, not the ciphertexts themselves
 _LOOKUP_COLUMNS = [registrations.c.id, registrations.c.ref, registrations.c.identity, registrations.c.district,
-                   registrations.c.id_hash, registrations.c.phone_hash, registrations.c.name_enc, registrations.c.school,
-                   registrations.c.major, registrations.c.degree, registrations.c.grad_year, registrations.c.birth_year,
-                   registrations.c.source, registrations.c.listed_enc, registrations.c.import_batch_id]
+                   registrations.c.id_hash, registrations.c.phone_hash, registrations.c.name_enc.is_(None).label("no_name"),
+                   registrations.c.school, registrations.c.major, registrations.c.degree, registrations.c.grad_year,
+                   registrations.c.birth_year, registrations.c.source, registrations.c.listed_enc.is_(None).label("no_entry"),
+                   registrations.c.import_batch_id]
 
 
 def _existing(conn: Connection, column: Any, hashes: List[str]) -> Dict[str, Row]:
@@ -528,7 +531,7 @@ def _existing(conn: Connection, column: Any, hashes: List[str]) -> Dict[str, Row
 
 def _fills(record: Row, entry: Entry) -> Tuple[str, ...]:
     """The record's empty fields this entry has a value for."""
-    stored = {"name": record.name_enc, "id_number": record.id_hash, "phone": record.phone_hash, "school": record.school,
+    stored = {"name": None if record.no_name else True, "id_number": record.id_hash, "phone": record.phone_hash, "school": record.school,
               "major": record.major, "degree": record.degree, "grad_year": record.grad_year, "district": record.district}
     return tuple(key for key in LABELS if stored[key] is None and getattr(entry, key) is not None)
 
@@ -578,7 +581,7 @@ def _new_record(cipher: Cipher, keyed: _Keyed, batch_id: int, stamp: datetime) -
 
 def _fill(conn: Connection, cipher: Cipher, match: Match, keyed: _Keyed, batch_id: int, stamp: datetime) -> None:
     """Fill the matched record's empty fields, and mark it as on the list (first list kept)."""
-    record = conn.execute(select(*_LOOKUP_COLUMNS).where(registrations.c.id == match.registration_id)).one()
+    record = match.record
     entry = keyed.entry
     values: Dict[str, Any] = {}
     for key in match.fills:
@@ -594,7 +597,7 @@ def _fill(conn: Connection, cipher: Cipher, match: Match, keyed: _Keyed, batch_i
             values[key] = getattr(entry, key)
     if record.source != "import":
         values["source"] = "import"
-    if record.listed_enc is None:
+    if record.no_entry:
         values["listed_enc"] = _encrypted_entry(cipher, entry)
     if record.import_batch_id is None:
         values["import_batch_id"] = batch_id
