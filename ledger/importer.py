@@ -33,6 +33,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import yaml
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from ledger.crypto import Cipher
 from ledger.db import import_batches, now, registrations
@@ -541,6 +542,15 @@ def _fills(record: Row, entry: Entry) -> Tuple[str, ...]:
 def commit(ledger: Ledger, listed: ListFile, staff: str, shown: Preview) -> Batch:
     """Write `listed` as `shown` previewed it, in one transaction; ImportChanged if the ledger
     moved since (nothing written). Returns the batch with its counts."""
+    try:
+        return _commit(ledger, listed, staff, shown)
+    except IntegrityError:
+        # a chat registration with one of the list's numbers committed while this one ran
+        # (PostgreSQL; SQLite's writers wait for each other): rolled back, nothing written
+        raise ImportChanged() from None
+
+
+def _commit(ledger: Ledger, listed: ListFile, staff: str, shown: Preview) -> Batch:
     keyed = _keyed(ledger.cipher, listed.entries)
     keys = {k.entry.line: k for k in keyed}
     with ledger.engine.begin() as conn:
