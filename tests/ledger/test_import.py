@@ -309,6 +309,19 @@ def test_a_chat_registration_joins_the_imported_record(ledger: Ledger, joined_by
         ledger.save("tg:5", chat_registration(**other))
 
 
+def test_numbers_of_two_different_list_entries_are_a_duplicate_not_a_crash(ledger: Ledger) -> None:
+    run(ledger, csv_bytes([row(1), row(2)]))
+    # the ID number of one list entry and the phone of another: joining one would take the other's number
+    with pytest.raises(DuplicatePerson) as refused:
+        ledger.save("wx:g1", chat_registration(id_number=id_number(1), phone=phone(2)))
+    assert refused.value.field == "phone"
+    # a graduate already registered in chat who changes their ID number to a list entry's: a duplicate too
+    ledger.save("wx:g3", chat_registration(id_number=id_number(3), phone=phone(3)))
+    with pytest.raises(DuplicatePerson):
+        ledger.save("wx:g3", chat_registration(id_number=id_number(1), phone=phone(3)))
+    assert count(ledger) == 3 and count(ledger, registrations.c.identity.is_(None)) == 2
+
+
 def test_deleting_a_joined_registration_keeps_the_list_entry(ledger: Ledger) -> None:
     run(ledger, csv_bytes([row(1, name="王芳", district="海淀区", school="北京某大学")]))
     ref = ledger.save("wx:g1", chat_registration(phone=phone(77), school="另一所大学", district="朝阳区")).ref
