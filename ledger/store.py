@@ -220,13 +220,13 @@ class Ledger:
         entry = json.loads(self.cipher.decrypt(listed_enc) or "{}")
         values: Dict[str, Any] = {**_CHAT_ONLY, "identity": None, "channel": "import", "consent_version": None,
                                   "consented_at": None, "name_enc": self.cipher.encrypt(entry.get("name"))}
-        for key, kind, column in (("phone", "phone", "phone"), ("id_number", "id", "id")):
+        for key, kind in (("phone", "phone"), ("id_number", "id")):  # kind: the blind index's and the columns' prefix
             number = entry.get(key)
             digest = self.cipher.blind_index(kind, number)
             taken = digest is not None and conn.execute(select(registrations.c.id).where(and_(
-                registrations.c[f"{column}_hash"] == digest, registrations.c.id != reg_id))).first() is not None
-            values[f"{column}_enc"] = None if taken else self.cipher.encrypt(number)
-            values[f"{column}_hash"] = None if taken else digest
+                registrations.c[f"{kind}_hash"] == digest, registrations.c.id != reg_id))).first() is not None
+            values[f"{kind}_enc"] = None if taken else self.cipher.encrypt(number)
+            values[f"{kind}_hash"] = None if taken else digest
         for key in ("school", "major", "degree", "grad_year", "district"):
             values[key] = entry.get(key)
         born = id_birth_date(entry["id_number"]) if entry.get("id_number") else None

@@ -343,6 +343,15 @@ def test_deleting_a_joined_registration_keeps_the_list_entry(ledger: Ledger) -> 
     assert count(ledger) == 1
 
 
+def test_delete_leaves_out_a_list_number_someone_else_registered_with_since(ledger: Ledger) -> None:
+    run(ledger, csv_bytes([row(1)]))
+    ref = ledger.save("wx:g1", chat_registration(phone=phone(77))).ref  # joined by ID, with a new phone
+    ledger.save("wx:other", Registration(name="另一人", phone=phone(1)))  # the list's phone, now free, taken
+    ledger.delete("wx:g1")
+    entry = {r.ref: r.registration for r in ledger.rows()}[ref]
+    assert (entry.id_number, entry.phone) == (id_number(1), None)
+
+
 def test_deleting_a_chat_registration_not_on_the_list_erases_it(ledger: Ledger) -> None:
     ref = ledger.save("wx:g9", chat_registration()).ref
     assert ledger.delete("wx:g9") == ref
