@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py nlu/selector.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test test-setup venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-load run-cluster clean
+.PHONY: run test test-setup venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-import benchmark-load run-cluster clean
 
 # Options of bot.local, e.g. make run RUN_ARGS='--rasa-port 5006 --actions-port 5056' (.venv/bin/python -m bot.local --help)
 RUN_ARGS ?=
@@ -71,6 +71,9 @@ benchmark-gateway: model  ## WeChat round trips through the gateway vs bare Rasa
 
 benchmark-push: venv  ## 100,000-recipient fan-out and Telegram send rate (docs/push-benchmark.md; needs Redis, PostgreSQL)
 	$(PY) -m scripts.push_benchmark
+
+benchmark-import: venv  ## 10,000-row list import on SQLite and PostgreSQL (docs/performance.md; needs PostgreSQL)
+	$(PY) -m scripts.benchmark_import
 
 LOAD_ARGS ?= --replicas 2 --graduates 4,8,16,24 --duration 30 --warm-up 10 --mix kb
 benchmark-load: model  ## graduates through the WeChat/Telegram stand-ins on the cluster (docs/load.md; needs Redis, PostgreSQL)

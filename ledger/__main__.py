@@ -8,6 +8,7 @@
   follow-up add REF --kind KIND --date YYYY-MM-DD [--note TEXT] --staff NAME
   status [--district X] [--owed]   who has been served, who is still owed what
   audit                         the audit log
+  import FILE --staff NAME [--dry-run]   the handed-over list (.xlsx/.csv): preview, then write
 
 Settings come from the environment (ledger/config.py). A bad setting or argument prints a
 message and exits with status 2 without changing anything.
@@ -99,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--district")
     status.add_argument("--owed", action="store_true", help="only graduates still owed a service")
     commands.add_parser("audit", help="print the audit log")
+    imp = commands.add_parser("import", help="import the handed-over list of graduates (.xlsx or .csv)")
+    imp.add_argument("file", help="the list, .xlsx or .csv (UTF-8 or GBK)")
+    imp.add_argument("--dry-run", action="store_true", help="show the preview only, write nothing")
+    _staff_option(imp)
     return parser
 
 
@@ -187,6 +192,22 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(text + " " * (width - display_width(text)) for text, width in zip(line, widths)).rstrip())
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from ledger.importer import ImportChanged, ImportFileError, import_file, preview_lines
+
+    staff = _require_staff(args)
+    with closing(_open()) as ledger:
+        try:
+            shown, batch = import_file(ledger, args.file, staff, dry_run=args.dry_run)
+        except ImportFileError as error:
+            raise UsageError(f"{args.file}: {error}") from None
+        except ImportChanged:
+            raise UsageError("the ledger changed while importing; nothing written, run the import again") from None
+    for line in preview_lines(shown):
+        print(line)
+    print("dry run: nothing written" if batch is None else f"written: import batch {batch.id}")
+
+
 COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "migrate": cmd_migrate,
     "new-key": cmd_new_key,
@@ -196,6 +217,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "follow-up": cmd_follow_up,
     "status": cmd_status,
     "audit": cmd_audit,
+    "import": cmd_import,
 }
 
 

@@ -69,6 +69,9 @@ registrations = Table(
     # list (五（一）), identity NULL until the graduate registers in chat and is joined to it
     Column("source", String(8), nullable=False, default="chat", server_default="chat"),
     Column("import_batch_id", Integer),
+    # the handed-over list's entry (name, numbers, school … as the list gave them; Fernet JSON): what
+    # stays when a graduate joined to it deletes their chat registration (importer.py)
+    Column("listed_enc", Text),
 )
 
 import_batches = Table(
@@ -82,6 +85,8 @@ import_batches = Table(
     Column("matched", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("duplicates", Integer, nullable=False, default=0, server_default="0"),  # rows repeated within the file
+    Column("district", String(32)),  # a district staff member's import; NULL: city-wide
 )
 
 # code → label of how staff tried to reach a graduate, and of the status they learned (五（八）)

@@ -229,6 +229,20 @@ def _v7_real_name_list(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _v8_list_entries(conn: Connection) -> None:
+    """What the handed-over list said about each graduate (listed_enc: encrypted JSON), so that a
+    graduate who registered in chat and then deletes that registration leaves the list entry as it
+    was handed over (the bureau must keep it, 五（一）); per import batch, the rows repeated within
+    the file and the district of a district staff member's import (NULL: city-wide)."""
+    statements = [
+        "ALTER TABLE registrations ADD COLUMN listed_enc TEXT",
+        "ALTER TABLE import_batches ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE import_batches ADD COLUMN district VARCHAR(32)",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 STEPS: List[Tuple[int, str, Step]] = [
     (1, "initial: registrations, follow-ups, drafts, audit log", _v1_initial),
     (2, "notices, subscriptions, recipients, broadcasts, deliveries", _v2_notices),
@@ -237,6 +251,7 @@ STEPS: List[Tuple[int, str, Step]] = [
     (5, "district of unanswered questions", _v5_unanswered_district),
     (6, "web-chat session ids stored hashed", _v6_hashed_web_sessions),
     (7, "real-name list: imported graduates, import batches, contacts", _v7_real_name_list),
+    (8, "the handed-over list's entry of each imported graduate; batch duplicates and district", _v8_list_entries),
 ]
 
 

@@ -19,7 +19,7 @@ from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
 from ledger.crypto import Cipher
 from ledger.db import audit_log, drafts, follow_ups, make_engine, now, registrations
-from ledger.fields import FOLLOW_UP_KINDS, join_codes, split_codes
+from ledger.fields import FOLLOW_UP_KINDS, id_birth_date, join_codes, split_codes
 from ledger.migrations import migrate
 from ledger.model import Registration, Saved, StoredRegistration
 from unanswered.db import unanswered_questions
@@ -89,27 +89,39 @@ class Ledger:
 
     # ---- registrations, as the graduate reaches them: only through their own channel identity
     def save(self, identity: str, reg: Registration) -> Saved:
-        """Create or update the registration bound to `identity`. The same phone or ID number
-        under another identity raises DuplicatePerson; racing saves leave one record."""
+        """Create or update the registration bound to `identity`. A graduate on the handed-over list
+        (an imported record, not yet bound to anyone) with the same ID number or phone is joined to
+        that record, never duplicated: the identity is bound, the chat answers saved over the list's
+        (a list value stays where the graduate gave none), consent recorded, source stays 'import'.
+        The same phone or ID number on anyone else's record raises DuplicatePerson; racing saves
+        leave one record."""
         values = self._columns(reg)
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    self._check_duplicates(conn, identity, values)
                     existing = conn.execute(
                         select(registrations.c.id, registrations.c.ref).where(registrations.c.identity == identity)
                     ).first()
+                    listed = self._joinable(conn, values) if existing is None else None
+                    own = existing if existing is not None else listed
+                    self._check_duplicates(conn, identity, values, own.id if own is not None else None)
                     stamp = now()
                     if existing is not None:
                         conn.execute(update(registrations).where(registrations.c.id == existing.id).values(**values, updated_at=stamp))
                         return Saved(existing.ref, created=False)
+                    if listed is not None:
+                        given = {key: value for key, value in values.items() if value is not None}
+                        conn.execute(update(registrations).where(registrations.c.id == listed.id).values(
+                            **given, identity=identity, channel=_channel(identity), consent_version=CONSENT_VERSION,
+                            consented_at=stamp, updated_at=stamp))
+                        return Saved(listed.ref, created=True)
                     ref = new_ref()
                     conn.execute(
                         registrations.insert().values(
                             **values,
                             ref=ref,
                             identity=identity,
-                            channel=identity.split(":", 1)[0] if ":" in identity else "other",
+                            channel=_channel(identity),
                             consent_version=CONSENT_VERSION,
                             consented_at=stamp,
                             created_at=stamp,
@@ -124,14 +136,28 @@ class Ledger:
                     raise
         raise AssertionError("unreachable")
 
-    def _check_duplicates(self, conn: Connection, identity: str, values: Dict[str, Any]) -> None:
+    def _joinable(self, conn: Connection, values: Dict[str, Any]) -> Optional[Row]:
+        """The imported record, bound to no one, with this ID number (first) or phone."""
+        for column in ("id_hash", "phone_hash"):
+            if values.get(column) is None:
+                continue
+            found = conn.execute(select(registrations.c.id, registrations.c.ref).where(and_(
+                registrations.c[column] == values[column], registrations.c.identity.is_(None),
+                registrations.c.deleted_at.is_(None)))).first()
+            if found is not None:
+                return found
+        return None
+
+    def _check_duplicates(self, conn: Connection, identity: str, values: Dict[str, Any], own_id: Optional[int] = None) -> None:
+        """DuplicatePerson if another record (another identity's, or a list entry other than the
+        one this save updates or joins) holds the phone or ID number."""
         for column, field_name in (("phone_hash", "phone"), ("id_hash", "id_number")):
             if values.get(column) is None:
                 continue
-            owner = conn.execute(
-                select(registrations.c.identity).where(registrations.c[column] == values[column])
-            ).scalar()
-            if owner is not None and owner != identity:
+            holder = conn.execute(
+                select(registrations.c.id, registrations.c.identity).where(registrations.c[column] == values[column])
+            ).first()
+            if holder is not None and holder.id != own_id and holder.identity != identity:
                 raise DuplicatePerson(field_name)
 
     def _columns(self, reg: Registration) -> Dict[str, Any]:
@@ -165,15 +191,47 @@ class Ledger:
 
     def delete(self, identity: str) -> Optional[str]:
         """Erase the personal data of the registration bound to `identity`, keeping an anonymous
-        row (district, year, degree, status, services, difficulty flag) for the counts."""
+        row (district, year, degree, status, services, difficulty flag) for the counts.
+
+        A graduate who is on the handed-over list (listed_enc: joined in chat to their imported
+        record, or found on a list imported later) is the bureau's to follow up whatever they say in
+        chat (五（一）、五（八）): what they gave in chat is erased and the identity unbound, and the
+        record goes back to the list entry as it was handed over (not marked deleted). Staff
+        follow-up notes are cleared either way."""
         with self.engine.begin() as conn:
-            row = conn.execute(select(registrations.c.id, registrations.c.ref).where(registrations.c.identity == identity)).first()
+            row = conn.execute(select(registrations.c.id, registrations.c.ref, registrations.c.listed_enc)
+                               .where(registrations.c.identity == identity)).first()
             if row is None:
                 return None
-            conn.execute(update(registrations).where(registrations.c.id == row.id).values(**_ERASED, deleted_at=now(), updated_at=now()))
+            if row.listed_enc is not None:
+                conn.execute(update(registrations).where(registrations.c.id == row.id)
+                             .values(**self._list_entry(conn, row.id, row.listed_enc), updated_at=now()))
+            else:
+                conn.execute(update(registrations).where(registrations.c.id == row.id).values(**_ERASED, deleted_at=now(), updated_at=now()))
             conn.execute(update(follow_ups).where(follow_ups.c.registration_id == row.id).values(note=None))
             conn.execute(drafts.delete().where(drafts.c.identity == identity))
         return str(row.ref)
+
+    def _list_entry(self, conn: Connection, reg_id: int, listed_enc: str) -> Dict[str, Any]:
+        """The columns of a record put back to its handed-over list entry: chat answers gone,
+        identity and consent unbound. A number of the list now held by another record (the
+        graduate gave another one in chat, and someone else registered with the list's) is left
+        out rather than taken from them."""
+        entry = json.loads(self.cipher.decrypt(listed_enc) or "{}")
+        values: Dict[str, Any] = {**_CHAT_ONLY, "identity": None, "channel": "import", "consent_version": None,
+                                  "consented_at": None, "name_enc": self.cipher.encrypt(entry.get("name"))}
+        for key, kind in (("phone", "phone"), ("id_number", "id")):  # kind: the blind index's and the columns' prefix
+            number = entry.get(key)
+            digest = self.cipher.blind_index(kind, number)
+            taken = digest is not None and conn.execute(select(registrations.c.id).where(and_(
+                registrations.c[f"{kind}_hash"] == digest, registrations.c.id != reg_id))).first() is not None
+            values[f"{kind}_enc"] = None if taken else self.cipher.encrypt(number)
+            values[f"{kind}_hash"] = None if taken else digest
+        for key in ("school", "major", "degree", "grad_year", "district"):
+            values[key] = entry.get(key)
+        born = id_birth_date(entry["id_number"]) if entry.get("id_number") else None
+        values["birth_year"] = born.year if born else None
+        return values
 
     # ---- staff side
     def add_follow_up(self, ref: str, kind: str, service_date: date, note: Optional[str], staff: str) -> None:
@@ -230,6 +288,7 @@ class Ledger:
             for row in conn.execute(select(registrations).where(registrations.c.deleted_at.is_(None))).all():
                 reg = self._registration(row)
                 conn.execute(update(registrations).where(registrations.c.id == row.id).values(
+                    listed_enc=self.cipher.rotate(row.listed_enc),
                     name_enc=self.cipher.encrypt(reg.name),
                     phone_enc=self.cipher.encrypt(reg.phone),
                     phone_hash=self.cipher.blind_index("phone", reg.phone),
@@ -315,7 +374,23 @@ _ERASED: Dict[str, Any] = {
     "birth_year": None,
     "intention": None,
     "difficulty_kind": None,
+    "listed_enc": None,
 }
+
+
+# What a graduate gives only in chat: gone when they delete a registration joined to a list entry.
+_CHAT_ONLY: Dict[str, Any] = {
+    "status": None,
+    "intention": None,
+    "preferred_districts": None,
+    "services": None,
+    "difficulty": False,
+    "difficulty_kind": None,
+}
+
+
+def _channel(identity: str) -> str:
+    return identity.split(":", 1)[0] if ":" in identity else "other"
 
 
 def new_ref() -> str:
