@@ -316,20 +316,21 @@ def test_the_contact_commands_record_and_list_and_refuse_bad_input_with_status_2
     assert missing.returncode == 2 and "no registration QZ-NONE-NONE" in missing.stderr
     assert contact_rows(ledger) == []
 
+    back = today - timedelta(days=31)
     done = run_cli(env, "contact", "add", ref.lower(), "--method", "visit", "--reached", "yes", "--status", "no_wish",
-                   "--note", NOTE, "--staff", "张老师")
+                   "--date", back.isoformat(), "--note", NOTE, "--staff", "张老师")
     assert done.returncode == 0, done.stderr
-    assert f"next follow-up {(today + timedelta(days=30)).isoformat()}" in done.stdout and NOTE not in done.stdout
+    # no wish to work yet: followed up 30 days on, which was yesterday — overdue, so due this week whatever the day
+    assert f"next follow-up {(today - timedelta(days=1)).isoformat()}" in done.stdout and NOTE not in done.stdout
     [row] = contact_rows(ledger)
-    assert row.contact_date == today and row.staff == "张老师" and ledger.cipher.decrypt(row.note_enc) == NOTE
+    assert row.contact_date == back and row.staff == "张老师" and ledger.cipher.decrypt(row.note_enc) == NOTE
 
     unreached = run_cli(env, "contact", "unreached")
     assert unreached.returncode == 0 and other in unreached.stdout and ref not in unreached.stdout
     assert "李*" in unreached.stdout and "李雷" not in unreached.stdout and "未联系到: 1" in unreached.stdout
     assert run_cli(env, "contact", "unreached", "--district", "海淀").stdout.count("QZ-") == 0
-    # a follow-up set for yesterday is overdue, so due this week whatever the day
-    ContactBook(ledger).record(ref, attempt(today - timedelta(days=2), reached=True, status="no_wish",
-                                            next_follow_up=today - timedelta(days=1)), "张老师", today=today)
     due = run_cli(env, "contact", "due", "--district", "海淀区")
     assert due.returncode == 0 and ref in due.stdout and "王*" in due.stdout and "已逾期" in due.stdout
     assert run_cli(env, "contact", "due", "--district", "朝阳区").stdout.count("QZ-") == 0
+    today_added = run_cli(env, "contact", "add", other, "--method", "phone", "--reached", "no", "--staff", "张老师")
+    assert today_added.returncode == 0 and today.isoformat() in today_added.stdout
