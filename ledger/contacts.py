@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection, Row
@@ -295,11 +295,3 @@ def _storable(value: str) -> bool:
         return False
     return "\x00" not in value
 
-
-def describe(contact: Contact) -> Dict[str, Any]:
-    """An attempt in words, for the command line and the console."""
-    return {
-        "date": contact.contact_date.isoformat(), "method": CONTACT_METHODS.get(contact.method, contact.method),
-        "reached": "联系上" if contact.reached else "未联系上", "status": CONTACT_STATUSES.get(contact.status or "", ""),
-        "next": contact.next_follow_up.isoformat() if contact.next_follow_up else "",
-    }
