@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import Staff, StaffStore
 from bot.console.notice_form import date_field
-from bot.console.web import ApiError, Call, choice_field, endpoint, text_field
+from bot.console.web import ApiError, Call, choice_field, endpoint, storable, text_field
 from ledger.contacts import (
     MAX_NOTE,
     NO_WISH_FOLLOW_UP_DAYS,
@@ -86,8 +86,9 @@ class ContactsApi:
 
     # ---- inside
     def _in_scope(self, ref: str, staff: Staff) -> Graduate:
-        """The graduate, if this staff member may see them; else the same 404 as an unknown number."""
-        found = self.book.graduate(ref)
+        """The graduate, if this staff member may see them; else the same 404 as an unknown number
+        (a "number" the database cannot even compare, with a NUL, is unknown too)."""
+        found = self.book.graduate(ref) if len(ref) <= 20 and storable(ref) else None
         if found is None or not staff.sees(found.district):
             raise ApiError(404, NOT_FOUND)
         return found

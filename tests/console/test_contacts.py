@@ -90,6 +90,9 @@ def test_another_districts_number_is_answered_like_an_unknown_one(console: Conso
     posted_unknown = session.post("/contacts/graduates/QZ-NONE-NONE", form())
     posted_other = session.post(f"/contacts/graduates/{refs['chaoyang']}", form())
     assert posted_unknown.status_code == posted_other.status_code == 404 and posted_unknown.json() == posted_other.json()
+    for odd in ("QZ-%00-X", "QZ-" + "X" * 300, "%F0%9F%98%80"):
+        assert session.get(f"/contacts/graduates/{odd}").status_code == 404
+        assert session.post(f"/contacts/graduates/{odd}", form()).status_code == 404
     assert contact_count(console) == 0
     city = console.login("city1")
     assert city.get(f"/contacts/graduates/{refs['chaoyang']}").status_code == 200
