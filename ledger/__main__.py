@@ -7,6 +7,9 @@
   export --format csv|xlsx --out FILE [filters] [--reveal] --staff NAME
   follow-up add REF --kind KIND --date YYYY-MM-DD [--note TEXT] --staff NAME
   status [--district X] [--owed]   who has been served, who is still owed what
+  contact add REF --method M --reached yes|no [--status S] [--next YYYY-MM-DD] [--date YYYY-MM-DD]
+              [--note TEXT] --staff NAME      record a contact attempt and what it learned
+  contact unreached|due [--district X]        who is not reached yet; whose follow-up is due this week
   audit                         the audit log
   import FILE --staff NAME [--dry-run]   the handed-over list (.xlsx/.csv): preview, then write
 
@@ -28,8 +31,9 @@ from typing import Callable, Dict, List, Optional, Sequence
 from sqlalchemy.exc import OperationalError
 
 from ledger.config import LedgerConfigError, settings_from_env
+from ledger.contacts import Attempt, ContactBook, ContactError, Graduate, beijing_today, week_end
 from ledger.crypto import CipherError, new_key
-from ledger.db import make_engine
+from ledger.db import CONTACT_METHODS, CONTACT_STATUSES, make_engine
 from ledger.export import ExportError, Filters, beijing_time, display_width, district_matches, export
 from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES, mask_name
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
@@ -56,6 +60,13 @@ def _service_date(text: str) -> date:
     if value > date.today():
         raise argparse.ArgumentTypeError(f"date is in the future: {text}")
     return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _year(text: str) -> int:
@@ -104,7 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="the list, .xlsx or .csv (UTF-8 or GBK)")
     imp.add_argument("--dry-run", action="store_true", help="show the preview only, write nothing")
     _staff_option(imp)
+    _contact_parser(commands)
     return parser
+
+
+def _contact_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    contact = commands.add_parser("contact", help="contact attempts and follow-ups (real-name list)").add_subparsers(
+        dest="action", required=True)
+    add = contact.add_parser("add", help="record one contact attempt")
+    add.add_argument("ref", help="registration number, e.g. QZ-7K3M-9PXA")
+    add.add_argument("--method", choices=list(CONTACT_METHODS), required=True)
+    add.add_argument("--reached", choices=("yes", "no"), required=True)
+    add.add_argument("--status", choices=list(CONTACT_STATUSES), help="the status learned (when reached)")
+    add.add_argument("--next", type=_day, help="next follow-up, YYYY-MM-DD (no_wish: 30 days on by default)")
+    add.add_argument("--date", type=_day, help="date of the attempt, YYYY-MM-DD (default: today, Beijing time)")
+    add.add_argument("--note")
+    _staff_option(add)
+    for name, text in (("unreached", "graduates on the list not reached yet"), ("due", "follow-ups due by the end of this week")):
+        contact.add_parser(name, help=text).add_argument("--district", help="e.g. 海淀区 or 海淀")
 
 
 def _require_staff(args: argparse.Namespace) -> str:
@@ -179,6 +207,43 @@ def _status_cells(row: LedgerRow) -> List[str]:
     return [row.ref, mask_name(reg.name), reg.district or "", reg.status or "", "；".join(received_labels(row.follow_ups)) or "-", "；".join(owed_labels(row)) or "-"]
 
 
+def cmd_contact(args: argparse.Namespace) -> None:
+    if args.action == "add":
+        staff = _require_staff(args)
+        ref = args.ref.strip().upper()
+        attempt = Attempt(args.date or beijing_today(), args.method, args.reached == "yes", args.status, args.next, args.note)
+        with closing(_open()) as ledger:
+            try:
+                saved = ContactBook(ledger).record(ref, attempt, staff)
+            except UnknownRegistration:
+                raise UsageError(f"no registration {ref}") from None
+            except ContactError as error:
+                raise UsageError(f"--{error.field}: {error}") from None
+        learned = f", {CONTACT_STATUSES[saved.status]}" if saved.status else ""
+        follow = f"; next follow-up {saved.next_follow_up.isoformat()}" if saved.next_follow_up else ""
+        print(f"{ref}: {CONTACT_METHODS[saved.method]} {saved.contact_date.isoformat()}, "
+              f"{'reached' if saved.reached else 'not reached'}{learned} recorded{follow}")
+        return
+    today = beijing_today()
+    with closing(_open()) as ledger:
+        book = ContactBook(ledger)
+        shown = book.unreached(args.district)[1] if args.action == "unreached" else book.due(args.district, today)
+    headers = ["登记编号", "姓名", "学校", "居住区", "联系次数", "最近联系"]
+    if args.action == "due":
+        headers += ["就业状态", "跟进日期"]
+    print_table(headers, [_contact_cells(g, args.action == "due", today) for g in shown])
+    print()
+    print(f"未联系到: {len(shown)}" if args.action == "unreached" else f"本周（至 {week_end(today).isoformat()}）到期: {len(shown)}")
+
+
+def _contact_cells(g: Graduate, due: bool, today: date) -> List[str]:
+    last = f"{g.last_date.isoformat()} {CONTACT_METHODS.get(g.last_method or '', '')}" if g.last_date else "-"
+    cells = [g.ref, g.name, g.school or "", g.district or "", str(g.attempts), last]
+    if due and g.due is not None:
+        cells += [CONTACT_STATUSES.get(g.status or "", "-"), g.due.isoformat() + ("（已逾期）" if g.due < today else "")]
+    return cells
+
+
 def cmd_audit(args: argparse.Namespace) -> None:
     with closing(_open()) as ledger:
         entries = ledger.audit_entries()
@@ -218,6 +283,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "status": cmd_status,
     "audit": cmd_audit,
     "import": cmd_import,
+    "contact": cmd_contact,
 }
 
 

@@ -18,7 +18,7 @@ from handoff.db import handoff_messages, handoffs
 from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
 from ledger.crypto import Cipher
-from ledger.db import audit_log, drafts, follow_ups, make_engine, now, registrations
+from ledger.db import audit_log, contacts, drafts, follow_ups, make_engine, now, registrations
 from ledger.fields import FOLLOW_UP_KINDS, id_birth_date, join_codes, split_codes
 from ledger.migrations import migrate
 from ledger.model import Registration, Saved, StoredRegistration
@@ -209,6 +209,7 @@ class Ledger:
             else:
                 conn.execute(update(registrations).where(registrations.c.id == row.id).values(**_ERASED, deleted_at=now(), updated_at=now()))
             conn.execute(update(follow_ups).where(follow_ups.c.registration_id == row.id).values(note=None))
+            conn.execute(update(contacts).where(contacts.c.registration_id == row.id).values(note_enc=None))
             conn.execute(drafts.delete().where(drafts.c.identity == identity))
         return str(row.ref)
 
@@ -299,6 +300,9 @@ class Ledger:
             for row in conn.execute(select(drafts)).all():
                 conn.execute(update(drafts).where(drafts.c.identity == row.identity).values(data_enc=self.cipher.rotate(row.data_enc)))
                 changed += 1
+            for row in conn.execute(select(contacts.c.id, contacts.c.note_enc).where(contacts.c.note_enc.is_not(None))).all():
+                conn.execute(update(contacts).where(contacts.c.id == row.id).values(note_enc=self.cipher.rotate(row.note_enc)))
+                changed += 1
             changed += HandoffStore(self.engine, self.cipher).rotate(conn)
             changed += UnansweredStore(self.engine, self.cipher).rotate(conn)
             self._audit(conn, actor, "rotate_keys", {"rows": changed})
@@ -317,6 +321,13 @@ class Ledger:
                 .where(and_(registrations.c.deleted_at.is_(None), registrations.c.updated_at < stamp - timedelta(days=settings.retention_days)))
                 .values(**_ERASED, deleted_at=stamp)
             ).rowcount
+            # the staff's notes on an erased graduate go with them, as on deletion (contact and service
+            # rows stay, anonymous, for the counts)
+            erased_ids = select(registrations.c.id).where(registrations.c.deleted_at.is_not(None))
+            conn.execute(update(contacts).where(and_(contacts.c.note_enc.is_not(None), contacts.c.registration_id.in_(erased_ids)))
+                         .values(note_enc=None))
+            conn.execute(update(follow_ups).where(and_(follow_ups.c.note.is_not(None), follow_ups.c.registration_id.in_(erased_ids)))
+                         .values(note=None))
             cutoff = stamp - timedelta(days=settings.retention_days)
             old_cases = select(handoffs.c.id).where(and_(handoffs.c.status == "closed", handoffs.c.closed_at < cutoff))
             conn.execute(handoff_messages.delete().where(handoff_messages.c.handoff_id.in_(old_cases)))

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.accounts import StaffStore
 from bot.console.auth_api import AuthApi
 from bot.console.config import ConsoleSettings
+from bot.console.contacts_api import ContactsApi
 from bot.console.handoff_api import HandoffApi
 from bot.console.import_api import ImportApi
 from bot.console.ledger_api import LedgerApi
@@ -115,6 +116,7 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
     routes += ImportApi(accounts, ledger).routes()
+    routes += ContactsApi(accounts, ledger, districts).routes()
     middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
                   Middleware(SecurityHeaders, headers=SECURITY_HEADERS), Middleware(InternalErrors)]  # outermost first
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
