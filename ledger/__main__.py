@@ -8,6 +8,7 @@
   follow-up add REF --kind KIND --date YYYY-MM-DD [--note TEXT] --staff NAME
   status [--district X] [--owed]   who has been served, who is still owed what
   audit                         the audit log
+  report --month YYYY-MM [--district X] [--format xlsx --out FILE]   the monthly report (督查通报)
 
 Settings come from the environment (ledger/config.py). A bad setting or argument prints a
 message and exits with status 2 without changing anything.
@@ -33,6 +34,8 @@ from ledger.export import ExportError, Filters, beijing_time, display_width, dis
 from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES, mask_name
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
 from ledger.migrations import migrate
+from ledger import report_cli
+from ledger.report import ReportError
 from ledger.store import Ledger, LedgerRow, UnknownRegistration
 
 
@@ -99,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--district")
     status.add_argument("--owed", action="store_true", help="only graduates still owed a service")
     commands.add_parser("audit", help="print the audit log")
+    report_cli.add_parser(commands, _staff_option)
     return parser
 
 
@@ -196,6 +200,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "follow-up": cmd_follow_up,
     "status": cmd_status,
     "audit": cmd_audit,
+    "report": lambda args: report_cli.run(args, lambda: _require_staff(args)),
 }
 
 
@@ -203,7 +208,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except (LedgerConfigError, UsageError, ExportError) as error:
+    except (LedgerConfigError, UsageError, ExportError, ReportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except CipherError as error:
