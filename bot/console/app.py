@@ -23,6 +23,7 @@ from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
 from bot.console.passwords import dummy_hash
 from bot.console.proxies import TrustedProxies
+from bot.console.report_api import ReportApi
 from bot.console.throttle import LoginThrottle
 from bot.console.web import SECURITY_HEADERS, InternalErrors
 from bot.gateway.http import SecurityHeaders
@@ -113,6 +114,7 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += NoticesApi(accounts, ledger, districts).routes()
     routes += LedgerApi(accounts, ledger).routes()
     routes += HandoffApi(accounts, ledger).routes()
+    routes += ReportApi(accounts, ledger).routes()
     middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
                   Middleware(SecurityHeaders, headers=SECURITY_HEADERS), Middleware(InternalErrors)]  # outermost first
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -67,7 +67,11 @@ def d(month: int, day: int) -> date:
 
 @pytest.fixture
 def city(ledger: Ledger) -> Ledger:
-    """Eleven graduates in 海淀区 (H), 朝阳区 (C) and 丰台区 (F), August and September 2022."""
+    return seed_city(ledger)
+
+
+def seed_city(ledger: Ledger) -> Ledger:
+    """Twelve graduates (two deleted) in 海淀区 (H), 朝阳区 (C) and 丰台区 (F), August and September 2022."""
     # H1: reached in August, seeking; guidance + 2 recommendations in August, the 3rd and a training in September
     h1, ref = imported(ledger, "海淀区", BEFORE)
     contact(ledger, h1, d(8, 5), True, "seeking")
