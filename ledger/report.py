@@ -30,8 +30,10 @@ comes after every district with a share.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -58,6 +60,8 @@ OWED_STATUSES = ("seeking", "unknown")
 CHAT_STATUSES = {"未就业": "seeking", "灵活就业": "seeking", "已就业": "employed", "暂无就业意愿": "no_wish"}
 # a follow-up requirement (by its first kind) → the column of graduates who met it
 REQUIREMENT_COLUMNS = {"guidance": "guidance", "recommendation": "recommendations", "training": "training"}
+# a graduate owed the promise, as ledger/followup.py sees one (from a family in difficulty or not)
+_SEEKERS = {difficulty: Registration(status="未就业", difficulty=difficulty) for difficulty in (False, True)}
 TREND_MONTHS = 12  # the trend shows the campaign so far, at most this many months
 TOTAL_LABEL = "全市合计"
 UNKNOWN_DISTRICT = "居住区未填"
@@ -120,11 +124,11 @@ class Month:
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         return self.next().first_day - timedelta(days=1)
 
-    @property
+    @cached_property
     def cutoff(self) -> datetime:
         """The first instant after the month, Beijing time (stored timestamps are compared with it)."""
         return datetime.combine(self.next().first_day, datetime.min.time(), BEIJING)
@@ -170,10 +174,17 @@ class Graduate:
     def listed(self, month: Month) -> bool:
         return self.created_at < month.cutoff and (self.deleted_at is None or self.deleted_at >= month.cutoff)
 
+    def registered(self, month: Month) -> bool:
+        return self.consented_at is not None and self.consented_at < month.cutoff
+
+    def event_days(self) -> List[date]:
+        """The days of this graduate's contacts and services, in order."""
+        return sorted([contact.day for contact in self.contacts] + [day for day, _ in self.services])
+
     def tally(self, month: Month) -> List[str]:
         """The counts this graduate adds to in `month` (the graduate is on the list then)."""
         end = month.last_day
-        registered = self.consented_at is not None and self.consented_at < month.cutoff
+        registered = self.registered(month)
         known = [contact for contact in self.contacts if contact.day <= end]
         status = self.status(known, registered)
         keys = ["listed", status]
@@ -198,7 +209,7 @@ class Graduate:
     def _services(self, end: date) -> List[str]:
         """followup.py's promise, for a graduate owed it, by the services given up to `end`."""
         given = Counter(kind for day, kind in self.services if day <= end)
-        seeker = Registration(status="未就业", difficulty=self.difficulty)
+        seeker = _SEEKERS[self.difficulty]
         unmet = {item.label for item in owed(seeker, given)}
         keys = ["owed"] + [REQUIREMENT_COLUMNS[r.kinds[0]] for r in requirements(seeker) if r.label not in unmet]
         if not unmet:
@@ -239,14 +250,33 @@ class MonthFigures:
         return self.districts.get(district) or figures({})
 
 
-def month_figures(graduates: Iterable[Graduate], month: Month) -> MonthFigures:
+def month_figures(graduates: Iterable[Graduate], months: Sequence[Month]) -> List[MonthFigures]:
+    """The figures of each of `months` (in order). A graduate whose facts did not change since the
+    month before adds the same counts again, without working them out anew."""
+    combos: List[Counter] = [Counter() for _ in months]  # (district, counts added) → graduates
+    for graduate in graduates:
+        days = graduate.event_days()
+        last: Optional[Tuple[int, bool]] = None
+        keys: Tuple[str, ...] = ()
+        for index, month in enumerate(months):
+            if not graduate.listed(month):
+                last = None
+                continue
+            marker = (bisect_right(days, month.last_day), graduate.registered(month))
+            if marker != last:
+                keys, last = tuple(graduate.tally(month)), marker
+            combos[index][(graduate.district, keys)] += 1
+    return [_month(month, combo) for month, combo in zip(months, combos)]
+
+
+def _month(month: Month, combos: Counter) -> MonthFigures:
     tallies: Dict[Optional[str], Counter] = {}
     total: Counter = Counter()
-    for graduate in graduates:
-        if graduate.listed(month):
-            keys = graduate.tally(month)
-            tallies.setdefault(graduate.district, Counter()).update(keys)
-            total.update(keys)
+    for (district, keys), graduates in combos.items():
+        tally = tallies.setdefault(district, Counter())
+        for key in keys:
+            tally[key] += graduates
+            total[key] += graduates
     return MonthFigures(month, {district: figures(tally) for district, tally in tallies.items()}, figures(total))
 
 
@@ -335,9 +365,9 @@ def campaign_months(graduates: Sequence[Graduate], month: Month) -> List[Month]:
 def build(engine: Engine, month: Month) -> Report:
     """The whole city's report for `month` (scope it with Report.scoped)."""
     graduates = load(engine)
-    trend = [month_figures(graduates, each) for each in campaign_months(graduates, month)]
+    trend = month_figures(graduates, campaign_months(graduates, month))
     current = trend[-1]
-    previous = trend[-2] if len(trend) > 1 else month_figures(graduates, month.previous())
+    previous = trend[-2] if len(trend) > 1 else month_figures(graduates, [month.previous()])[0]
     districts = set(current.districts) | set(previous.districts)
     rows = sorted((Row(d, current.of(d), previous.of(d)) for d in districts), key=behind_key)
     return Report(month, rows, Row(None, current.total, previous.total, total=True), trend)

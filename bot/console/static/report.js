@@ -83,7 +83,7 @@ function monthlyTrendChart(months, series) {
   const width = 300;
   const height = 170;
   const left = 40;
-  const right = 12;
+  const right = 24;
   const top = 12;
   const bottom = 28;
   const plotWidth = width - left - right;
@@ -141,19 +141,18 @@ async function showReport() {
   const data = await getJson(`/report${query}`);
   const city = state.user.role === "city";
   const heading = `${data.label}月度通报（${city ? "全市各区" : data.scope + "，附全市合计"}）`;
-  const empty = !data.total.current.listed;
+  const head = h("section", {class: "card"}, h("h2", {id: "report-title"}, heading),
+    h("p", {class: "muted", id: "report-note"}, `截至 ${data.as_of}（北京时间）。较上月与 ${data.previous} 月末相比。${data.order_rule}`,
+      city ? "" : `本区在 ${data.districts} 个区中排第 ${data.rows[0].rank || "—"} 位（落后在前）。`),
+    monthlyControls(data));
+  if (!data.total.current.listed) return [head, h("section", {class: "card"}, h("p", {class: "muted", id: "report-empty"}, "这个月末名单上还没有毕业生。"))];
   return [
-    h("section", {class: "card"}, h("h2", {id: "report-title"}, heading),
-      h("p", {class: "muted"}, `截至 ${data.as_of}（北京时间）。较上月与 ${data.previous} 月末相比。${data.order_rule}`,
-        city ? "" : `本区在 ${data.districts} 个区中排第 ${data.rows[0].rank || "—"} 位（落后在前）。`),
-      monthlyControls(data)),
-    empty ? h("section", {class: "card"}, h("p", {class: "muted", id: "report-empty"}, "这个月末名单上还没有毕业生。")) : [
-      h("section", {class: "card"}, h("h3", null, "各区进度"), monthlyTables(data),
-        h("p", {class: "muted"}, "屏幕上显示准确人数，仅供工作人员查看；下载的 Excel 中 1–4 人显示为“<5”，并隐藏可据合计推算出小数的格。")),
-      h("section", {class: "card"}, h("h3", null, "服务达标率（按区）"), monthlyBarChart(data)),
-      h("section", {class: "card"}, h("h3", null, "趋势：联系率与服务达标率"), monthlyLegend(),
-        h("div", {class: "trend-grid", id: "monthly-trends"}, data.trend.series.map((series) => h("figure", {class: "trend"},
-          h("figcaption", null, series.label), monthlyTrendChart(data.trend.months, series))))),
-    ],
+    head,
+    h("section", {class: "card"}, h("h3", null, "各区进度"), monthlyTables(data),
+      h("p", {class: "muted"}, "屏幕上显示准确人数，仅供工作人员查看；下载的 Excel 中 1–4 人显示为“<5”，并隐藏可据合计推算出小数的格。")),
+    h("section", {class: "card"}, h("h3", null, "服务达标率（按区）"), monthlyBarChart(data)),
+    h("section", {class: "card"}, h("h3", null, "趋势：联系率与服务达标率"), monthlyLegend(),
+      h("div", {class: "trend-grid", id: "monthly-trends"}, data.trend.series.map((series) => h("figure", {class: "trend"},
+        h("figcaption", null, series.label), monthlyTrendChart(data.trend.months, series))))),
   ];
 }
