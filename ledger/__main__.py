@@ -12,6 +12,7 @@
   contact unreached|due [--district X]        who is not reached yet; whose follow-up is due this week
   audit                         the audit log
   import FILE --staff NAME [--dry-run]   the handed-over list (.xlsx/.csv): preview, then write
+  report --month YYYY-MM [--district X] [--format xlsx --out FILE]   the monthly report (督查通报)
 
 Settings come from the environment (ledger/config.py). A bad setting or argument prints a
 message and exits with status 2 without changing anything.
@@ -38,6 +39,8 @@ from ledger.export import ExportError, Filters, beijing_time, display_width, dis
 from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES, mask_name
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
 from ledger.migrations import migrate
+from ledger import report_cli
+from ledger.report import ReportError
 from ledger.store import Ledger, LedgerRow, UnknownRegistration
 
 
@@ -116,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="show the preview only, write nothing")
     _staff_option(imp)
     _contact_parser(commands)
+    report_cli.add_parser(commands, _staff_option)
     return parser
 
 
@@ -284,6 +288,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "audit": cmd_audit,
     "import": cmd_import,
     "contact": cmd_contact,
+    "report": lambda args: report_cli.run(args, lambda: _require_staff(args)),
 }
 
 
@@ -291,7 +296,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except (LedgerConfigError, UsageError, ExportError) as error:
+    except (LedgerConfigError, UsageError, ExportError, ReportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except CipherError as error:

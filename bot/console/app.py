@@ -25,6 +25,7 @@ from bot.console.ledger_api import LedgerApi
 from bot.console.notices_api import NoticesApi
 from bot.console.passwords import dummy_hash
 from bot.console.proxies import TrustedProxies
+from bot.console.report_api import ReportApi
 from bot.console.throttle import LoginThrottle
 from bot.console.web import SECURITY_HEADERS, InternalErrors
 from bot.gateway.http import SecurityHeaders
@@ -117,6 +118,7 @@ def create_app(settings: ConsoleSettings, ledger: Ledger) -> Starlette:
     routes += HandoffApi(accounts, ledger).routes()
     routes += ImportApi(accounts, ledger).routes()
     routes += ContactsApi(accounts, ledger, districts).routes()
+    routes += ReportApi(accounts, ledger).routes()
     middleware = [Middleware(TrustedProxies, proxies=settings.forwarded_allow_ips),
                   Middleware(SecurityHeaders, headers=SECURITY_HEADERS), Middleware(InternalErrors)]  # outermost first
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
