@@ -51,6 +51,8 @@ ANSWERING_ACTIONS = {
 }
 LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "ask_notices"}
 UNSURE = {"nlu_fallback", "out_of_scope"}
+FAQ_OVER_SITUATION = 0.9
+GENERAL_SITUATION = "graduate_2022"  # every graduate's situation: any other one named says more
 TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 
@@ -98,14 +100,18 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     rights = [s for s in situations if s.kind == "rights"]
     if rights and not topics:
         return Plan("situation", situation=rights[0])
-    helps = [s for s in situations if s.kind != "rights"]
-    faq_sure = (tracker.latest_message.get("intent") or {}).get("name") == "faq" and selector_confidence(tracker) >= 0.6
+    # the most specific situation first: “2022届的，家里低保” is a hardship family's case
+    helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: s.id == GENERAL_SITUATION)
     # “…你们能帮上忙吗” asks for help as much as “有什么帮助”; “家里吃低保，我还没找到工作” says it without asking
     # (a statement answering the eligibility check's question, “2021年大专毕业”, is that answer's)
     answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
     asks_help = bool(ASKS_HELP.search(text)) and (not yes_no or bool(HELP_YES_NO.search(text))) or not (QUESTION.search(text) or answering_check)
     asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
-    if helps and asks_help and not faq_sure and not (topics and facets):
+    # a situation named outweighs an FAQ entry the selector is only fairly sure of (“残疾人毕业生有没有特殊帮扶”
+    # is not the campaign's targets)
+    faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
+        and selector_confidence(tracker) >= FAQ_OVER_SITUATION
+    if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)):  # not “考研期间能去见习不”
         return Plan("situation", situation=helps[0])
     in_play = situation_in_play(knowledge, tracker)
     if not helps and not topics and yes_no and HELP_YES_NO.search(text) and in_play is not None and in_play.kind == "help" \
@@ -113,7 +119,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=in_play)  # “真的能帮我找到吗” after the help for a hardship family
     if own == "action_check_eligibility" and not topics and not yes_no and not answering_check \
             and ASKS_HELP.search(text) and campaign_target(knowledge, tracker):
-        return Plan("situation", situation=knowledge.situations["graduate_2022"])  # “本人研究生，离校未就业，有啥政策”
+        return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
     combined = "benefit" in facets and bool(COMBINED.search(text))  # “两个能一起领吗”: about the policies, not the asker
@@ -167,7 +173,7 @@ def campaign_target(knowledge: KnowledgeBase, tracker: Tracker) -> bool:
     facts = asker_facts(knowledge, tracker)
     year = knowledge.notice.reference_year
     return (facts.grad_year is None or facts.grad_year == year) and (facts.age is None or facts.age < 35) \
-        and "graduate_2022" in knowledge.situations
+        and GENERAL_SITUATION in knowledge.situations
 
 
 DECISIVE, DECISIVE_MARGIN = 0.45, 1.5  # a unit this sure, this far ahead of the next, answers whatever the intent

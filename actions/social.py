@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import content_words, execute, follow_up
+from actions.answer import content_words, execute, follow_up, understand
 from actions.common import latest_text
 from actions.knowledge import kb
 
@@ -30,9 +30,13 @@ class ActionSocial(Action):
         intent_data = (tracker.latest_message or {}).get("intent") or {}
         intent = intent_data.get("name") or "greet"
         text = latest_text(tracker)
-        if float(intent_data.get("confidence") or 0.0) < SOCIAL_SURE and len(content_words(text)) > SMALL_TALK:
-            from actions.fallback import ActionClarify  # the knowledge base's answer, or a clarification
+        if float(intent_data.get("confidence") or 0.0) < SOCIAL_SURE:
+            if len(content_words(text)) > SMALL_TALK:
+                from actions.fallback import ActionClarify  # the knowledge base's answer, or a clarification
 
-            return await ActionClarify().run(dispatcher, tracker, domain)
+                return await ActionClarify().run(dispatcher, tracker, domain)
+            plan = understand(kb(), tracker, self.name())  # “真的能帮我找到吗” after the help for a hardship family
+            if plan is not None:
+                return await execute(plan, dispatcher, tracker, domain)
         dispatcher.utter_message(response=RESPONSES.get(intent, "utter_greet"))
         return []  # the topic in play stays as it was

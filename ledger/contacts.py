@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from ledger.db import CONTACT_METHODS, CONTACT_STATUSES, contacts, now, registrations
+from ledger.db import CHAT_STATUSES, CONTACT_METHODS, CONTACT_STATUSES, contacts, now, registrations, storable
 from ledger.export import BEIJING, district_key
 from ledger.fields import mask_name
 from ledger.store import Ledger, UnknownRegistration
@@ -38,9 +38,6 @@ NO_WISH_FOLLOW_UP_DAYS = 30
 MAX_FOLLOW_UP_DAYS = 366
 MAX_NOTE = 500
 EARLIEST = date(2000, 1, 1)
-# a chat registration's self-reported status (fields.STATUSES) as a contact status: what the graduate
-# told the bureau themselves when they registered (灵活就业 counts as employed, as in the statistics)
-CHAT_STATUSES = {"未就业": "seeking", "灵活就业": "employed", "已就业": "employed", "暂无就业意愿": "no_wish"}
 
 
 class ContactError(ValueError):
@@ -142,7 +139,7 @@ def checked(attempt: Attempt, today: date) -> Attempt:
     note = (attempt.note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
         raise ContactError("note", f"the note is longer than {MAX_NOTE} characters", f"备注最多 {MAX_NOTE} 个字")
-    if note is not None and not _storable(note):
+    if note is not None and not storable(note):
         raise ContactError("note", "the note holds characters the database cannot keep", "备注含有无法识别的字符，请删除后重试")
     return replace(attempt, next_follow_up=follow_up, note=note)
 
@@ -287,11 +284,4 @@ _GRADUATE_COLUMNS = select(registrations.c.id, registrations.c.ref, registration
                            registrations.c.district, registrations.c.source, registrations.c.status, registrations.c.consented_at)
 
 
-def _storable(value: str) -> bool:
-    """No NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in value
 

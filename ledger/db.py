@@ -94,6 +94,11 @@ CONTACT_METHODS = {"phone": "电话", "visit": "走访", "message": "短信/微�
 CONTACT_STATUSES = {"employed": "已就业", "seeking": "求职中", "study": "升学/出国", "no_wish": "暂无就业意愿",
                     "startup": "自主创业"}
 
+# a chat registration's own answer (fields.STATUSES) as a contact status, until staff learn one:
+# 灵活就业 counts as seeking, since ledger/followup.py still owes them the services (so the report,
+# the contact lists and `ledger status --owed` agree)
+CHAT_STATUSES = {"未就业": "seeking", "灵活就业": "seeking", "已就业": "employed", "暂无就业意愿": "no_wish"}
+
 contacts = Table(
     "contacts",
     metadata,
@@ -158,6 +163,15 @@ def in_districts(column: ColumnElement, districts: Optional[Sequence[Optional[st
     if None in districts:
         conditions.append(column.is_(None))
     return or_(*conditions) if conditions else false()
+
+
+def storable(value: str) -> bool:
+    """Text the database can keep: no NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
 
 
 def now() -> datetime:

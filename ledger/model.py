@@ -62,3 +62,5 @@ class StoredRegistration:
     ref: str
     registration: Registration
     follow_ups: Dict[str, int]
+    # on the list the education commission handed over: deleting keeps that entry (docs/real-name.md)
+    on_list: bool = False

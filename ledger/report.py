@@ -45,7 +45,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ledger.db import CONTACT_STATUSES, contacts, follow_ups, registrations, utc
+from ledger.db import CHAT_STATUSES, CONTACT_STATUSES, contacts, follow_ups, registrations, utc
 from ledger.export import BEIJING, district_matches
 from ledger.export import _write_atomically as write_atomically
 from ledger.export import _xlsx_cell as xlsx_cell  # the safe-cell conventions of the ledger's export
@@ -56,8 +56,6 @@ SOURCES = ("import", "chat")
 STATUS_CODES = ("employed", "seeking", "study", "no_wish", "startup", "unknown")
 STATUS_LABELS: Dict[str, str] = {**CONTACT_STATUSES, "unknown": "状态未知"}
 OWED_STATUSES = ("seeking", "unknown")
-# the status a graduate gave in chat (fields.STATUSES) → the contact status codes
-CHAT_STATUSES = {"未就业": "seeking", "灵活就业": "seeking", "已就业": "employed", "暂无就业意愿": "no_wish"}
 # a follow-up requirement (by its first kind) → the column of graduates who met it
 REQUIREMENT_COLUMNS = {"guidance": "guidance", "recommendation": "recommendations", "training": "training"}
 # a graduate owed the promise, as ledger/followup.py sees one (from a family in difficulty or not)

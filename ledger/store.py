@@ -187,7 +187,7 @@ class Ledger:
             if row is None:
                 return None
             counts = self._follow_up_counts(conn, [row.id]).get(row.id, {})
-        return StoredRegistration(row.ref, self._registration(row), counts)
+        return StoredRegistration(row.ref, self._registration(row), counts, on_list=row.listed_enc is not None)
 
     def delete(self, identity: str) -> Optional[str]:
         """Erase the personal data of the registration bound to `identity`, keeping an anonymous

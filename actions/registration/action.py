@@ -279,6 +279,11 @@ class ActionViewRegistration(Action):
         return mark_personal([], tracker, dispatcher, reg.to_dict())
 
 
+# a graduate on the list the education commission handed over (五（一）): what they gave in chat goes,
+# the list entry stays with the district for its follow-up (五（八）)
+LIST_KEPT = "你也在教育部门移交的离校未就业毕业生名单上，名单里的信息由区人社部门依规保存，用于联系你、提供就业服务。"
+
+
 class ActionDeleteRegistration(Action):
     """Asks for confirmation, then erases the personal data (anonymous counts remain)."""
 
@@ -300,14 +305,20 @@ class ActionDeleteRegistration(Action):
                 send(dispatcher, [Reply("你在这里没有登记信息，不需要删除。")])
                 return task(None)
             what = f"你的求职登记（编号 {existing.ref}）" if existing else "你没填完的登记"
-            send(dispatcher, [Reply(f"确定删除{what}吗？删除后姓名、手机号、身份证号等个人信息会被清除，不能恢复。", ["确认删除", "不删了"])])
+            erased = f"删除后你在对话中登记的信息会被清除；{LIST_KEPT}" if existing is not None and existing.on_list \
+                else "删除后姓名、手机号、身份证号等个人信息会被清除，不能恢复。"
+            send(dispatcher, [Reply(f"确定删除{what}吗？{erased}", ["确认删除", "不删了"])])
             return task(self.name())
         text = clean((tracker.latest_message or {}).get("text") or "")
         if text in ("确认删除", "确认", "确定", "删除", "删吧", "是", "是的", "对", "1", "确定删除", "删"):
+            existing = await run(ledger.find, identity)
             ref = await run(ledger.delete, identity)
             await run(ledger.delete_draft, identity)
             done = f"已删除你的登记（编号 {ref}）" if ref else "已删除你没填完的登记"
-            send(dispatcher, [Reply(f"{done}，姓名、手机号、身份证号等个人信息已清除，只保留不含个人信息的统计数。需要时可以重新登记。")])
+            if existing is not None and existing.on_list:
+                send(dispatcher, [Reply(f"{done}，你在对话中登记的信息已清除；{LIST_KEPT}需要时可以重新登记。")])
+            else:
+                send(dispatcher, [Reply(f"{done}，姓名、手机号、身份证号等个人信息已清除，只保留不含个人信息的统计数。需要时可以重新登记。")])
         else:
             stored = await run(ledger.get_draft, identity)
             resume = "没填完的登记也还在，说“继续登记”可以接着填。" if stored and Draft.from_dict(stored).mode == "new" else ""

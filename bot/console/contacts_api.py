@@ -27,7 +27,7 @@ from ledger.contacts import (
     beijing_today,
     week_end,
 )
-from ledger.db import CONTACT_METHODS, CONTACT_STATUSES
+from ledger.db import CONTACT_METHODS, CONTACT_STATUSES, registrations
 from ledger.export import beijing_time, district_matches
 from ledger.store import Ledger, UnknownRegistration
 
@@ -88,7 +88,7 @@ class ContactsApi:
     def _in_scope(self, ref: str, staff: Staff) -> Graduate:
         """The graduate, if this staff member may see them; else the same 404 as an unknown number
         (a "number" the database cannot even compare, with a NUL, is unknown too)."""
-        found = self.book.graduate(ref) if len(ref) <= 20 and storable(ref) else None
+        found = self.book.graduate(ref) if len(ref) <= registrations.c.ref.type.length and storable(ref) else None
         if found is None or not staff.sees(found.district):
             raise ApiError(404, NOT_FOUND)
         return found

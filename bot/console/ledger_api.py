@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.console.accounts import Staff, StaffStore
 from bot.console.notice_form import date_field
 from bot.console.web import ApiError, Call, choice_field, endpoint, text_field
-from ledger.db import registrations
+from ledger.db import registrations, storable
 from ledger.export import BEIJING, ExportError, Filters, beijing_time, export, select_rows
 from ledger.fields import FOLLOW_UP_KINDS, mask_name, mask_phone
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
@@ -61,6 +61,8 @@ class LedgerApi:
         return {"ok": True}
 
     def _check_scope(self, ref: str, staff: Staff) -> None:
+        if len(ref) > registrations.c.ref.type.length or not storable(ref):  # not a number the database could even compare
+            raise ApiError(404, "没有这条登记，或不在你的管辖范围内")
         query = select(registrations.c.district).where(and_(registrations.c.ref == ref, registrations.c.deleted_at.is_(None)))
         with self.ledger.engine.begin() as conn:
             row = conn.execute(query).first()

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.console.accounts import Staff, StaffStore
 from bot.gateway.http import read_limited
+from ledger.db import storable
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +127,6 @@ def choice_field(body: Mapping[str, Any], name: str, choices: Collection[str], m
     if not isinstance(value, str) or value not in choices:
         raise ApiError(400, message)
     return value
-
-
-def storable(value: str) -> bool:
-    """Text the database can keep: no NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in value
 
 
 def set_session_cookie(response: Response, request: Request, value: str, max_age: int) -> None:

@@ -7,8 +7,10 @@ question handled."""
 from __future__ import annotations
 
 import base64
+import contextlib
 from datetime import date, timedelta
-from typing import Iterator, Tuple
+from pathlib import Path
+from typing import Callable, Dict, Iterator, Optional, Tuple
 
 import pytest
 from sqlalchemy import select, update
@@ -29,22 +31,37 @@ from tests.console.conftest import PASSWORD, graduate, subscribe
 from unanswered.store import UnansweredStore
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledger]]:
-    """A console process on a fresh SQLite ledger, and the same ledger opened here."""
-    folder = tmp_path_factory.mktemp("console")
+# staff accounts of a console under test: name → (role, district, channel identity)
+Accounts = Dict[str, Tuple[str, Optional[str], Optional[str]]]
+
+
+@contextlib.contextmanager
+def console_process(folder: Path, accounts: Accounts, seed: Optional[Callable[[Ledger], None]] = None) -> Iterator[Tuple[str, Ledger]]:
+    """A console process on a fresh SQLite ledger in `folder` with these staff accounts (the
+    ledger seeded first, if asked), and the same ledger opened here."""
     key, hash_key = new_key(), b"h" * 32
     ledger = Ledger.open(LedgerSettings(f"sqlite:///{folder / 'ledger.sqlite3'}", [key], hash_key))
-    accounts = staff_store(ConsoleSettings(), ledger)
-    accounts.add_user("haidian", PASSWORD, "district", "海淀区", "tg:9001")
-    accounts.add_user("city1", PASSWORD, "city", None, None)
-    accounts.add_user("city2", PASSWORD, "city", None, None)
+    if seed is not None:
+        seed(ledger)
+    staff = staff_store(ConsoleSettings(), ledger)
+    for name, (role, district, identity) in accounts.items():
+        staff.add_user(name, PASSWORD, role, district, identity)
     env = {"DATABASE_URL": ledger.settings.database_url, "LEDGER_KEYS": key.decode(),  # type: ignore[union-attr]
            "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
     port = free_port()
-    with running_console(port, folder, env):
-        yield f"http://127.0.0.1:{port}", ledger
-    ledger.close()
+    try:
+        with running_console(port, folder, env):
+            yield f"http://127.0.0.1:{port}", ledger
+    finally:
+        ledger.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledger]]:
+    """A console process on a fresh SQLite ledger, and the same ledger opened here."""
+    accounts: Accounts = {"haidian": ("district", "海淀区", "tg:9001"), "city1": ("city", None, None), "city2": ("city", None, None)}
+    with console_process(tmp_path_factory.mktemp("console"), accounts) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

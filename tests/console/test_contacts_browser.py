@@ -6,23 +6,15 @@ and the graduate gone from the list, reads 本周到期 with the overdue one mar
 another district's number; a city staff member chooses a district."""
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 from typing import Iterator, Tuple
 
 import pytest
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.process import running_console
-from ledger.config import LedgerSettings
 from ledger.contacts import Attempt, ContactBook, beijing_today
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from tests.browser import chromium
-from tests.conftest import free_port
-from tests.console.test_browser import log_in, text_of
-from tests.console.conftest import PASSWORD
+from tests.console.test_browser import Accounts, console_process, log_in, text_of
 from tests.ledger.test_contacts import imported
 
 NOTE = "本人说想先休息半年"
@@ -31,18 +23,9 @@ NOTE = "本人说想先休息半年"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledger]]:
     """A console process on a fresh SQLite ledger, and the same ledger opened here."""
-    folder = tmp_path_factory.mktemp("contacts-console")
-    key, hash_key = new_key(), b"h" * 32
-    ledger = Ledger.open(LedgerSettings(f"sqlite:///{folder / 'ledger.sqlite3'}", [key], hash_key))
-    accounts = staff_store(ConsoleSettings(), ledger)
-    accounts.add_user("haidian", PASSWORD, "district", "海淀区", None)
-    accounts.add_user("city1", PASSWORD, "city", None, None)
-    env = {"DATABASE_URL": ledger.settings.database_url, "LEDGER_KEYS": key.decode(),  # type: ignore[union-attr]
-           "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
-    port = free_port()
-    with running_console(port, folder, env):
-        yield f"http://127.0.0.1:{port}", ledger
-    ledger.close()
+    accounts: Accounts = {"haidian": ("district", "海淀区", None), "city1": ("city", None, None)}
+    with console_process(tmp_path_factory.mktemp("contacts-console"), accounts) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,8 @@ def test_follow_ups_are_checked_and_limited_to_the_district(console: Console) ->
     assert session.post(f"/ledger/{refs['haidian']}/follow-ups", {"kind": "guidance", "date": "2999-01-01"}).status_code == 400
     assert session.post(f"/ledger/{refs['haidian']}/follow-ups", {"kind": "guidance", "date": "07/01"}).status_code == 400
     assert session.post("/ledger/QZ-NONE-NONE/follow-ups", {"kind": "guidance", "date": "2025-07-01"}).status_code == 404
+    for odd in ("QZ-%00-X", "QZ-" + "X" * 300):  # a NUL (PostgreSQL refuses it) or too long: unknown, not a 500
+        assert session.post(f"/ledger/{odd}/follow-ups", {"kind": "guidance", "date": "2025-07-01"}).status_code == 404
     assert [e for e in console.ledger.audit_entries() if e["action"] == "follow_up"] == []
 
 

@@ -4,22 +4,15 @@ of the share fully served and a trend chart per district; the download link give
 district's staff see their district and the city total only. Nothing is blocked by the CSP."""
 from __future__ import annotations
 
-import base64
 from typing import Iterator, Tuple
 
 import pytest
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.process import running_console
-from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.report import TOTAL_LABEL
 from ledger.store import Ledger
 from tests.browser import chromium
-from tests.conftest import free_port
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser import text_of
+from tests.console.test_browser import Accounts, console_process, text_of
 from tests.ledger.test_report import seed_city
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,19 +20,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Ledger]]:
-    folder = tmp_path_factory.mktemp("console-report")
-    key, hash_key = new_key(), b"h" * 32
-    ledger = Ledger.open(LedgerSettings(f"sqlite:///{folder / 'ledger.sqlite3'}", [key], hash_key))
-    seed_city(ledger)
-    accounts = staff_store(ConsoleSettings(), ledger)
-    accounts.add_user("city1", PASSWORD, "city", None, None)
-    accounts.add_user("haidian", PASSWORD, "district", "海淀区", None)
-    env = {"DATABASE_URL": ledger.settings.database_url, "LEDGER_KEYS": key.decode(),  # type: ignore[union-attr]
-           "LEDGER_HASH_KEY": base64.urlsafe_b64encode(hash_key).decode()}
-    port = free_port()
-    with running_console(port, folder, env):
-        yield f"http://127.0.0.1:{port}", ledger
-    ledger.close()
+    accounts: Accounts = {"city1": ("city", None, None), "haidian": ("district", "海淀区", None)}
+    with console_process(tmp_path_factory.mktemp("console-report"), accounts, seed=seed_city) as running:
+        yield running
 
 
 @pytest.fixture

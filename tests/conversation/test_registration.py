@@ -3,6 +3,7 @@ model, through the REST channel, with the ledger on SQLite and on the real Postg
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List, Tuple
 
@@ -288,3 +289,30 @@ def test_two_submissions_racing_for_one_person_leave_one_record(talk: Conversati
     finally:
         ledger.delete(other.sender)
         other.http.close()
+
+
+def test_a_graduate_on_the_handed_over_list_is_told_the_list_entry_stays(
+    talk: Conversation, ledger: Ledger, ledger_stack: Tuple[Stack, str], tmp_path: Path
+) -> None:
+    """Registered in chat with the phone of an imported list entry: joined to it; deleting erases
+    what they gave in chat and says plainly that the list entry stays with the district."""
+    from ledger.importer import import_file
+
+    phone = "13911112222"  # its own number: the list entry stays after the test, and is removed below
+    listed = tmp_path / "名单.csv"
+    listed.write_text(f"姓名,手机号,学校,户籍区\n王芳,{phone},北京工业大学,海淀区\n", encoding="utf-8")
+    import_file(ledger, listed, staff="tester")
+    try:
+        register(talk, [phone if answer == PHONE else answer for answer in ANSWERS])
+        talk.text("确认提交")
+        assert ledger.find(talk.sender).on_list  # type: ignore[union-attr]
+        confirm = talk.text("/delete_registration")
+        assert "名单" in confirm and "依规保存" in confirm
+        done = talk.text("确认删除")
+        assert "已删除" in done and "你在对话中登记的信息已清除" in done and "名单里的信息由区人社部门依规保存" in done
+        assert ledger.find(talk.sender) is None
+    finally:
+        engine = create_engine(ledger_stack[1], future=True)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM registrations WHERE source = 'import' AND identity IS NULL"))
+        engine.dispose()

@@ -212,3 +212,28 @@ def test_english_what_can_you_do_states_the_promise(conversation: Conversation) 
 def test_english_off_topic_is_declined(conversation: Conversation) -> None:
     text = conversation.text("what's the weather in Beijing today")
     assert text.startswith("Sorry")
+
+
+def test_the_most_specific_situation_answers(conversation: Conversation) -> None:
+    text = conversation.text("我是2022届的，家里低保，有什么帮扶")
+    assert "3-5个就业机会" in text
+    assert conversation.slot("answer_ref") == "situation:hardship_family"
+
+
+def test_a_yes_no_about_a_named_policy_is_not_answered_with_the_situation(conversation: Conversation) -> None:
+    conversation.text("我想先考研 暂时不找工作")
+    text = conversation.text("那考研期间能去见习不")
+    assert "就业见习" in text and ("2年" in text or "16-24" in text)
+
+
+def test_whether_two_subsidies_combine_is_answered(conversation: Conversation) -> None:
+    conversation.text("我是公司HR 招应届生有什么补贴")
+    conversation.text("小微企业呢")
+    text = conversation.text("两个能都拿吗")
+    assert "不重复享受" in text or "不能" in text
+
+
+def test_a_help_question_follows_the_situation_in_play(conversation: Conversation) -> None:
+    conversation.text("家里条件也不好 我妈在吃低保")
+    text = conversation.text("真的能帮我找到吗")
+    assert "100%帮扶" in text
