@@ -80,6 +80,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
+    if COMBINED.search(text) and "benefit" in asked_facets(text):  # “两个能一起领吗”: whether these combine, yes or no first
+        together = combining_unit(knowledge, tracker, text, mentioned_topics(knowledge, tracker))
+        if together is not None:
+            return Plan("unit", units=[together])
     follow = follow_up(knowledge, tracker, text)
     if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         return follow
@@ -92,6 +96,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
         return Plan("unit", units=[detail])
     topics = mentioned_topics(knowledge, tracker)
+    if topics and SUBSIDY_WORDS.search(rest_of(topics, text)):  # “我想参加见习，有补贴吗”: the programme's subsidy
+        topics = [subsidy_of(knowledge, topics[0]), *topics[1:]]
     facets = asked_facets(text)
     if "phone" in facets:  # “电话多少”: the number, not an amount
         facets = ["phone"]
@@ -145,8 +151,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         recent = subsidy_of(knowledge, recent)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
-    if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text):
-        if recent is not None:
+    if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text):
+        if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
@@ -606,6 +612,28 @@ def content_words(text: str) -> str:
 
 def _names_place(knowledge: KnowledgeBase, text: str) -> bool:
     return bool(knowledge.district_index.find(text))
+
+
+def _names_other(knowledge: KnowledgeBase, text: str) -> bool:
+    """Whether the message names an institution kind or a help route: a subject of its own."""
+    return bool(knowledge.kind_index.find(text) or knowledge.route_index.find(text))
+
+
+COMBINES = "重复享受 一起 同时 叠加"  # what the unit saying whether two policies combine speaks of
+
+
+def combining_unit(knowledge: KnowledgeBase, tracker: Tracker, text: str, topics: Sequence[Topic]) -> Optional[Unit]:
+    """The unit saying whether the policies named or in play can be had together."""
+    named = list(topics) or [t for t in (recent_topic(knowledge, tracker),) if t is not None]
+    if not named:
+        return None
+    names = " ".join(t.name for t in named)
+    hits = knowledge.units.search(f"{text} {names} {COMBINES}", limit=2)
+    if not hits or hits[0].score < STRONG:
+        return None
+    unit = hits[0].unit  # only a unit that speaks of every policy asked about: never another pair's rule
+    speaks = all(any(name in unit.text for name in [t.name, *getattr(t, "aliases", [])] if len(name) >= 2) for t in named)
+    return unit if speaks else None
 
 
 def recent_topic(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[Topic]:

@@ -89,10 +89,8 @@ def hotline_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
 def opening_text(registering: bool) -> str:
     hotline = kb().routes["hotline_12333"]
     lines = [
-        f"{OPENING}，你的问题已进入工作人员的待办列表。",
-        "工作人员看到后会直接在这里回复你，请留意消息。在此期间我先不自动回答，你可以把情况详细说一下（所在区、毕业年份、想咨询的事）。",
-        "想结束人工服务、继续问我，回复“结束人工”或“不用了”。",
-        f"着急的话也可以打电话：{hotline_how(hotline)}",
+        f"{OPENING}，工作人员会在这里回复你。其间我先不自动回答，可以先把情况说一下（所在区、毕业年份、想问的事）。",
+        "想结束人工、继续问我，回复“不用了”。着急可以打电话：" + hotline_how(hotline),
     ]
     if registering:
         lines.insert(1, "你刚才填的求职登记已经保存，之后回复“继续登记”可以接着填。")

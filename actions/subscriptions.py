@@ -175,14 +175,12 @@ def delivery_note(identity: str) -> str:
     """Where new notices arrive: only the channels the push worker sends on (bot/push/worker.py)."""
     if identity.split(":", 1)[0] in PUSH_CHANNELS:
         return "有新发布的信息会在这里推送给你。"
-    return ("订阅已保存，但当前这个对话渠道不能主动推送消息；要收到推送，请在微信公众号或Telegram里订阅。"
-            "在这里也可以随时问我，比如“最近有什么招聘会”。")
+    return "这个对话渠道不能主动推送消息，要收到推送请在微信公众号或Telegram里订阅；在这里可以随时问“最近有什么招聘会”。"
 
 
 def how_to_change(kind: str) -> str:
     name = KINDS[kind]
-    return (f"想改区域，直接说比如“订阅朝阳区的{name}”；回复“我的订阅”查看全部订阅；"
-            f"不想收{name}了回复“退订{name}”，回复“退订”则全部取消。")
+    return f"改区域直接说“订阅朝阳区的{name}”，不想收了说“退订{name}”。"
 
 
 def numbered(buttons: Optional[List[Button]]) -> Optional[List[Button]]:
@@ -370,7 +368,7 @@ class ActionListSubscriptions(Action):
     async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         subs = await run(notice_store().subscriptions_of, tracker.sender_id)
         if not subs:
-            text = "你还没有订阅任何信息。可以订阅下面这些（不说区域就是全市）。" + delivery_note(tracker.sender_id).replace("订阅已保存，但", "")
+            text = "你还没有订阅任何信息。可以订阅下面这些（不说区域就是全市）。" + delivery_note(tracker.sender_id)
             buttons = [action_button(f"订阅{name}", "subscribe", [code]) for code, name in KINDS.items()]
             dispatcher.utter_message(text=text, buttons=buttons)
             return answered(tracker, "subscriptions:none", buttons=numbered(buttons))

@@ -227,10 +227,15 @@ def test_a_yes_no_about_a_named_policy_is_not_answered_with_the_situation(conver
 
 
 def test_whether_two_subsidies_combine_is_answered(conversation: Conversation) -> None:
-    conversation.text("我是公司HR 招应届生有什么补贴")
-    conversation.text("小微企业呢")
-    text = conversation.text("两个能都拿吗")
-    assert "不与一次性扩岗补助重复享受" in text
+    conversation.text("一次性吸纳就业补贴是什么")
+    assert "不能，两者不重复享受" in conversation.text("和扩岗补助能一起领吗")  # the yes/no first
+    conversation.text("扩岗补助是啥")
+    assert "不能，两者不重复享受" in conversation.text("两个能都拿吗")
+
+
+def test_whether_two_other_policies_combine_is_never_answered_with_another_pairs_rule(conversation: Conversation) -> None:
+    text = conversation.text("见习补贴和社保补贴能一起领吗")
+    assert "两者不重复享受" not in text and "扩岗" not in text
 
 
 def test_a_help_question_follows_the_situation_in_play(conversation: Conversation) -> None:
