@@ -96,8 +96,12 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
         return Plan("unit", units=[detail])
     topics = mentioned_topics(knowledge, tracker)
-    if topics and SUBSIDY_WORDS.search(rest_of(topics, text)):  # “我想参加见习，有补贴吗”: the programme's subsidy
-        topics = [subsidy_of(knowledge, topics[0]), *topics[1:]]
+    rest = rest_of(topics, text)
+    if topics and SUBSIDY_WORDS.search(rest):  # “我想参加见习，有补贴吗”: the programme's subsidy; with more said
+        subsidy = subsidy_of(knowledge, topics[0])  # (“见习期没满就签了合同，补贴还有吗”) the programme's clauses too
+        if subsidy is not topics[0] and len(content_words(rest)) <= SHORT and not asked_facets(text):
+            return Plan("facets", topic=subsidy, facets=["recipient", "amount"])  # who gets it and how much
+        topics = list({t.id: t for t in [subsidy, *topics]}.values())
     facets = asked_facets(text)
     if "phone" in facets:  # “电话多少”: the number, not an amount
         facets = ["phone"]

@@ -72,7 +72,7 @@ def test_subscribe_with_kind_and_district_is_stored_for_the_sender_and_confirmed
     result = run(ActionSubscribe(), tracker(sender, "订阅海淀区的招聘会", "subscribe", [("notice_kind", "招聘会"), ("district", "海淀区")]))
     assert kinds(store, sender) == {"fair": ["海淀区"]}
     assert "已订阅：招聘会（海淀区）" in result.text
-    assert "退订" in result.text and "我的订阅" in result.text
+    assert "退订" in result.text and "我的订阅" in [b["title"] for m in result.messages for b in m.get("buttons") or []]
     assert result.slot("answer_ref") == "subscribe:fair"
 
 

@@ -242,3 +242,10 @@ def test_a_help_question_follows_the_situation_in_play(conversation: Conversatio
     conversation.text("家里条件也不好 我妈在吃低保")
     text = conversation.text("真的能帮我找到吗")
     assert "100%帮扶" in text
+
+
+def test_a_programme_with_its_subsidy_asked_gets_who_is_paid_and_how_much(conversation: Conversation) -> None:
+    text = conversation.text("我想参加见习，有补贴吗")
+    assert "补贴发给单位" in text and "最低工资" in text
+    text = conversation.text("见习期还没满单位就跟我签了劳动合同，补贴还有吗")
+    assert "剩余期限" in text
