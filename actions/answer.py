@@ -155,6 +155,11 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         recent = subsidy_of(knowledge, recent)
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
+    if not topics and asks_to_take_part and recent is None and CAMPAIGN_NAMED.search(text):
+        return Plan("eligibility")  # “今年37了，刚失业，能参加这个行动不”: the campaign's own check
+    if topics and yes_no and not asks_to_take_part and own == "action_answer_faq" \
+            and selector_confidence(tracker) < FAQ_OVER_SITUATION:
+        return Plan("facets", topic=topics[0], facets=facets or ["what"])  # “困难家庭的帮扶能保证都帮到吗”
     if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text):
         if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
             return Plan("facets", topic=recent, facets=facets)
@@ -211,6 +216,7 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
+CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
 COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")

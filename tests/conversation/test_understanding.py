@@ -249,3 +249,12 @@ def test_a_programme_with_its_subsidy_asked_gets_who_is_paid_and_how_much(conver
     assert "补贴发给单位" in text and "最低工资" in text
     text = conversation.text("见习期还没满单位就跟我签了劳动合同，补贴还有吗")
     assert "剩余期限" in text
+
+
+def test_taking_part_in_the_campaign_is_checked_against_its_rules(conversation: Conversation) -> None:
+    text = conversation.text("今年37了 刚失业 能参加这个行动不")
+    assert "35岁以下" in text and "37岁" in text
+
+
+def test_the_measures_asked_for_are_the_list(conversation: Conversation) -> None:
+    assert "10项主要措施" in conversation.text("就业攻坚行动都有哪些措施")
