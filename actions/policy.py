@@ -54,7 +54,7 @@ class ActionListMeasures(KnowledgeAction):
         return "action_list_measures"
 
     # “就业攻坚行动都有哪些措施”: the list, not one clause retrieval likes; not the 20号文 (若干措施) and its 16 measures
-    keeps = re.compile(r"^(?!.*(?:若干措施|20号|二十号|京政办)).*措施", re.DOTALL)
+    keeps = re.compile(r"^(?!.*(?:若干措施|20号|二十号|京政办|它|这个文件|那个文件|该文件)).*措施", re.DOTALL)
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()
