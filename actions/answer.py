@@ -533,7 +533,7 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
         ranked = by_topic(knowledge.units.search(f"{other} {other} {rest}", limit=8), knowledge)
     ranked = [(hit, score) for hit, score in ranked if hit.unit is not unknown and (not other or mentions(hit.unit, other))]
     # the runner-up that disagrees: two entries of the thread (a situation and its measure) agree
-    top_in_play = bool(ranked) and unit_ref(knowledge, ranked[0][0].unit) in playing
+    top_in_play = bool(ranked) and (unit_ref(knowledge, ranked[0][0].unit) in playing or about_route_in_play(knowledge, ranked[0][0].unit, ref))
     rivals = [score for hit, score in ranked[1:] if not (top_in_play and unit_ref(knowledge, hit.unit) in playing)]
     if not ranked or ranked[0][1] < FOLLOW_UP_SURE or (rivals and ranked[0][1] < CLEAR_MARGIN * rivals[0]):
         if unknown is not None and unknown.topic.startswith("faq:") and {"when", "until"} & set(asked):
@@ -556,6 +556,14 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     if isinstance(topic, schema.Policy) and fields and (best.unit.facet not in fields or topic_ref(topic) != best.unit.topic):
         return Plan("facets", topic=topic, facets=["phone"] if "phone" in fields else fields)  # “补多少” of the policy in play
     return Plan("unit", units=[best.unit])
+
+
+def about_route_in_play(knowledge: KnowledgeBase, unit: Unit, ref: str) -> bool:
+    """Whether a unit speaks of the help route just answered (“12333按1再按0转人工” after 12333):
+    the same thread, not a rival of the route's own answer."""
+    kind, _, key = ref.partition(":")
+    route = knowledge.routes.get(key) if kind == "route" else None
+    return route is not None and any(name in unit.text for name in [route.name, *route.aliases, route.phone or ""] if len(name) >= 4)
 
 
 def previous_question(tracker: Tracker) -> Optional[str]:

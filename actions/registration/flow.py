@@ -237,6 +237,8 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
                               "区公共就业服务机构现场登记，或拨打12333咨询。")], None, "declined")
     if turn.knowledge_question:
         return Outcome([privacy_notice(retention_days)], None, "aside")
+    if P.looks_like_question(text):  # “要填几项”, “谁能看到”: the notice says what, why, who and how long
+        return Outcome([privacy_notice(retention_days)], None)
     return Outcome([consent_again()], None)
 
 

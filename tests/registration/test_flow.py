@@ -221,3 +221,10 @@ def test_consent_in_english_is_consent() -> None:
     talk = Talk()
     assert "姓名" in talk.say("I agree.")
     assert talk.draft is not None and talk.draft.phase == "collect"
+
+
+def test_a_question_at_the_consent_step_gets_the_notice_that_answers_it() -> None:
+    talk = Talk()
+    reply = talk.say("要填几项")
+    assert "共14项" in reply and "你同意吗" in reply and talk.draft is None
+    assert "需要你先同意" in talk.say("随便看看")  # not a question: asked again briefly
