@@ -342,7 +342,7 @@ def _by_retrieval(
     refused = name == "out_of_scope" or own == "action_out_of_scope"
     unsure = refused or name == "nlu_fallback" or own == "action_clarify" or confidence < 0.5
     unsure = unsure or (name == "faq" and selector_confidence(tracker) < 0.5)
-    named_route = bool(knowledge.route_index.find(text))  # a named route is the feature's own answer
+    named_route = bool(knowledge.route_index.find(text, typos=False))  # a named route is the feature's own answer (“人社部搞的” is no typo of 人社部门)
     generic = doubtful or (name in LISTS and not topics and not named_route and bool(content_words(text)))
     if not (unsure or generic):
         return None

@@ -258,3 +258,17 @@ def test_taking_part_in_the_campaign_is_checked_against_its_rules(conversation: 
 
 def test_the_measures_asked_for_are_the_list(conversation: Conversation) -> None:
     assert "10项主要措施" in conversation.text("就业攻坚行动都有哪些措施")
+
+
+def test_whether_districts_add_to_the_traineeship_subsidy_is_answered_with_its_standing(conversation: Conversation) -> None:
+    text = conversation.text("区里会额外加见习补贴吗")
+    assert "自行增加" in text and "2019" in text and "未核实" in text
+
+
+@pytest.mark.parametrize("question, fact", [
+    ("有没有线上的招聘啊 我不想跑现场", "无接触面试"),
+    ("北京自己办的招聘活动都有啥", "仲夏之约"),
+    ("人社部搞的那个网络招聘叫啥名", "百日千万"),
+])
+def test_each_recruitment_clause_is_reached_in_everyday_words(conversation: Conversation, question: str, fact: str) -> None:
+    assert fact in conversation.text(question)
