@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
@@ -91,7 +92,17 @@ class Turn:
 
     def invented(self, known: str, said_before: str = "") -> List[str]:
         said = fold(self.user) + "\n" + fold(said_before)  # the graduate's own figures (“我26了”) echoed back
-        return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said]
+        derived = ages_from_id_numbers(said)  # the age a registration works out from the ID number given
+        return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said and f not in derived]
+
+
+ID_NUMBER = re.compile(r"(?<!\d)\d{6}((?:19|20)\d{2})\d{2}\d{2}\d{3}[\dXx](?!\d)")
+
+
+def ages_from_id_numbers(said: str) -> List[str]:
+    """Ages (this year and the one before) of the people whose ID numbers were given."""
+    year = date.today().year
+    return [str(year - int(born) - less) for born in ID_NUMBER.findall(said) for less in (0, 1)]
 
 
 @dataclass

@@ -1,0 +1,19 @@
+"""The held-out scoring itself (tests/heldout/frozen.py): what counts as a figure the assistant
+invented, and what it may say because the graduate gave it."""
+from __future__ import annotations
+
+from datetime import date
+
+from tests.heldout.frozen import Turn
+
+
+def test_a_figure_in_no_source_is_invented() -> None:
+    turn = Turn(user="见习补贴多少钱", expect=[], texts=["每月3000元"])
+    assert turn.invented(known="2320") == ["3000"]
+
+
+def test_the_graduates_own_figures_and_the_age_their_id_number_gives_are_not() -> None:
+    age = date.today().year - 1999
+    turn = Turn(user="重输 110108199903071233", expect=[], texts=[f"年龄：{age}岁"])
+    assert turn.invented(known="") == []
+    assert Turn(user="我26了也行吗", expect=[], texts=["你26岁"]).invented(known="") == []
