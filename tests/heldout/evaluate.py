@@ -127,6 +127,9 @@ fresh conversation through the REST channel of a stack with a ledger of its own.
 | `frozen-2026-12-05-d.yml` (150 questions, 30 conversations) | a fourth helper, under the same rule, not seeing set C | with set C (commit 7ceae87) | the second round's development set: its failures were read and worked on |
 | `frozen-2026-12-06-e.yml` (150 questions, 30 conversations) | a fifth helper, under the same rule, not seeing any other set | 2026-12-06, before the third round's first change (commit 3219e06 “Held-out set E … and development set F”) | held out during the third round: measured at its baseline and once at its end, its misses not read before that |
 | `frozen-2026-12-06-f.yml` (100 questions, 40 conversations) | a sixth helper, independently, under the same rule, asked for more and longer conversations | with set E (commit 3219e06) | the third round's development set, with B, C and D |
+| `frozen-2026-12-06-g.yml` (150 questions, 30 conversations) | a seventh helper, under the same rule, not seeing any other set | 2026-12-06, before the fourth round (commit f12c870) | meant to be held out, but its baseline run printed its misses (the evaluator printed them by default; `--figures-only` exists since): the fourth round's development set |
+| `frozen-2026-12-06-h.yml` (150 questions, 30 conversations) | an eighth helper, under the same rule, asked to write as several kinds of askers (a parent, an employer, a 30-year-old…) | before any fourth-round change (commit 66ccb34) | held out during the fourth round: measured with `--figures-only` at its start and end. 12 of its question texts (not the replies) were printed once by a vocabulary check during the round |
+| `frozen-2026-12-06-i.yml` (150 questions, 30 conversations) | a ninth helper, under the same rule | before the fourth round's first change landed (commit a3695c5; baseline run on commit 66ccb34's code and model) | held out during the fourth round, nothing of it seen before its end |
 
 Scoring (tests/heldout/frozen.py): a reply counts when it contains the fact asked for (every
 `expect` group matched by one of its alternatives, in the texts and button titles the graduate
@@ -157,6 +160,27 @@ measurement.
 | C | end of round 3 (4503701), development | 147/150 (98.0 %) | 22/30 | 7 / 12 | 0 |
 | D | end of round 3 (4503701), development | 146/150 (97.3 %) | 26/30 | 7.0 / 12 | 0 |
 | A | end of round 3 (4503701), development | 141/150 (94.0 %) | 23/30 | 6.0 / 12 | 0 |
+| G | start of round 4 (f12c870) | 127/150 (84.7 %) | 16/30 | 6 / 12 | 0 |
+| H | start of round 4 (66ccb34), held out | 125/150 (83.3 %) | 14/30 | 6 / 11 | 1 flagged: “27”, the age worked out from the ID number the graduate typed (the detector now knows it) |
+| I | start of round 4 (66ccb34's code and model), held out | 128/150 (85.3 %) | 18/30 | 6.0 / 12 | 0 |
+| **H** | **end of round 4 (2738ae7), held out** | **131/150 (87.3 %)** | **16/30** | **6 / 11** | **0** |
+| **I** | **end of round 4 (2738ae7), held out** | **132/150 (88.0 %)** | **20/30** | **6.0 / 12** | **0** |
+| G | end of round 4 (2738ae7), development | 146/150 (97.3 %) | 25/30 | 6 / 12 | 0 |
+| E | end of round 4 (2738ae7), development | 140/150 (93.3 %) | 22/30 | 7.0 / 13 | 0 |
+| F | end of round 4 (2738ae7), development | 100/100 (100 %) | 31/40 | 6.0 / 12 | 0 |
+| B | end of round 4 (2738ae7), development | 147/150 (98.0 %) | 28/30 | 7.0 / 13 | 0 |
+| C | end of round 4 (2738ae7), development | 146/150 (97.3 %) | 22/30 | 6 / 13 | 0 |
+| D | end of round 4 (2738ae7), development | 145/150 (96.7 %) | 25/30 | 6.5 / 12 | 0 |
+| A | end of round 4 (2738ae7), development | 143/150 (95.3 %) | 23/30 | 6.0 / 12 | 0 |
+
+Round 4: on the two held-out sets, single questions went from 83.3 % to 87.3 % (H) and from 85.3 %
+to 88.0 % (I); whole conversations from 14 to 16 (H) and 18 to 20 (I) of 30; replies stayed at a
+median of 6 phone lines. The development sets moved much more (G 84.7 % → 97.3 %, 16 → 25
+conversations): the round's mechanisms (homophone typos, what the campaign does not cover, “I am X”
+in the check's words, whether two policies combine, the consent step's questions) carry over, the
+everyday wordings added to the knowledge base for G's questions mostly do not. The issue's targets
+(95 %, 27 of 30) are not reached on held-out sets. H's and I's misses are listed below from this
+run; reading them ends their use as held-out sets.
 
 Round 3: on the held-out set E, whole conversations went from 16 to 19 of 30 and single questions
 stayed at 90.0 % (the issue asks for 95 % and 27 of 30); replies stayed at a median of 7 phone

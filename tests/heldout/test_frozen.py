@@ -20,10 +20,10 @@ FLOORS = {
     "frozen-2026-12-05-a.yml": (0.90, 19), "frozen-2026-12-05-b.yml": (0.91, 18),
     "frozen-2026-12-05-c.yml": (0.87, 11), "frozen-2026-12-05-d.yml": (0.94, 18),
     "frozen-2026-12-06-e.yml": (0.87, 16), "frozen-2026-12-06-f.yml": (0.95, 25),
-    # round 4: G the development set; H and I held out, their floors below their baselines (83.3 % and 14,
-    # 85.3 % and 18) until their end-of-round figures are read
-    "frozen-2026-12-06-g.yml": (0.90, 21), "frozen-2026-12-06-h.yml": (0.80, 12),
-    "frozen-2026-12-06-i.yml": (0.82, 15),
+    # round 4: G the development set; H and I held out, below their end-of-round figures (87.3 % and 16,
+    # 88.0 % and 20)
+    "frozen-2026-12-06-g.yml": (0.93, 22), "frozen-2026-12-06-h.yml": (0.84, 14),
+    "frozen-2026-12-06-i.yml": (0.85, 17),
 }
 
 
