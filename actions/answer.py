@@ -80,7 +80,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
-    if COMBINED.search(text) and "benefit" in asked_facets(text):  # “两个能一起领吗”: whether these combine, yes or no first
+    asks_combined = bool(COMBINED.search(text)) and "benefit" in asked_facets(text)
+    if asks_combined:  # “两个能一起领吗”: whether these combine, yes or no first
         together = combining_unit(knowledge, tracker, text, mentioned_topics(knowledge, tracker))
         if together is not None:
             return Plan("unit", units=[together])
@@ -132,7 +133,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
-    combined = "benefit" in facets and bool(COMBINED.search(text))  # “两个能一起领吗”: about the policies, not the asker
+    combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
         return Plan("facets", topic=topics[0], facets=facets)
@@ -140,9 +141,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         detail = detail_of(knowledge, topics, text)
         if detail is not None:
             return Plan("unit", units=[detail])
-    answered_situation = situation_in_play(knowledge, tracker)
-    if not topics and answered_situation is not None and answered_situation.kind == "rights" and {"where", "phone", "how"} & set(facets):
-        return Plan("situation", situation=answered_situation)  # “我还能去哪举报” after a rights answer
+    if not topics and in_play is not None and in_play.kind == "rights" and {"where", "phone", "how"} & set(facets):
+        return Plan("situation", situation=in_play)  # “我还能去哪举报” after a rights answer
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
     if not topics and own in ("action_clarify", "action_out_of_scope") and "where" in facets and _names_place(knowledge, text):
