@@ -342,7 +342,9 @@ def _by_retrieval(
     refused = name == "out_of_scope" or own == "action_out_of_scope"
     unsure = refused or name == "nlu_fallback" or own == "action_clarify" or confidence < 0.5
     unsure = unsure or (name == "faq" and selector_confidence(tracker) < 0.5)
-    named_route = bool(knowledge.route_index.find(text, typos=False))  # a named route is the feature's own answer (“人社部搞的” is no typo of 人社部门)
+    # a named route is the route list's own answer (“人社部搞的” is no typo of 人社部门); not the policy
+    # list's (“人社局怎么拿到我们的名单” asks how the data came, not for the list)
+    named_route = name == "ask_help_routes" and bool(knowledge.route_index.find(text, typos=False))
     generic = doubtful or (name in LISTS and not topics and not named_route and bool(content_words(text)))
     if not (unsure or generic):
         return None
@@ -353,9 +355,11 @@ def _by_retrieval(
             ranked = in_context
     if not ranked:
         return None
+    # (a short message, “那都有哪些帮助”, says too little to tell entries apart by a word)
+    ranked, told_apart = told_apart_by_words(text, ranked) if len(content_words(text)) > SHORT else (ranked, False)
     best, best_score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    clear = best_score >= CLEAR_MARGIN * runner_up
+    clear = told_apart or best_score >= CLEAR_MARGIN * runner_up
     needed = OVER_REFUSAL if refused else GENERIC if generic and not unsure else STRONG
     if best_score >= needed and clear:
         topic = topic_of(knowledge, best.unit)
@@ -369,6 +373,34 @@ def _by_retrieval(
             return Plan("unit", units=[best.unit])
         return Plan("choose", units=close)
     return None
+
+
+# characters of asking, not of what is asked: a word pair with one of them tells no unit apart
+ASKING_CHARS = set("是哪个几多少的吗么什啥怎咋呢了我你们他她有要能会可以吧啊呀嘛还也都就请问那这么给到在")
+
+
+def _word_pairs(text: str) -> set:
+    text = normalize_chars(text)
+    return {text[i:i + 2] for i in range(len(text) - 1)
+            if all("\u4e00" <= c <= "\u9fff" and c not in ASKING_CHARS for c in text[i:i + 2])}
+
+
+def told_apart_by_words(text: str, ranked: List[Tuple[Hit, float]]) -> Tuple[List[Tuple[Hit, float]], bool]:
+    """Close runners told apart by what the question says that only one of them speaks of: “若干措施
+    是哪个部门印发的” ranks the 20号文's issuer, its count of measures and the clause about carrying
+    it out alike; only the first says 印发. Returns the ranking (that unit first) and whether one was
+    told apart."""
+    close = [item for item in ranked[:3] if item[1] * CLEAR_MARGIN > ranked[0][1]]
+    if len(close) < 2:
+        return ranked, False
+    asked = _word_pairs(text)
+    said = [asked & _word_pairs(" ".join([hit.unit.text, hit.unit.search, *hit.unit.asks])) for hit, _ in close]
+    own = [pairs - set().union(*(other for j, other in enumerate(said) if j != i)) for i, pairs in enumerate(said)]
+    alone = [i for i, pairs in enumerate(own) if pairs]
+    if len(alone) != 1:
+        return ranked, False
+    first = close[alone[0]]
+    return [first, *[item for item in ranked if item is not first]], True
 
 
 SHORT = 6  # a message saying this little beyond list words is read together with the one before
@@ -744,12 +776,14 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     if plan.kind == "facets" and plan.topic is not None:
         units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
         buttons = more_buttons(knowledge, plan.topic, plan.facets)
-        dispatcher.utter_message(text=render.units_answer(knowledge, units, plan.topic.name), buttons=buttons or None)
+        text = render.units_answer(knowledge, units, plan.topic.name)
+        text += unknown_line(unknown_asked(latest_text(tracker), text))
+        dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
     if plan.kind == "situation" and plan.situation is not None:
         situation = plan.situation
         buttons = [text_button(_topic_name(knowledge, ref), _topic_name(knowledge, ref)) for ref in situation.related][:3]
-        if situation.kind == "help" and situation.related:
+        if situation.kind == "help" and situation.related and not situation.employer:
             buttons.append(text_button("我符合条件吗", "我符合条件吗"))
         dispatcher.utter_message(text=render.situation_answer(knowledge, situation), buttons=buttons or None)
         from actions.eligibility import asker_facts, remember  # eligibility builds on this module
@@ -758,7 +792,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     if plan.kind == "unit":
         unit = plan.units[0]
         buttons = more_buttons(knowledge, topic_of(knowledge, unit), [unit.facet])
-        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons)
+        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(latest_text(tracker), unit.text))
     from actions.fallback import remember_unanswered  # fallback builds on this module
 
     await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered
@@ -789,12 +823,35 @@ async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher,
     return answer_in_english(knowledge, dispatcher, tracker)
 
 
+# a date or place asked for exactly (“仲夏之约哪天在哪办”): the clause answers what happens, and
+# says once that the date or place is not known
+EXACT_WHEN = re.compile(r"哪天|几号|几月几|具体时间|具体日期|什么时候开始|啥时候开始|哪一天|日期|开始时间|报名时间|考试时间|笔试时间")
+EXACT_WHERE = re.compile(r"在哪办|在哪举办|在哪儿办|在哪里办|在哪举行|地点|地址|在哪开")
+# what an answer must hold to answer them: a day (not a year or “常态化”), a place
+EXACT_EVIDENCE = {"日期": r"\d+月\d+日|\d+日|\d+号|年底|月底|中旬|上旬|下旬|即日起|\d+月[—-]\d+月",
+                  "地点": EVIDENCE["where"]}
+EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE))
+SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
+
+
+def unknown_asked(text: str, answer: str) -> List[str]:
+    """The exact dates or places a message asks for that the answer to it does not hold."""
+    answer = SOURCE_NOTE.sub("", answer)
+    return [name for name, asked in EXACT_NAMES if asked.search(text) and not re.search(EXACT_EVIDENCE[name], answer)]
+
+
+def unknown_line(unknown: Sequence[str]) -> str:
+    return f"\n具体{'和'.join(unknown)}目前没有可核实的信息（未核实），请以官方公告为准，或拨打12333咨询。" if unknown else ""
+
+
 def say_unit(
     knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, unit: Unit,
-    heading: Optional[str] = None, buttons: Sequence[Button] = (),
+    heading: Optional[str] = None, buttons: Sequence[Button] = (), unknown: Sequence[str] = (),
 ) -> List[EventType]:
-    """One answer unit said with its sources (and buttons), and recorded as the answer given."""
+    """One answer unit said with its sources (and buttons), and recorded as the answer given; what
+    the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
+    text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)
     return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))
 

@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from actions.answer import KnowledgeAction, mentioned_topics, more_buttons, topic_ref
-from actions.common import answered, button
+from actions.answer import KnowledgeAction, mentioned_topics, more_buttons, topic_ref, unknown_asked, unknown_line
+from actions.common import answered, button, latest_text
 from actions.knowledge import kb
 from policy_kb import KnowledgeBase, Topic, schema
 
@@ -31,7 +31,10 @@ class ActionAnswerPolicy(KnowledgeAction):
             return send_policy_list(knowledge, dispatcher, tracker)
         buttons = more_buttons(knowledge, topics[0], ["what"])
         for topic in topics[:2]:  # the “more” buttons (of the first entry) under its own card
-            dispatcher.utter_message(text=topic_text(knowledge, topic), buttons=(buttons or None) if topic is topics[0] else None)
+            text = topic_text(knowledge, topic)
+            if topic is topics[0]:  # “统考笔试是几号”: the card, and that the date is not known
+                text += unknown_line(unknown_asked(latest_text(tracker), text))
+            dispatcher.utter_message(text=text, buttons=(buttons or None) if topic is topics[0] else None)
         return answered(tracker, topic_ref(topics[0]), buttons=buttons)
 
 

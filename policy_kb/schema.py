@@ -184,6 +184,7 @@ class Situation(Cited):
     aliases: List[NonEmpty] = Field(..., min_items=1)  # type: ignore[valid-type]
     answer: NonEmpty  # type: ignore[valid-type]
     related: List[NonEmpty] = []  # type: ignore[valid-type]
+    employer: bool = False  # asked by an employer: no “am I eligible” check is offered
 
 
 class Detail(Cited):
