@@ -26,7 +26,7 @@ from policy_kb import KnowledgeBase, Topic, schema
 from policy_kb.retrieval import Hit
 from policy_kb.text import is_english
 from policy_kb.text import normalize_chars
-from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, Unit, asked_facets
+from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, NO_MATERIALS, Unit, asked_facets
 
 # the message asks a yes/no question about itself: eligibility, decided by the eligibility check
 YES_NO = re.compile(
@@ -122,6 +122,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
     asks_help = bool(ASKS_HELP.search(text)) and (not yes_no or bool(HELP_YES_NO.search(text))) or not (QUESTION.search(text) or answering_check)
     asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
+    if own == "action_out_of_scope":  # “你觉得我该不该跟男朋友分手，他也没工作” asks for no help of ours
+        asks_help = bool(ASKS_HELP.search(text))
     # a situation named outweighs an FAQ entry the selector is only fairly sure of (“残疾人毕业生有没有特殊帮扶”
     # is not the campaign's targets)
     faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
@@ -152,6 +154,11 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and own in ("action_clarify", "action_out_of_scope") and "where" in facets and _names_place(knowledge, text):
         return Plan("institution")  # “我在丰台，找工作该去哪”: that district's office
     after_directory = str(tracker.get_slot("answer_ref") or "").startswith("institution:")
+    if not topics and after_directory and "materials" in facets and len(content_words(text)) <= SHORT:
+        return Plan("standing", text=f"{NO_MATERIALS}。")  # “要带啥” after a directory answer
+    after_entry = str(tracker.get_slot("answer_ref") or "").startswith(("faq:", "detail:", "route:"))
+    if not topics and after_entry and ELLIPSIS.search(text) and _names_place(knowledge, text):
+        return Plan("institution")  # “那朝阳的呢” after “档案咋办”: that district's office
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
         return Plan("institution")  # “那海淀的呢”, “电话呢” after a directory answer
     recent = recent_topic(knowledge, tracker)
@@ -398,9 +405,12 @@ def _by_retrieval(
     # list's (“人社局怎么拿到我们的名单” asks how the data came, not for the list)
     named_route = name == "ask_help_routes" and bool(knowledge.route_index.find(text, typos=False))
     generic = doubtful or (name in LISTS and not topics and not named_route and bool(content_words(text)))
+    ranked = by_topic(knowledge.units.search(text, limit=8), knowledge) if unsure or generic or name == "faq" else []
+    # the FAQ entry the selector picked, far behind what retrieval finds (“若干措施是哪个部门印发的” is
+    # not about this notice): retrieval's answer, if it is sure and clear
+    generic = generic or (name == "faq" and faq_far_behind(tracker, ranked))
     if not (unsure or generic):
         return None
-    ranked = by_topic(knowledge.units.search(text, limit=8), knowledge)
     if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
         if in_context and (not ranked or in_context[0][1] > ranked[0][1]):
@@ -669,6 +679,24 @@ def same_content(a: Unit, b: Unit) -> bool:
     grams = lambda text: {text[i:i + 2] for i in range(len(text) - 1)}  # noqa: E731
     first, second = grams(a.text), grams(b.text)
     return bool(first and second) and len(first & second) >= 0.6 * min(len(first), len(second))
+
+
+FAQ_BEHIND = 0.5  # the selected FAQ entry scoring under this share of retrieval's best is doubted
+
+
+def selected_faq(tracker: Tracker) -> str:
+    selector = tracker.latest_message.get("response_selector") or {}
+    response = (selector.get("faq") or selector.get("default") or {}).get("response") or {}
+    key = str(response.get("intent_response_key") or "")
+    return f"faq:{key.split('/', 1)[1]}" if "/" in key else ""
+
+
+def faq_far_behind(tracker: Tracker, ranked: Sequence[Tuple[Hit, float]]) -> bool:
+    selected = selected_faq(tracker)
+    if not selected or not ranked or ranked[0][0].unit.topic == selected or ranked[0][1] < STRONG:
+        return False
+    score = next((value for hit, value in ranked if hit.unit.topic == selected), 0.0)
+    return score < FAQ_BEHIND * ranked[0][1]
 
 
 def selector_confidence(tracker: Tracker) -> float:
@@ -996,7 +1024,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         text = latest_text(tracker)
         if self.keeps is not None and (self.keeps.search(text) or (
             current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
-        )):
+        )) and asked_detail(kb(), kb().spelled(text)) is None:  # not “招聘会现在还搞线下的吗”: a detail entry's
             return await self.answer(dispatcher, tracker, domain)
         plan = understand(kb(), tracker, self.name(), doubtful=self.keeps is not None)
         if plan is not None:

@@ -1,6 +1,7 @@
 """“我22岁失业能参加见习吗” / “2021届还能享受吗”: eligibility decided by the knowledge base's rules."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
@@ -11,11 +12,31 @@ from actions import render
 from actions.common import answered, latest_entities, latest_text, slot_text
 from actions.facts import parse_age, parse_grad_year
 from actions.knowledge import kb
-from actions.answer import KnowledgeAction, mentioned_topics
+from actions.answer import KnowledgeAction, execute, mentioned_topics, understand
 from policy_kb import KnowledgeBase, schema
+from policy_kb.text import normalize_chars
 from policy_kb.eligibility import Decision, Facts, Verdict, decide
 
 CAMPAIGN = "campaign"
+
+
+# what asking whether one qualifies says (“算不算”, “能参加吗”, “我26了也行吗”); a message without it (“这种情况
+#怎么维权”, “档案该放哪”) is not a request for the check, whatever the NLU guessed
+QUALIFYING = re.compile(r"算不算|算吗|算么|算在|算是|算进|属于|属不属于|符合|资格|条件|能不能|能否|可不可以|可以吗|可以不|可以么|"
+                        r"能.{0,8}[吗不么嘛]|行吗|行不|行么|也行|够不够|在不在|包不包括|包括|范围|对象|享受|参加|参与|报名|申请|领|"
+                        r"要我|收我|管我|管不管|赶得上|还有戏|有我份|我的份|轮得到|够格|eligib|qualif|can i|am i", re.IGNORECASE)
+
+
+def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> bool:
+    """Whether a message is for the eligibility check: it asks whether one qualifies, gives one's age
+    or year (“我34，去年毕业的”), answers the check's question, or follows a check up (“那见习呢”)."""
+    if QUALIFYING.search(normalize_chars(text)):
+        return True
+    if parse_age([text]) is not None or parse_grad_year([text], knowledge.notice.reference_year) is not None:
+        return True
+    if tracker.get_slot("pending") or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:"):
+        return True
+    return bool((tracker.get_slot("age") or tracker.get_slot("grad_year")) and "呢" in text)
 
 
 class ActionCheckEligibility(KnowledgeAction):
@@ -23,6 +44,17 @@ class ActionCheckEligibility(KnowledgeAction):
 
     def name(self) -> str:
         return "action_check_eligibility"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = latest_text(tracker)
+        if text.startswith("/"):
+            return await self.answer(dispatcher, tracker, domain)
+        plan = understand(kb(), tracker, self.name())
+        if plan is None and not asks_to_be_checked(kb(), tracker, text):
+            plan = understand(kb(), tracker, "action_clarify")  # what else it may be, read as not understood
+        if plan is not None:
+            return await execute(plan, dispatcher, tracker, domain)
+        return await self.answer(dispatcher, tracker, domain)
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         knowledge = kb()

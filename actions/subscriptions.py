@@ -24,8 +24,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import KnowledgeAction
-from actions.common import Button, answered
+from actions.answer import KnowledgeAction, execute, understand
+from actions.common import Button, answered, latest_text
 from actions.knowledge import kb
 from actions.registration.storage import open_ledger, run
 from actions.request import Request, current_request, parse_payload
@@ -218,7 +218,11 @@ async def guarded(dispatcher: CollectingDispatcher, work: Awaitable[List[EventTy
 # ---- actions
 
 # what only a subscription question says: without it, “你们多久给我推一次岗位” is a service question
-SUBSCRIPTION_WORDS = re.compile(r"订阅|退订|推送|通知我|提醒我|发给我|取消|不要再|别再|关注")
+SUBSCRIPTION_WORDS = re.compile(r"订阅|退订|推送|通知我|提醒我|发给我|取消|不要再|别再|关注|全退|都退|退了|退掉")
+# what asking to be sent notices says, beyond the subscription words
+SUBSCRIBING = re.compile(SUBSCRIPTION_WORDS.pattern + r"|告诉我|说一声|提醒|第一时间|有新的|有了|发我|推给我|给我发|通知一下|只要|加上|"
+                         r"改成|改为|换成|也要|还要|不要|别发|订|定阅|叫我|收到|想收|只留|推我|加个|再加|"
+                         r"notify|subscribe|send me|let me know", re.IGNORECASE)
 NOTICE_WORDS = re.compile(r"最近|近期|现在|目前|这周|本周|下周|明天|有没有新|发布|哪天|几号")
 
 
@@ -231,6 +235,16 @@ class ActionSubscribe(KnowledgeAction):
 
     def name(self) -> str:
         return "action_subscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = latest_text(tracker)
+        if text.startswith("/") or SUBSCRIBING.search(normalize_chars(text)) or GENERIC_NOTIFY.search(normalize_chars(text)):
+            return await super().run(dispatcher, tracker, domain)
+        # “见习岗位是谁负责募集的” names a kind of notice but asks nothing to be sent: an answer, or the notices
+        plan = understand(kb(), tracker, "action_clarify")
+        if plan is not None:
+            return await execute(plan, dispatcher, tracker, domain)
+        return await ActionAnswerNotices().answer(dispatcher, tracker, domain)
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return await guarded(dispatcher, self.subscribe(dispatcher, tracker))

@@ -103,6 +103,20 @@ def looks_alike(a: str, b: str) -> bool:
     return bool(shared) and alike >= 4 or bool(shared - RADICALS) and alike >= 3
 
 
+# pinyin initials graduates type for the words they ask about most (“jx补贴发给谁”, “sb补贴”), read so
+# only inside a Chinese message and as a word of their own (not inside “jxxy” or an English sentence)
+ABBREVIATIONS = {"sb": "社保", "jx": "见习", "kg": "扩岗", "bj": "北京", "hd": "海淀", "rsj": "人社局", "gyx": "公益性",
+                 "zph": "招聘会", "sydw": "事业单位", "gwy": "公务员", "dbh": "低保户"}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    if not _HAN.search(text):
+        return text
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
+
+
 class Speller:
     """Corrects homophone typos of a fixed set of terms."""
 
@@ -123,6 +137,7 @@ class Speller:
         """`text` with every mistyped term replaced by the term (longest first, never overlapping)."""
         if not self.terms or not text:
             return text
+        text = expand_abbreviations(text)
         chars = list(text)
         taken = [False] * len(chars)
         bounds: Optional[Set[int]] = None

@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import say_unit
+from actions.answer import execute, say_unit, understand
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -33,7 +33,7 @@ from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
 from nlu.redaction import MARKER_KEY, find_spans, marker
-from policy_kb.text import is_english
+from policy_kb.text import is_english, normalize_chars
 from policy_kb.units import Unit
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,12 @@ def unemployment_registration(dispatcher: CollectingDispatcher, tracker: Tracker
     return [*say_unit(knowledge, dispatcher, tracker, unit, "失业登记", [text_button("做求职登记", "求职登记")]), SlotSet(TASK_SLOT, None)]
 
 
+# what asking to register (or to go on with, see or change a registration) says; without it the NLU's
+# guess is read as not understood
+REGISTERING = re.compile(r"登|等记|注册|报.?名|实名|建档|录|填|接着|继续|开始|求职信息|留意|推岗位|改|更新|更正|换|变了|错|调整|"
+                         r"加一个|不住|sign ?up|regist|enrol|continue|update|change|wrong", re.IGNORECASE)
+
+
 class ActionRegistration(Action):
     """Starts (after the privacy notice and consent), resumes or changes a registration, and
     then receives every message until it is saved or cancelled."""
@@ -154,6 +160,11 @@ class ActionRegistration(Action):
         ledger = open_ledger()
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
+            text = (tracker.latest_message or {}).get("text") or ""
+            if not text.startswith("/") and not REGISTERING.search(normalize_chars(text)):  # “北京现在最低工资是多少” asks no registration
+                plan = understand(kb(), tracker, "action_clarify")
+                if plan is not None:
+                    return await execute(plan, dispatcher, tracker, domain)
             return await self.enter(dispatcher, tracker, ledger, identity, domain)
         stored = await run(ledger.get_draft, identity)
         draft = Draft.from_dict(stored) if stored else None
@@ -284,6 +295,11 @@ class ActionViewRegistration(Action):
 LIST_KEPT = "你也在教育部门移交的离校未就业毕业生名单上，名单里的信息由区人社部门依规保存，用于联系你、提供就业服务。"
 
 
+# what a request to erase one's registration says; without it the NLU's guess is read as not understood
+ERASING = re.compile(r"删|注销|撤|清除|清空|清掉|抹掉|销毁|作废|别存|不要存|别保|不想留|不想让你们保存|不要了|取消.{0,4}登记|"
+                     r"登记.{0,4}取消|不登记|delete|remove|erase", re.IGNORECASE)
+
+
 class ActionDeleteRegistration(Action):
     """Asks for confirmation, then erases the personal data (anonymous counts remain)."""
 
@@ -291,6 +307,12 @@ class ActionDeleteRegistration(Action):
         return "action_delete_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if tracker.get_slot(TASK_SLOT) != self.name() and not text.startswith("/") and not ERASING.search(normalize_chars(text)) \
+                and not bare_cancel(current_request(tracker)):  # “有没有线上的招聘 我不想跑现场” asks no erasing
+            plan = understand(kb(), tracker, "action_clarify")
+            if plan is not None:
+                return await execute(plan, dispatcher, tracker, domain)
         return await guarded(dispatcher, self.turn(dispatcher, tracker))
 
     async def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -92,7 +92,7 @@ class Turn:
 
     def invented(self, known: str, said_before: str = "") -> List[str]:
         said = fold(self.user) + "\n" + fold(said_before)  # the graduate's own figures (“我26了”) echoed back
-        derived = ages_from_id_numbers(said)  # the age a registration works out from the ID number given
+        derived = ages_from_id_numbers(said) + classes_named(said)  # what the assistant works out from the graduate's words
         return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said and f not in derived]
 
 
@@ -103,6 +103,14 @@ def ages_from_id_numbers(said: str) -> List[str]:
     """Ages (this year and the one before) of the people whose ID numbers were given."""
     year = date.today().year
     return [str(year - int(born) - less) for born in ID_NUMBER.findall(said) for less in (0, 1)]
+
+
+SHORT_CLASS = re.compile(r"(?<!\d)(\d{2})\s*(?:届|年毕业)")
+
+
+def classes_named(said: str) -> List[str]:
+    """Graduation years named short (“他16届的” is the class of 2016)."""
+    return [f"20{short}" for short in SHORT_CLASS.findall(said)]
 
 
 @dataclass

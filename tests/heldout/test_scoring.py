@@ -17,3 +17,8 @@ def test_the_graduates_own_figures_and_the_age_their_id_number_gives_are_not() -
     turn = Turn(user="重输 110108199903071233", expect=[], texts=[f"年龄：{age}岁"])
     assert turn.invented(known="") == []
     assert Turn(user="我26了也行吗", expect=[], texts=["你26岁"]).invented(known="") == []
+
+
+def test_a_class_named_short_is_the_year_it_stands_for() -> None:
+    assert Turn(user="他16届的 算不算", expect=[], texts=["2016届不在本次行动范围"]).invented(known="") == []
+    assert Turn(user="他16岁", expect=[], texts=["2016届"]).invented(known="") == ["2016"]
