@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import execute, say_unit, understand
+from actions.answer import CLEAR_MARGIN, Plan, by_topic, execute, say_unit, understand
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -41,6 +41,7 @@ TASK_SLOT = "active_task"
 KNOWLEDGE_INTENTS = {"ask_policy", "list_measures", "check_eligibility", "ask_help_routes", "ask_job_channels",
                      "ask_institution", "complain_rights", "faq", "bot_challenge", "help", "ask_notices"}
 KNOWLEDGE_CONFIDENCE = 0.8
+ASIDE = re.compile(r"先问一句|先问一下|先问下|问一句|问一下|问个事|插一句|插个话|顺便问|顺带问|中间问|另外问|请问|对了")
 FOLLOW_UP_PROMISE = ("按通知（五（八））要求，对有就业意愿的登记毕业生，区里的就业服务机构至少提供1次职业指导、3次岗位推介、"
                      "1次技能培训和就业见习机会。")
 
@@ -71,12 +72,14 @@ def turn_of(tracker: Tracker, ledger: Ledger) -> Turn:
     # a question the assistant answers: confidently classified Chinese text (the NLU also puts
     # confident labels on markup or gibberish), or a question naming a policy or measure
     chinese = len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 or text.startswith("/")
-    question = looks_like_question(text)
+    question = looks_like_question(text) or bool(ASIDE.search(text))
     knowledge = (name in KNOWLEDGE_INTENTS and chinese and (confidence >= KNOWLEDGE_CONFIDENCE or question and confidence >= 0.4)) or (
         question and bool(kb().topics_in(text)))
     # “等下 这个登记完了谁能看到我的信息”, “Wait, what's the service hotline?”: a question only retrieval
     # places (the NLU took it for the registration's own), answered aside
     knowledge = knowledge or (question and aside_unit(text) is not None)
+    # “等下 先问一句 登记完了会给我推荐岗位吗”: said to be a question on the side
+    knowledge = knowledge or (chinese and bool(ASIDE.search(text)) and looks_like_question(text))
     return Turn(text=text, intent=name, confidence=confidence, knowledge_question=knowledge)
 
 
@@ -95,6 +98,19 @@ def aside_unit(text: str) -> Optional[Unit]:
     if not hits or hits[0].score < ASIDE_SURE or (len(hits) > 1 and hits[0].score < 1.2 * hits[1].score):
         return None
     return hits[0].unit
+
+
+ASIDE_WEAK = 0.12  # a question said to be on the side is answered by a unit this sure (else the choices)
+
+
+def aside_plan(text: str) -> Optional[Plan]:
+    """The best units for a question asked on the side that nothing placed surely: the first if
+    clearly ahead, else the close ones to choose from."""
+    ranked = by_topic(kb().units.search(kb().spelled(text), limit=8), kb())
+    if not ranked or ranked[0][1] < ASIDE_WEAK:
+        return None
+    close = [hit.unit for hit, score in ranked[:3] if score * CLEAR_MARGIN >= ranked[0][1]]
+    return Plan("unit", units=close[:1]) if len(close) == 1 else Plan("choose", units=close)
 
 
 def task(name: Optional[str]) -> List[EventType]:
@@ -384,5 +400,13 @@ async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, domai
         await ActionAnswerFaq().run(dispatcher, tracker, domain)
     elif intent == "bot_challenge":
         dispatcher.utter_message(response="utter_iamabot")
+    elif intent not in KNOWLEDGE_INTENTS:  # the NLU took a question for a command: read as not understood
+        plan = understand(kb(), tracker, "action_clarify") or aside_plan(text)
+        if plan is not None:
+            await execute(plan, dispatcher, tracker, domain)
+        else:
+            from actions.fallback import ActionClarify
+
+            await ActionClarify().answer(dispatcher, tracker, domain)
     else:
         await answer(current_request(tracker), dispatcher, tracker, domain)

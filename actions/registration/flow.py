@@ -38,7 +38,8 @@ DELETE = re.compile(
     r"(?:登记|信息|个人信息|资料|填的(?:信息|内容)?)(?:信息)?(?:吧|了)?$"
     r"|^(?:请|帮我)?把我的(?:求职)?(?:登记|信息|资料)(?:都|全)?(?:删除|删掉|删了|清除)(?:吧|了)?$")
 PAUSE_PART = (
-    r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?先?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|暂时不登记了?|暂时不填了|今天先不填了|先这样|"
+    r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?(?:今天)?先?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|先不弄了|先不做了|先不搞了|"
+    r"暂时不登记了?|暂时不填了|今天先不填了|今天不弄了|今天不填了|先这样|"
     r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空|明天|明儿|后天|晚上|下午|周末|下周)再(?:说|登记|填|弄|继续|来))"
     r"(?:吧|了|啦|哈|呗)*(?:算了)?"
 )
@@ -202,8 +203,11 @@ def _compact(text: str) -> str:
     return re.sub(r"[,，。.!！?？~～、;；:：\s]+", "", text.lower())
 
 
+LATER = re.compile(r"今天|以后|下次|回头|改天|晚点|晚些|明天|有空|待会|等会|过两天|过会|稍后")
+
+
 def _skips_optional(draft: Optional[Draft], turn: Turn) -> bool:
-    if draft is None or draft.phase != "collect" or "登记" in turn.text:
+    if draft is None or draft.phase != "collect" or "登记" in turn.text or LATER.search(turn.text):  # “今天先不弄了”: a pause
         return False
     step = _current(draft)
     return step is not None and step.optional and isinstance(step.parser(turn.text, _options(step, turn)), P.Skipped)
@@ -228,7 +232,16 @@ def prompt(draft: Optional[Draft]) -> Reply:
     return _ask(draft, again=True)
 
 
+# what may come before a yes or a no (“那好吧 同意”, “嗯 可以”)
+CONSENT_LEAD = re.compile(r"^(?:(?:那|就|好吧|行吧|行|嗯+|哦+|噢+|ok)[，,。.!！\s]*)+")
+
+
 def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
+    if text.startswith("不同意") or text.startswith("我不同意"):
+        if P.looks_like_question(text) or "干嘛" in text:  # “我不同意 你们要我信息干嘛”: the notice says why, asked again
+            return Outcome([privacy_notice(retention_days)], None)
+    if not AGREE.match(text):
+        text = CONSENT_LEAD.sub("", text) or text
     if AGREE.match(text):
         draft = Draft(phase="collect")
         return Outcome([Reply("好的，我们开始。"), _ask(draft)], draft)
@@ -256,6 +269,9 @@ def _resume(draft: Draft, text: str, turn: Turn) -> Outcome:
 PHONE_ATTEMPT = re.compile(r"(?<!\d)\d{5,10}(?!\d)|(?<!\d)\d{12,16}(?!\d)")
 
 
+ID_ATTEMPT = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])|(?<!\d)\d{15,16}(?!\d)|(?<!\d)\d{19,20}(?!\d)")
+
+
 def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     correction = _correction(draft, turn, text)
     if correction is not None:
@@ -267,7 +283,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     answer = _looks_like_answer(step, turn)
     if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
         return Outcome([_ask(draft)], draft)
-    if turn.knowledge_question and not answer and len(turn.text) <= P.MAX_TEXT and _other_field_problem(draft, step, turn) is None:
+    data = not P.looks_like_question(turn.text) and bool(P.extract_all(turn.text, turn.today))  # “陈晨 186… 本科 计算机”
+    if turn.knowledge_question and not answer and not data and len(turn.text) <= P.MAX_TEXT \
+            and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
     extra = P.extract_all(turn.text, turn.today)
     parsed = step.parser(turn.text, _options(step, turn))
@@ -295,6 +313,10 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         problem = following.parser(turn.text, _options(following, turn))
         if isinstance(problem, P.Problem):
             return Outcome(ack + [Reply(f"已记下{step.label}。{problem.hint}")], draft, noted=noted)
+    if step.key != "id_number" and "id_number" not in noted and ID_ATTEMPT.search(turn.text.replace(" ", "")):
+        # “我叫王芳 身份证1101051999123112x5”: a number meant as the ID that is not one is not dropped unsaid
+        return Outcome(ack + [Reply(f"已记下{step.label}。你发的身份证号核对不上（18位，最后一位可能是X），"
+                                    "到身份证号那一步时请核对后再输入。"), _ask(draft)], draft, noted=noted)
     return Outcome(ack + [_ask(draft)], draft, noted=noted)
 
 

@@ -161,3 +161,13 @@ def test_commands_are_not_taken_as_answers_and_an_optional_question_can_still_be
     assert draft is not None and "school" not in draft["values"]
     assert "保存着" in graduate.say("以后再说吧").text and graduate.task is None
     assert "school" not in (ledger.get_draft(graduate.sender) or {}).get("values", {})
+
+
+def test_a_question_said_to_be_on_the_side_is_answered_not_taken_for_the_id_number(graduate: Graduate) -> None:
+    at_consent(graduate)
+    graduate.say("同意")
+    graduate.say("王芳")
+    graduate.say(graduate.phone)
+    result = graduate.say("等下 先问一句 登记完了区里会给我推荐岗位吗", "list_subscriptions")
+    assert "身份证号应为18位" not in result.text and "订阅" not in result.text
+    assert "实名台账" in result.text and "（3/14）" in result.text and graduate.task == REGISTER

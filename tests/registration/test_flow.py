@@ -228,3 +228,33 @@ def test_a_question_at_the_consent_step_gets_the_notice_that_answers_it() -> Non
     reply = talk.say("要填几项")
     assert "共14项" in reply and "你同意吗" in reply and talk.draft is None
     assert "需要你先同意" in talk.say("随便看看")  # not a question: asked again briefly
+
+
+def test_consent_said_with_a_lead_in_is_consent_and_a_refusal_asking_why_gets_the_notice() -> None:
+    talk = Talk()
+    reply = talk.say("我不同意 你们要我信息干嘛")
+    assert talk.draft is None and "为什么" in reply and talk.last is not None and talk.last.status != "declined"
+    reply = talk.say("那好吧 同意")
+    assert talk.draft is not None and "（1/14）" in reply
+
+
+def test_an_id_number_that_fails_its_check_is_said_at_once_not_dropped() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("我叫王芳 身份证110105199912311235")
+    assert "核对不上" in reply and "（2/14）" in reply
+    assert talk.draft is not None and talk.draft.registration().name == "王芳"
+
+
+def test_stopping_for_today_at_an_optional_question_keeps_the_draft() -> None:
+    talk = Talk()
+    talk.fill(FULL[:3])
+    reply = talk.say("算了 今天先不弄了")
+    assert talk.last is not None and talk.last.status == "paused" and "继续登记" in reply
+
+
+def test_several_answers_in_one_message_are_data_not_a_question_aside() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("陈晨 18612345678 本科 计算机", knowledge=True, intent="check_eligibility")
+    assert talk.last is not None and talk.last.status != "aside" and "186****5678" in reply
