@@ -129,6 +129,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
         and selector_confidence(tracker) >= FAQ_OVER_SITUATION
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)):  # not “考研期间能去见习不”
+        inside = detail_of(knowledge, topics, text) if topics else None
+        if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]):
+            return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the field that says it, not the situation's help
         return Plan("situation", situation=helps[0])
     in_play = situation_in_play(knowledge, tracker)
     if not helps and not topics and yes_no and HELP_YES_NO.search(text) and in_play is not None and in_play.kind == "help" \
@@ -142,13 +145,18 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
+        inside = detail_of(knowledge, topics, text)
+        if inside is not None and inside.facet not in facets \
+                and speaks_more_of(rest, inside, [u.text for u in facet_units(knowledge, topics[0], facets, text)]):
+            return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the clause that says it, not the field “who”
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
         detail = detail_of(knowledge, topics, text)
         if detail is not None:
             return Plan("unit", units=[detail])
-    if not topics and in_play is not None and in_play.kind == "rights" and {"where", "phone", "how"} & set(facets):
-        return Plan("situation", situation=in_play)  # “我还能去哪举报” after a rights answer
+    if not topics and in_play is not None and in_play.kind == "rights" and ({"where", "phone", "how"} & set(facets)
+                                                                          or RIGHTS_FOLLOW_UP.search(text)):
+        return Plan("situation", situation=in_play)  # “我还能去哪举报”, “报警有用吗 还是找人社” after a rights answer
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
     if not topics and own in ("action_clarify", "action_out_of_scope") and "where" in facets and _names_place(knowledge, text):
@@ -275,6 +283,7 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
+RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|12333|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
 CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
 COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
@@ -445,6 +454,14 @@ def _word_pairs(text: str) -> set:
     text = normalize_chars(text)
     return {text[i:i + 2] for i in range(len(text) - 1)
             if all("\u4e00" <= c <= "\u9fff" and c not in ASKING_CHARS for c in text[i:i + 2])}
+
+
+def speaks_more_of(rest: str, unit: Unit, others: Sequence[str]) -> bool:
+    """Whether `unit` shares at least two word pairs with what the message says beyond the names,
+    and more than any of the `others` answers does."""
+    asked = _word_pairs(rest)
+    shared = len(asked & _word_pairs(" ".join([unit.text, unit.search])))
+    return shared >= 2 and all(shared > len(asked & _word_pairs(other)) for other in others)
 
 
 def told_apart_by_words(text: str, ranked: List[Tuple[Hit, float]]) -> Tuple[List[Tuple[Hit, float]], bool]:

@@ -126,7 +126,7 @@ def test_a_question_asked_again_in_one_session_counts_once() -> None:
 # ---- leaving in the graduate's own words, and acknowledgements while the case is open
 
 @pytest.mark.parametrize("words", ["不用了", "算了", "不用了谢谢", "我自己看看", "没事了", "好的不需要了", "算了不用人工了", "不找人工了",
-                                   "不用了，谢谢！"])
+                                   "不用了，谢谢！", "不用了 不转了", "算了不用人工了 我自己问吧", "别转了"])
 def test_natural_ways_to_leave_end_the_case(words: str) -> None:
     graduate = sender()
     run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))

@@ -305,3 +305,24 @@ def test_close_entries_are_told_apart_by_a_word_only_one_speaks_of(conversation:
 def test_a_look_alike_typo_of_a_term_is_understood(conversation: Conversation) -> None:
     text = conversation.text("残疫人毕业生有啥帮扶")
     assert "3-5个就业机会" in text and "残联" in text
+
+
+def test_working_without_a_contract_gets_the_law_and_where_to_complain(conversation: Conversation) -> None:
+    text = conversation.text("干了三个月了老板一直不肯签合同 怎么办")
+    assert "二倍工资" in text and "12333" in text and "劳动仲裁" in text and "劳动合同法" in text
+
+
+def test_a_rights_follow_up_stays_with_the_situation(conversation: Conversation) -> None:
+    conversation.say("找工作被骗了 交了800押金")
+    text = conversation.text("报警有用吗 还是去人社")
+    assert "报警" in text and "12333" in text
+
+
+def test_private_employers_are_covered_by_the_rights_measure_too(conversation: Conversation) -> None:
+    conversation.say("offer被撤了 公司说不要我了")
+    assert "各类用人单位" in conversation.text("私营公司也管吗")
+
+
+def test_a_detail_of_the_hardship_help_is_its_field_not_the_whole_help(conversation: Conversation) -> None:
+    text = conversation.text("困难家庭的结对帮扶都是谁来结对")
+    assert "党员干部" in text

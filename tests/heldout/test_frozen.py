@@ -38,8 +38,9 @@ def heldout_stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.mark.parametrize("path", SETS, ids=[p.name for p in SETS])
 def test_frozen_set(heldout_stack: Stack, path: Path) -> None:
     report = evaluate(heldout_stack.rasa_url, path)
-    print(report.summary())
+    figures = report.summary(misses=False)  # never the misses: CI's output must not unseal a held-out set
+    print(figures)
     share, conversations = FLOORS[path.name]
-    assert report.question_score >= share, report.summary()
-    assert report.conversations_passed >= conversations, report.summary()
-    assert not report.invented(), report.summary()
+    assert report.question_score >= share, figures
+    assert report.conversations_passed >= conversations, figures
+    assert not report.invented(), figures
