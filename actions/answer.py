@@ -145,10 +145,6 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
-        inside = detail_of(knowledge, topics, text)
-        if inside is not None and inside.facet not in facets \
-                and speaks_more_of(rest, inside, [u.text for u in facet_units(knowledge, topics[0], facets, text)]):
-            return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the clause that says it, not the field “who”
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
         detail = detail_of(knowledge, topics, text)
@@ -159,8 +155,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=in_play)  # “我还能去哪举报”, “报警有用吗 还是找人社” after a rights answer
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
-    if not topics and own in ("action_clarify", "action_out_of_scope") and "where" in facets and _names_place(knowledge, text):
-        return Plan("institution")  # “我在丰台，找工作该去哪”: that district's office
+    if not topics and own not in ("action_subscribe", "action_unsubscribe", "action_answer_notices") and "where" in facets \
+            and _names_place(knowledge, text):
+        return Plan("institution")  # “我在丰台，找工作该去哪”, “我户口在丰台 档案应该放哪”: that district's office
     after_directory = str(tracker.get_slot("answer_ref") or "").startswith("institution:")
     if not topics and after_directory and "materials" in facets and len(content_words(text)) <= SHORT:
         return Plan("standing", text=f"{NO_MATERIALS}。")  # “要带啥” after a directory answer
@@ -283,7 +280,7 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
-RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|12333|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
+RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
 CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
 COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
@@ -476,7 +473,10 @@ def told_apart_by_words(text: str, ranked: List[Tuple[Hit, float]]) -> Tuple[Lis
     said = [asked & _word_pairs(" ".join([hit.unit.text, hit.unit.search, *hit.unit.asks])) for hit, _ in close]
     own = [pairs - set().union(*(other for j, other in enumerate(said) if j != i)) for i, pairs in enumerate(said)]
     alone = [i for i, pairs in enumerate(own) if pairs]
-    if len(alone) != 1:
+    # (and it says at least as much of the question as any other: “就不签了” is no reason to leave the
+    # traineeship clause that says all the rest)
+    if len(alone) != 1 or len(said[alone[0]]) < max(len(pairs) for pairs in said) \
+            or (alone[0] > 0 and len(said[alone[0]]) <= len(said[0])):  # a runner-up must say more than the first
         return ranked, False
     first = close[alone[0]]
     return [first, *[item for item in ranked if item is not first]], True
@@ -963,6 +963,8 @@ def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], t
     A measure has clauses, not fields: the clause that best matches the question."""
     ref = topic_ref(topic)
     if isinstance(topic, schema.Measure):
+        if "phone" in facets:  # “电话呢” after a measure: it has no number of its own, the hotline answers
+            return [unit for unit in [knowledge.units.get("route:hotline_12333")] if unit]
         hits = knowledge.units.search(text, limit=1, allowed=lambda unit: unit.topic == ref and unit.facet == "point")
         return [hits[0].unit] if hits else [u for u in [knowledge.units.get(f"{ref}#what")] if u]
     units: List[Unit] = []
