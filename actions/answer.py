@@ -879,6 +879,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
         buttons = more_buttons(knowledge, plan.topic, plan.facets)
         text = render.units_answer(knowledge, units, plan.topic.name)
+        text = counted_in(latest_text(tracker), plan.topic, units) + text
         text += unknown_line(unknown_asked(latest_text(tracker), text))
         dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
@@ -934,6 +935,22 @@ EXACT_EVIDENCE = {"日期": r"\d+月\d+日|\d+日|\d+号|年底|月底|中旬|�
                   "地点": EVIDENCE["where"]}
 EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE))
 SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
+
+
+# “低保户算困难家庭吗”: whether something counts, asked of an entry
+COUNTS_AS = re.compile(r"^(?:那|请问)?(?:我|我们|我家|家里)?(?:是)?(.{2,8}?)(?:也)?(?:算不算|算|属于|属不属于|包括|包不包括|在不在)")
+
+
+def counted_in(text: str, topic: Topic, units: Sequence[Unit]) -> str:
+    """“算。” first when a yes/no question asks whether something counts and the fields answering it
+    name that thing (“低保户算困难家庭吗”: the field lists 低保)."""
+    match = COUNTS_AS.search(normalize_chars(text))
+    if match is None or not YES_NO.search(TRAILING_SYMBOLS.sub("", text)) or not any(u.facet == "who" for u in units):
+        return ""
+    subject = re.sub(r"(?:户|家庭|的)$", "", match.group(1))
+    if len(subject) < 2 or subject in topic.name:
+        return ""
+    return "算。" if any(subject in u.text for u in units) else ""
 
 
 def unknown_asked(text: str, answer: str) -> List[str]:

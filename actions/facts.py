@@ -11,7 +11,9 @@ _CN_NUMBER = r"[零〇一二两三四五六七八九十]{1,3}"
 _AGE = re.compile(rf"(\d{{1,2}}|{_CN_NUMBER})\s*(?:周岁|岁)")
 _AGE_PLAIN = re.compile(rf"^(?:我|今年|我今年)?\s*(\d{{1,2}}|{_CN_NUMBER})\s*(?:了|啦)?$")
 _AGE_SAID = re.compile(rf"(?:我|今年|已经|都)\s*(\d{{2}}|{_CN_NUMBER})\s*(?:了|啦)")  # “我今年32了，前年被裁员…”
-_YEAR = re.compile(r"((?:19|20)?\d{2})\s*(?:届|年(?:本科|专科|大专|硕士|研究生|博士|中专|技校)?毕业|年毕的|年毕|级毕业)")
+_YEAR = re.compile(r"((?:19|20)?\d{2})\s*(?:届|年(?:\d{1,2}月份?)?(?:本科|专科|大专|硕士|研究生|博士|中专|技校)?毕业|年毕的|年毕|级毕业)")
+# “毕业一年多”, “毕业两年了”: years since graduating, counted back from the campaign's year
+_YEARS_SINCE = re.compile(r"毕业(?:都|已经|快|有)?([一二两三四五1-5])年")
 _RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
 _RELATIVE_GRADUATION = re.compile(r"(大前年|前年|去年|今年)[^，,。.？?！!；;]{0,6}毕业(?!生)|(大前年|前年|去年|今年)毕的")
 _OPTION = re.compile(rf"^(?:选|选择|第|要|就|回复)?\s*(\d{{1,2}}|{_CN_NUMBER})\s*(?:个|项|条|号)?\s*(?:吧|的)?$")
@@ -51,6 +53,9 @@ def parse_grad_year(candidates: Iterable[str], reference_year: int) -> Optional[
         match = _YEAR.search(text) or re.fullmatch(r"((?:19|20)\d{2})", text)
         if match:
             return _full_year(match.group(1))
+        since = _YEARS_SINCE.search(text)
+        if since:
+            return reference_year - (chinese_number(since.group(1)) or 0)
         relative = _RELATIVE_GRADUATION.search(text)  # “去年毕业”, not “今年32了…针对毕业生”
         if relative:
             return reference_year - _RELATIVE_YEAR[relative.group(1) or relative.group(2)]

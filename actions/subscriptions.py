@@ -222,7 +222,7 @@ SUBSCRIPTION_WORDS = re.compile(r"订阅|退订|推送|通知我|提醒我|发�
 # what asking to be sent notices says, beyond the subscription words
 SUBSCRIBING = re.compile(SUBSCRIPTION_WORDS.pattern + r"|告诉我|说一声|提醒|第一时间|有新的|有了|发我|推给我|给我发|通知一下|只要|加上|"
                          r"改成|改为|换成|也要|还要|不要|别发|订|定阅|叫我|收到|想收|只留|推我|加个|再加|"
-                         r"notify|subscribe|send me|let me know", re.IGNORECASE)
+                         r"notify|subscribe|send me|let me know|alert|push|keep me (?:posted|updated)", re.IGNORECASE)
 NOTICE_WORDS = re.compile(r"最近|近期|现在|目前|这周|本周|下周|明天|有没有新|发布|哪天|几号")
 
 

@@ -71,3 +71,14 @@ def test_an_emoji_after_the_question_still_makes_it_a_check_of_the_asker() -> No
 def test_an_elliptical_situation_gets_its_help() -> None:
     result = check("那我想创业呢")
     assert "创业培训" in result.text and result.slot("answer_ref") == "situation:wants_startup"
+
+
+def test_the_askers_year_and_age_are_read_as_people_say_them() -> None:
+    from actions.facts import parse_age, parse_grad_year
+
+    assert parse_grad_year(["我21年7月毕业的 一直没工作"], 2022) == 2021
+    assert parse_grad_year(["研究生毕业一年多了"], 2022) == 2021
+    assert parse_grad_year(["前年毕的"], 2022) == 2020
+    # “今年” is a graduation year only with 毕业 next to it, not “今年32了 … 针对毕业生”
+    text = "我今年32了，在街道做过失业登记，看新闻说这次行动针对毕业生"
+    assert parse_grad_year([text], 2022) is None and parse_age([text]) == 32

@@ -76,3 +76,15 @@ def test_generic_words_do_not_hijack_the_policy_list() -> None:
 def test_a_measure_named_by_its_section() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("五(六)那条讲的啥", "ask_policy"))
     assert result.slot("answer_ref") == "measure:m6"
+
+
+def test_whether_something_counts_is_answered_yes_first_when_the_field_names_it() -> None:
+    from actions.answer import counted_in, facet_units
+    from actions.knowledge import kb
+
+    knowledge = kb()
+    hardship = knowledge.topic("困难家庭毕业生帮扶")
+    assert hardship is not None
+    who = facet_units(knowledge, hardship, ["who"], "")
+    assert counted_in("零就业家庭算不算困难家庭", hardship, who) == "算。"
+    assert counted_in("单亲家庭算困难家庭吗", hardship, who) == ""  # not named: no yes
