@@ -909,6 +909,13 @@ ENGLISH_HUMAN = re.compile(r"\b(?:real person|human|a person|(?:talk|speak) to s
 ENGLISH_REGISTER = re.compile(r"\bregist(?:er|ration)\b.*\bjob[ -]?seeker|\bjob[ -]?seeker\b.*\bregist|\bsign (?:me )?up\b", re.IGNORECASE)
 
 
+async def answer_instead(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> Optional[List[EventType]]:
+    """A message the NLU took for a command that its words do not ask for (“北京现在最低工资是多少” as
+    “register”), read as not understood: the answer `understand` finds, or None."""
+    plan = understand(kb(), tracker, "action_clarify")
+    return None if plan is None else await execute(plan, dispatcher, tracker, domain)
+
+
 async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     text = latest_text(tracker)
     if ENGLISH_HUMAN.search(text):

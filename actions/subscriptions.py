@@ -24,7 +24,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import KnowledgeAction, execute, understand
+from actions.answer import KnowledgeAction, answer_instead
 from actions.common import Button, answered, latest_text
 from actions.knowledge import kb
 from actions.registration.storage import open_ledger, run
@@ -241,10 +241,8 @@ class ActionSubscribe(KnowledgeAction):
         if text.startswith("/") or SUBSCRIBING.search(normalize_chars(text)) or GENERIC_NOTIFY.search(normalize_chars(text)):
             return await super().run(dispatcher, tracker, domain)
         # “见习岗位是谁负责募集的” names a kind of notice but asks nothing to be sent: an answer, or the notices
-        plan = understand(kb(), tracker, "action_clarify")
-        if plan is not None:
-            return await execute(plan, dispatcher, tracker, domain)
-        return await ActionAnswerNotices().answer(dispatcher, tracker, domain)
+        instead = await answer_instead(dispatcher, tracker, domain)
+        return instead if instead is not None else await ActionAnswerNotices().answer(dispatcher, tracker, domain)
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return await guarded(dispatcher, self.subscribe(dispatcher, tracker))

@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import CLEAR_MARGIN, Plan, by_topic, execute, say_unit, understand
+from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, execute, say_unit, understand
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -178,9 +178,9 @@ class ActionRegistration(Action):
         if tracker.get_slot(TASK_SLOT) != self.name():
             text = (tracker.latest_message or {}).get("text") or ""
             if not text.startswith("/") and not REGISTERING.search(normalize_chars(text)):  # “北京现在最低工资是多少” asks no registration
-                plan = understand(kb(), tracker, "action_clarify")
-                if plan is not None:
-                    return await execute(plan, dispatcher, tracker, domain)
+                instead = await answer_instead(dispatcher, tracker, domain)
+                if instead is not None:
+                    return instead
             return await self.enter(dispatcher, tracker, ledger, identity, domain)
         stored = await run(ledger.get_draft, identity)
         draft = Draft.from_dict(stored) if stored else None
@@ -326,9 +326,9 @@ class ActionDeleteRegistration(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if tracker.get_slot(TASK_SLOT) != self.name() and not text.startswith("/") and not ERASING.search(normalize_chars(text)) \
                 and not bare_cancel(current_request(tracker)):  # “有没有线上的招聘 我不想跑现场” asks no erasing
-            plan = understand(kb(), tracker, "action_clarify")
-            if plan is not None:
-                return await execute(plan, dispatcher, tracker, domain)
+            instead = await answer_instead(dispatcher, tracker, domain)
+            if instead is not None:
+                return instead
         return await guarded(dispatcher, self.turn(dispatcher, tracker))
 
     async def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
