@@ -602,7 +602,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     (or, of a policy in play, the field asked) when it is sure and clearly ahead. Whatever the NLU
     made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
     text = knowledge.spelled(text)
-    if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text):
+    if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text) \
+            or knowledge.route_index.find(text, typos=False):  # “对了 12333晚上有人接吗”: about the route it names
         return None
     if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
         return None  # “我26了也行吗”: the eligibility check's
@@ -948,14 +949,14 @@ SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
 COUNTS_AS = re.compile(r"^(?:那|请问)?(?:我|我们|我家|家里)?(?:是)?(.{2,8}?)(?:也)?(?:算不算|算|属于|属不属于|包括|包不包括|在不在)")
 
 
-def counted_in(text: str, topic: Topic, units: Sequence[Unit]) -> str:
+def counted_in(text: str, topic: Optional[Topic], units: Sequence[Unit]) -> str:
     """“算。” first when a yes/no question asks whether something counts and the fields answering it
     name that thing (“低保户算困难家庭吗”: the field lists 低保)."""
     match = COUNTS_AS.search(normalize_chars(text))
     if match is None or not YES_NO.search(TRAILING_SYMBOLS.sub("", text)) or not any(u.facet == "who" for u in units):
         return ""
     subject = re.sub(r"(?:户|家庭|的)$", "", match.group(1))
-    if len(subject) < 2 or subject in topic.name:
+    if len(subject) < 2 or (topic is not None and subject in topic.name):
         return ""
     return "算。" if any(subject in u.text for u in units) else ""
 
@@ -977,6 +978,7 @@ def say_unit(
     """One answer unit said with its sources (and buttons), and recorded as the answer given; what
     the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
+    text = counted_in(latest_text(tracker), topic_of(knowledge, unit), [unit]) + text
     text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)
     return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))

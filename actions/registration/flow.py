@@ -300,10 +300,12 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
             return Outcome([Reply(other.hint), _ask(draft)], draft)
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)
-    draft.failures.pop(step.key, None)
+    retried = draft.failures.pop(step.key, None)
     if draft.editing == step.key:
         draft.editing = None
     ack = [Reply(_noted_text(draft, noted))] if noted else []
+    if retried and not noted:  # “打错了 是138…” after a number that was not one: say it is taken now
+        ack = [Reply(f"好的，{step.label}已记下：{display(step, draft.registration())}。")]
     following = _current(draft)
     if following is None:
         draft.phase = "confirm"

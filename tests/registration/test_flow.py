@@ -258,3 +258,11 @@ def test_several_answers_in_one_message_are_data_not_a_question_aside() -> None:
     talk.say("同意")
     reply = talk.say("陈晨 18612345678 本科 计算机", knowledge=True, intent="check_eligibility")
     assert talk.last is not None and talk.last.status != "aside" and "186****5678" in reply
+
+
+def test_a_value_taken_after_a_wrong_one_is_acknowledged_masked() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳"])
+    assert "11位" in talk.say("1391234567")
+    reply = talk.say("打错了 是13912345678")
+    assert "手机号已记下：139****5678" in reply and "13912345678" not in reply and "（3/14）" in reply
