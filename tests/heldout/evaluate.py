@@ -176,6 +176,38 @@ measurement.
 | C | end of round 4 (2738ae7), development | 146/150 (97.3 %) | 22/30 | 6 / 13 | 0 |
 | D | end of round 4 (2738ae7), development | 145/150 (96.7 %) | 25/30 | 6.5 / 12 | 0 |
 | A | end of round 4 (2738ae7), development | 143/150 (95.3 %) | 23/30 | 6.0 / 12 | 0 |
+| J | start of round 5 (code and model of cc21b25), held out | 114/150 (76.0 %) | 13/30 | 6.0 / 12 | 1 flagged: “2016”, the class of the graduate's “16届” (the detector now knows it) |
+| K | start of round 5 (cc21b25), held out | 101/150 (67.3 %) | 14/30 | 6 / 12 | 0 |
+| L | first run (round 5's first fixes in, d9f3704's model) | 125/150 (83.3 %) | 10/30 | 6 / 12 | 0 |
+| M | first run (as L) | 118/150 (78.7 %) | 9/30 | 6 / 12 | 0 |
+| **J** | **end of round 5 (cf015d6), held out (partly informed, see the table above)** | **121/150 (80.7 %)** | **14/30** | **6.0 / 12** | **0** |
+| **K** | **end of round 5 (cf015d6), held out** | **112/150 (74.7 %)** | **14/30** | **7 / 13** | **0** |
+| L | end of round 5 (cf015d6), development | 127/150 (84.7 %) | 15/30 | 6 / 12 | 0 |
+| M | end of round 5 (cf015d6), development | 131/150 (87.3 %) | 15/30 | 6 / 12 | 0 |
+| H | end of round 5 (cf015d6), development | 140/150 (93.3 %) | 17/30 | 6 / 11 | 0 |
+| I | end of round 5 (cf015d6), development | 136/150 (90.7 %) | 21/30 | 6.0 / 12 | 0 |
+| G | end of round 5 (cf015d6), development | 145/150 (96.7 %) | 24/30 | 6 / 12 | 0 |
+| A–F | end of round 5 (cf015d6), development | A 144, B 147, C 147, D 146, E 140 of 150; F 99 of 100 | A 23, B 27, C 24, D 25, E 23 of 30; F 31 of 40 | 6–7 / 12–14 | 0 |
+
+Round 5: on the two held-out sets, single questions went from 67.3 % to 74.7 % (K) and from 76.0 %
+to 80.7 % (J); whole conversations from 14 to 14 (K) and 13 to 14 (J) of 30; replies stayed at a
+median of 6–7 phone lines and no figure was invented. J's end figure is partly informed (ten of its
+typo examples were named by its helper, and a failed CI run printed its misses at the start of the
+round's second session; the frozen-set test prints figures only since). The development sets L and
+M moved from 83.3 % / 10 and 78.7 % / 9 to 84.7 % / 15 and 87.3 % / 15, mostly in conversations.
+The round's mechanisms: look-alike typos (four-corner codes and shared components) and pinyin
+initials (jx, sb, kg); two questions in one message each answered; an exact date or place that is
+not known said once to be unknown; close entries told apart by a word only one speaks of; an
+employer's situation; a command (register, subscribe, delete) acting only on its own words and the
+eligibility check only on a question of qualifying, a mistaken one answered instead; an FAQ pick far
+behind retrieval yielding to it; registration gates that take “那好吧 同意”, questions on the side,
+an ID number that fails its check said at once, a value taken after a wrong one acknowledged;
+rights answers for working without a contract (sourced to the labour contract law) and a rights
+follow-up kept with its situation. Single questions written by people who only read the notice
+are still far from the issue's 95 %, and whole conversations from 27 of 30: the remaining misses
+are mostly details the notice states in one clause that a colloquial question reaches only by
+words the knowledge base does not hold, and multi-turn registrations whose expectations differ from
+the flow's wording.
 
 Round 4: on the two held-out sets, single questions went from 83.3 % to 87.3 % (H) and from 85.3 %
 to 88.0 % (I); whole conversations from 14 to 16 (H) and 18 to 20 (I) of 30; replies stayed at a
