@@ -72,7 +72,7 @@ def turn_of(tracker: Tracker, ledger: Ledger) -> Turn:
     # a question the assistant answers: confidently classified Chinese text (the NLU also puts
     # confident labels on markup or gibberish), or a question naming a policy or measure
     chinese = len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 or text.startswith("/")
-    question = looks_like_question(text) or bool(ASIDE.search(text))
+    question = looks_like_question(text)
     knowledge = (name in KNOWLEDGE_INTENTS and chinese and (confidence >= KNOWLEDGE_CONFIDENCE or question and confidence >= 0.4)) or (
         question and bool(kb().topics_in(text)))
     # “等下 这个登记完了谁能看到我的信息”, “Wait, what's the service hotline?”: a question only retrieval

@@ -4,6 +4,9 @@ command is answered instead (run on the session's ledger, tests/conftest.py)."""
 from __future__ import annotations
 
 import secrets
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+from rasa_sdk import Tracker
 
 from actions.eligibility import ActionCheckEligibility
 from actions.registration.action import TASK_SLOT, ActionDeleteRegistration, ActionRegistration
@@ -13,7 +16,9 @@ from notices.store import NoticeStore
 from tests.actions.conftest import make_tracker, run
 
 
-def sender_tracker(text: str, intent: str, entities=(), slots=None):  # type: ignore[no-untyped-def]
+def sender_tracker(text: str, intent: str, entities: Iterable[Tuple[str, str]] = (),
+                   slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    """A message of a new sender, classified with middling confidence as the NLU did."""
     tracker = make_tracker(text, intent, entities, slots, confidence=0.5)
     tracker.sender_id = f"tg:{secrets.randbelow(10**9)}"
     return tracker
