@@ -12,7 +12,7 @@ from actions import render
 from actions.common import answered, latest_entities, latest_text, slot_text
 from actions.facts import parse_age, parse_grad_year
 from actions.knowledge import kb
-from actions.answer import KnowledgeAction, execute, mentioned_topics, understand
+from actions.answer import KnowledgeAction, answer_instead, execute, mentioned_topics, understand
 from policy_kb import KnowledgeBase, schema
 from policy_kb.text import normalize_chars
 from policy_kb.eligibility import Decision, Facts, Verdict, decide
@@ -50,10 +50,12 @@ class ActionCheckEligibility(KnowledgeAction):
         if text.startswith("/"):
             return await self.answer(dispatcher, tracker, domain)
         plan = understand(kb(), tracker, self.name())
-        if plan is None and not asks_to_be_checked(kb(), tracker, text):
-            plan = understand(kb(), tracker, "action_clarify")  # what else it may be, read as not understood
         if plan is not None:
             return await execute(plan, dispatcher, tracker, domain)
+        if not asks_to_be_checked(kb(), tracker, text):  # what else it may be, read as not understood
+            instead = await answer_instead(dispatcher, tracker, domain)
+            if instead is not None:
+                return instead
         return await self.answer(dispatcher, tracker, domain)
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:

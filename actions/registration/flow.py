@@ -283,11 +283,11 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     answer = _looks_like_answer(step, turn)
     if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
         return Outcome([_ask(draft)], draft)
-    data = not P.looks_like_question(turn.text) and bool(P.extract_all(turn.text, turn.today))  # “陈晨 186… 本科 计算机”
+    extra = P.extract_all(turn.text, turn.today)
+    data = not P.looks_like_question(turn.text) and bool(extra)  # “陈晨 186… 本科 计算机”
     if turn.knowledge_question and not answer and not data and len(turn.text) <= P.MAX_TEXT \
             and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
-    extra = P.extract_all(turn.text, turn.today)
     parsed = step.parser(turn.text, _options(step, turn))
     if isinstance(parsed, P.Problem) and step.key in extra:
         parsed = extra[step.key]
