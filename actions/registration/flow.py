@@ -149,6 +149,9 @@ def resume_offer(draft: Draft, text: str = "") -> Outcome:
     if RESUME.match(P.clean(text)):
         where = "已经填完，还没提交" if _next_step(offered) is None else f"还没完成（已填{done}项）"
         return Outcome([Reply(f"你上次的登记{where}，我们接着来；想从头填请说“重新开始”。"), _ask(offered)], offered)
+    if done == 0:  # paused before the first answer: nothing to go on with or start again
+        can = "可以，随时都能登记。" if P.looks_like_question(text) else ""
+        return Outcome([Reply(f"{can}你上次的登记还没开始填，现在从第一项开始吗？", ["继续", "以后再说"])], offered)
     return Outcome([Reply(f"你上次的登记还没完成（已填{done}项）。接着填，还是重新开始？", ["继续", "重新开始"])], offered)
 
 
@@ -218,7 +221,8 @@ def _pause(draft: Optional[Draft]) -> Outcome:
         return Outcome([Reply("好的，那就以后再说。我没有保存你的任何信息，想登记时随时说“求职登记”。")], None, "declined")
     if draft.mode == "edit":
         return Outcome([Reply("好的，先不改了，你的登记保持原样。想修改时随时说“修改登记”。")], None, "cancelled")
-    return Outcome([Reply("好的，先暂停。你已经填的信息帮你保存着，想接着填时说“继续登记”。", ["继续登记"])], draft, "paused")
+    return Outcome([Reply("好的，先暂停，退出登记。你已经填的信息帮你保存着，想接着填时说“继续登记”；不要了就说“删除我的登记”。",
+                          ["继续登记"])], draft, "paused")
 
 
 def prompt(draft: Optional[Draft]) -> Reply:
@@ -298,6 +302,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         other = _other_field_problem(draft, step, turn)
         if other is not None:  # “手机号是138123456” while the name is asked: the number is what is wrong
             return Outcome([Reply(other.hint), _ask(draft)], draft)
+        if P.looks_like_question(turn.text) and not step.choices():
+            # “登记了有啥好处” while the name is asked: a question, not a wrong answer
+            return Outcome([_ask(draft, again=True)], draft, "aside")
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)
     retried = draft.failures.pop(step.key, None)
@@ -314,6 +321,7 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         # “我叫刘洋，手机号是1391234”: the name is taken, the number is not one: said at once
         problem = following.parser(turn.text, _options(following, turn))
         if isinstance(problem, P.Problem):
+            draft.failures[following.key] = draft.failures.get(following.key, 0) + 1  # the right one is acknowledged
             return Outcome(ack + [Reply(f"已记下{step.label}。{problem.hint}")], draft, noted=noted)
     if step.key != "id_number" and "id_number" not in noted and ID_ATTEMPT.search(turn.text.replace(" ", "")):
         # “我叫王芳 身份证1101051999123112x5”: a number meant as the ID that is not one is not dropped unsaid

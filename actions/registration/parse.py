@@ -21,7 +21,7 @@ from policy_kb.text import normalize_chars
 MAX_TEXT = 50
 SKIP_WORDS = ("跳过", "不填", "不想填", "没有", "无", "暂无", "不方便", "略过", "skip")
 NONE_WORDS = ("不限", "都行", "都可以", "随便", "无所谓", "哪里都行", "哪都行", "不挑")
-QUESTION_MARKS = re.compile(r"[?？吗呢]$|什么|怎么|咋|会不会|是不是|有没有|要不要|怎样|哪里|哪儿|哪个|哪些|谁能|谁会|谁看|多少|几[项个天条次号点]|多久|多长时间|能不能|可不可以|是否|如何|为啥|为什么")
+QUESTION_MARKS = re.compile(r"[?？吗呢]$|什么|怎么|咋|会不会|是不是|有没有|要不要|怎样|哪里|哪儿|哪个|哪些|谁能|谁会|谁看|多少|几[项个天条次号点]|多久|多长时间|能不能|可不可以|是否|如何|为啥|为什么|啥")
 # short replies that are never a name, a school or a major
 NOT_ANSWERS = {"你好", "您好", "在吗", "在不在", "谢谢", "好的", "好", "嗯", "嗯嗯", "哦", "啊", "是", "是的", "对", "不是", "不知道",
                "继续", "继续登记", "同意", "可以", "行", "ok", "哈哈", "哈哈哈", "不", "不要"}
@@ -109,7 +109,7 @@ def parse_phone(text: str, _: Options) -> Parsed:
     phone = find_phone(text)
     if phone:
         return phone
-    return Problem("手机号应为11位数字，以1开头（如 1XX XXXX XXXX），请再输入一次。")
+    return Problem("手机号应为11位数字，以1开头（如 1XX XXXX XXXX），请重新输入。")
 
 
 def find_id_number(text: str, today: date) -> Optional[str]:
@@ -127,7 +127,7 @@ def parse_id_number(text: str, options: Options) -> Parsed:
     value = find_id_number(text, options.today)
     if value:
         return value
-    return Problem("身份证号应为18位（最后一位可能是X），这个号码核对不上，请检查后再输入；不想填可以回复“跳过”。")
+    return Problem("身份证号应为18位（最后一位可能是X），这个号码核对不上，请检查后重新输入；不想填可以回复“跳过”。")
 
 
 def _free_text(text: str, what: str, strip: Sequence[str] = ()) -> Parsed:

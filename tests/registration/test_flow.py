@@ -266,3 +266,29 @@ def test_a_value_taken_after_a_wrong_one_is_acknowledged_masked() -> None:
     assert "11位" in talk.say("1391234567")
     reply = talk.say("打错了 是13912345678")
     assert "手机号已记下：139****5678" in reply and "13912345678" not in reply and "（3/14）" in reply
+
+
+def test_a_phone_given_right_after_the_name_message_said_it_was_wrong_is_acknowledged() -> None:
+    talk = Talk()
+    talk.fill(["同意"])
+    assert "请重新输入" in talk.say("我叫李想 手机1381234567")
+    reply = talk.say("打错了 是13812345678")
+    assert "手机号已记下：138****5678" in reply and "13812345678" not in reply
+
+
+def test_a_question_where_a_name_is_asked_is_answered_aside_not_taken_for_a_wrong_name() -> None:
+    talk = Talk()
+    talk.fill(["同意"])
+    reply = talk.say("登记了有啥好处")
+    assert talk.last is not None and talk.last.status == "aside"
+    assert "姓名请填写" not in reply and "回到登记" in reply
+    assert talk.draft is not None and not talk.draft.failures
+
+
+def test_coming_back_to_a_draft_paused_before_its_first_answer_offers_to_start_not_to_go_on() -> None:
+    talk = Talk()
+    talk.fill(["同意"])
+    assert "退出登记" in talk.say("算了 先不登了")
+    reply = talk.say("那我以后还能再登记吗", intent="register")
+    assert reply.startswith("可以") and "还没开始填" in reply and "已填0项" not in reply
+    assert "（1/14）" in talk.say("继续")
