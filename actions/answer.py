@@ -145,6 +145,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
+        inside = field_speaking_of(knowledge, topics, text, facets)
+        if inside is not None:  # “扩岗补助要交多久的失业保险”: the field that speaks of it, not the amount the cue names
+            return Plan("unit", units=[inside])
         return Plan("facets", topic=topics[0], facets=facets)
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
         detail = detail_of(knowledge, topics, text)
@@ -342,6 +345,22 @@ def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, with
     if len(hits) > 1 and hits[1].unit.topic == ref and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
         return knowledge.units.get(f"{ref}#what") or hits[0].unit  # “要亮出哪些东西”: every clause, i.e. the summary
     return hits[0].unit
+
+
+def field_speaking_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, facets: Sequence[str]) -> Optional[Unit]:
+    """A field or clause of the entry named that speaks of what the message says beyond the entry's
+    name and the field it cues, where the fields cued say none of it (“扩岗补助要给员工交多久的失业
+    保险” cues an amount; the conditions say 失业保险1个月以上)."""
+    topic = topics[0]
+    cued = [knowledge.units.get(f"{topic_ref(topic)}#{facet}") for facet in facets]
+    said = [unit.text for unit in cued if unit is not None]
+    if not said:
+        return None
+    inside = detail_of(knowledge, topics, FACET_WORDS.sub(" ", text))
+    if inside is None or inside.facet in facets:
+        return None
+    rest = FACET_WORDS.sub(" ", rest_of(topics, text))
+    return inside if speaks_more_of(rest, inside, said) else None
 
 
 def situation_in_play(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[schema.Situation]:

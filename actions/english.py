@@ -62,16 +62,47 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if not hits or hits[0].score < MIN_SCORE:
         dispatcher.utter_message(text=REFUSAL, buttons=buttons)
         return answered(tracker, "english:out_of_scope", buttons=buttons)
-    units = fields_asked(knowledge, hits[0].unit, text)
+    units = fields_asked(knowledge, entry_with_field_asked(knowledge, text) or hits[0].unit, text)
     dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in units))
     return answered(tracker, f"english:{units[0].id}")
+
+
+FIELD_RUNNER_UP = 0.6  # a runner-up this close whose entry has the field asked answers instead of the first
+
+
+def entry_with_field_asked(knowledge: KnowledgeBase, text: str) -> Unit | None:
+    """“I graduated in 2021 … Can I still join a traineeship?”: the first close hit whose entry has the
+    field asked (who may join), rather than a situation that has none."""
+    facets = asked_facets(text)
+    if not facets:
+        return None
+    hits = knowledge.units.search_english(text, limit=4)
+    for hit in hits:
+        if hit.score < FIELD_RUNNER_UP * hits[0].score:
+            break
+        if any((field := knowledge.units.get(f"{hit.unit.topic}#{facet}")) is not None and field.en for facet in facets):
+            return hit.unit
+    return None
 
 
 def fields_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> List[Unit]:
     """“How much is it and who gets it?”: those fields of the entry found, where it has them in English."""
     asked = [knowledge.units.get(f"{unit.topic}#{facet}") for facet in asked_facets(text)]
     found = [other for other in asked if other is not None and other.en]
+    if found and unit.en and unit not in found:
+        # “… who gets the remaining traineeship subsidy?”: the unit found says what the fields cued do not
+        words = _words(text)
+        said, cued = words & _words(unit.en), [words & _words(other.en or "") for other in found]
+        if said - set().union(*cued) and all(len(said) > len(other) for other in cued):
+            return [unit]
     return list(dict.fromkeys(found))[:2] or [unit]
+
+
+STOP = frozenset("the and for with that this what who how can get does did are was were will have has from your you our their they them into about when where which there than then also only just still".split())
+
+
+def _words(text: str) -> set:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in STOP}
 
 
 def english_text(knowledge: KnowledgeBase, unit: Unit) -> str:

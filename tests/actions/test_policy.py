@@ -88,3 +88,31 @@ def test_whether_something_counts_is_answered_yes_first_when_the_field_names_it(
     who = facet_units(knowledge, hardship, ["who"], "")
     assert counted_in("零就业家庭算不算困难家庭", hardship, who) == "算。"
     assert counted_in("单亲家庭算困难家庭吗", hardship, who) == ""  # not named: no yes
+
+
+def test_a_field_the_question_speaks_of_beats_the_field_its_cue_word_names() -> None:
+    # “多久” cues an amount, but the conditions say how long the unemployment insurance must be paid
+    result = run(ActionAnswerPolicy(), make_tracker("扩岗补助要给员工交多久的失业保险才行", "ask_policy", [("policy", "一次性扩岗补助")]))
+    assert "失业保险1个月以上" in result.text and "1500元" not in result.text
+    result = run(ActionAnswerPolicy(), make_tracker("见习期还没满 单位就跟我签了劳动合同 那剩下那几个月的见习补贴还有吗", "ask_policy",
+                                                    [("policy", "见习期"), ("policy", "见习补贴")]))
+    assert "剩余期限" in result.text and "见习单位" in result.text
+    # a cue with nothing more said still gets its field
+    result = run(ActionAnswerPolicy(), make_tracker("扩岗补助多少钱", "ask_policy", [("policy", "一次性扩岗补助")]))
+    assert "1500元" in result.text
+
+
+def test_what_kind_of_company_is_who_qualifies() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("一次性吸纳就业补贴是给什么样的企业的", "ask_policy", [("policy", "一次性吸纳就业补贴")]))
+    assert "谁能享受" in result.text and "小微企业" in result.text
+
+
+def test_english_questions_get_the_field_they_ask_of_the_entry_that_has_it() -> None:
+    cases = {
+        "I'm in HR at a small company. Do we have to apply for the job expansion subsidy, or is it paid automatically?": "without an application",
+        "I graduated in 2021 and still don't have a job. Can I still join a traineeship?": "within 2 years",
+        "If an intern signs a labour contract before the traineeship ends, who gets the remaining traineeship subsidy?": "remaining period",
+    }
+    for text, said in cases.items():
+        result = run(ActionAnswerPolicy(), make_tracker(text, "out_of_scope"))
+        assert said in result.text, (text, result.text)
