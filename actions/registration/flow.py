@@ -52,7 +52,7 @@ AGREE = re.compile(r"^(?:同意|我同意|同意的|好的?|可以|行|没问题
 DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用了?|不行|否|no|2|算了)(?:的|吧|了|啊)?$")
 CONFIRM = re.compile(r"^(?:确认|确认提交|提交|对|对的|没问题|正确|无误|信息无误|是的?|好的?|可以|ok|yes|确定)(?:的|吧|了|啊)?$")
 EDIT = re.compile(r"^(?:修改|改|我要改|要改|改一下|编辑|更改)(?:一下|信息)?$")
-RESUME = re.compile(r"^(?:继续|继续登记|接着填|接着来|继续填)(?:吧|了|啊)?$")
+RESUME = re.compile(r"^(?:(?:好的?|好吧|行|嗯+|那|ok)[，,。\s]*)?(?:继续|继续登记|接着填|接着来|继续填)(?:吧|了|啊)?$")
 RESTART = re.compile(r"^(?:重新开始|重来|从头开始|重新登记|重新填)(?:吧|了|啊)?$")
 
 BUTTON_CONFIRM = "确认提交"
@@ -286,7 +286,7 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         return Outcome([summary(draft)], draft)
     answer = _looks_like_answer(step, turn)
     if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
-        return Outcome([_ask(draft)], draft)
+        return Outcome([Reply("好的，继续登记。"), _ask(draft)], draft)
     extra = P.extract_all(turn.text, turn.today)
     data = not P.looks_like_question(turn.text) and bool(extra)  # “陈晨 186… 本科 计算机”
     if turn.knowledge_question and not answer and not data and len(turn.text) <= P.MAX_TEXT \
@@ -302,7 +302,7 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         other = _other_field_problem(draft, step, turn)
         if other is not None:  # “手机号是138123456” while the name is asked: the number is what is wrong
             return Outcome([Reply(other.hint), _ask(draft)], draft)
-        if P.looks_like_question(turn.text) and not step.choices():
+        if P.looks_like_question(turn.text):
             # “登记了有啥好处” while the name is asked: a question, not a wrong answer
             return Outcome([_ask(draft, again=True)], draft, "aside")
         return _failed(draft, step, parsed)
@@ -333,6 +333,8 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
 def _other_field_problem(draft: Draft, step: Step, turn: Turn) -> Optional[P.Problem]:
     """The problem with an answer the graduate gave, by name, to another question not yet answered."""
     key = field_named(turn.text)
+    if P.looks_like_question(turn.text) and not re.search(r"\d{5}", turn.text):
+        return None  # “你们会不会把我身份证号泄露出去”: a question about the field, not an answer to it
     other = BY_KEY.get(key) if key and key != step.key and key not in draft.values else None
     if other is None or len(P.clean(turn.text)) <= len(key or "") + 2:
         return None
@@ -361,7 +363,13 @@ def _correction(draft: Draft, turn: Turn, text: str) -> Optional[Outcome]:
     if not CORRECTION.search(text):
         return None
     key = field_named(text)
-    if key is None or key not in draft.values and key not in draft.skipped:
+    if key is None:
+        return None
+    if key not in draft.values and key not in draft.skipped:
+        if key in BY_KEY and _current(draft) is not None and not P.looks_like_question(text) and _new_value(BY_KEY[key], turn) is None:
+            # “手机号填错了” before it was taken (a number that was not one): asked for it now
+            draft.editing = key
+            return Outcome([Reply(f"好的，请重新输入{BY_KEY[key].label}。"), _ask(draft)], draft)
         return None
     return _start_edit(draft, key, turn)
 
@@ -381,7 +389,7 @@ def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
     if key in draft.skipped:
         draft.skipped.remove(key)
     draft.phase = "collect"
-    return Outcome([Reply(f"好的，重新填{step.label}。"), _ask(draft)], draft)
+    return Outcome([Reply(f"好的，请重新输入{step.label}。"), _ask(draft)], draft)
 
 
 NEW_VALUE = re.compile(r"(?:应该是|应为|改成|改为|换成|换为|更正为|其实是|正确的是)[:：]?\s*(.+)$")
@@ -460,7 +468,7 @@ def _noted_text(draft: Draft, noted: Sequence[str]) -> str:
         return ""
     reg = draft.registration()
     parts = [f"{BY_KEY[key].label} {display(BY_KEY[key], reg)}" for key in noted if key in BY_KEY]
-    return "已记下：" + "，".join(parts) + "。" if parts else ""
+    return "好的，已记下：" + "，".join(parts) + "。" if parts else ""
 
 
 def _looks_like_answer(step: Step, turn: Turn) -> bool:

@@ -184,7 +184,7 @@ def test_changing_a_saved_registration_goes_to_the_field_named() -> None:
     assert reg.draft is not None
     saved = reg.draft.registration()
     outcome = flow.edit_saved(saved, "QZ-TEST-0001", Turn("我换手机号了，要改一下", today=TODAY))
-    assert "重新填手机号" in outcome.replies[0].text
+    assert "请重新输入手机号" in outcome.replies[0].text
     talk = Talk()
     talk.draft = outcome.draft
     assert "138****2222" in talk.say("13811112222")
@@ -295,3 +295,24 @@ def test_coming_back_to_a_draft_paused_before_its_first_answer_offers_to_start_n
     assert reply.startswith("可以") and "还没开始填" in reply and "已填0项" not in reply
     talk.draft = offer.draft
     assert "（1/14）" in talk.say("继续")
+
+
+def test_saying_a_field_was_wrong_before_it_was_taken_asks_for_it_again() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳", "1391234567"])  # the number was not one: the phone is still asked
+    reply = talk.say("手机号填错了")
+    assert reply.startswith("好的，请重新输入手机号") and "（2/14）" in reply
+    assert "手机号已记下：139****5678" in talk.say("13912345678")
+
+
+def test_a_question_about_a_field_is_answered_aside_not_checked_as_that_field() -> None:
+    talk = Talk()
+    talk.fill(["同意"])
+    reply = talk.say("你们会不会把我身份证号泄露出去啊")
+    assert talk.last is not None and talk.last.status == "aside" and "18位" not in reply
+
+
+def test_going_on_after_a_question_aside_says_so() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳"])
+    assert talk.say("好 继续登记吧").startswith("好的，继续登记。")
