@@ -454,7 +454,8 @@ def _by_retrieval(
         if isinstance(topic, schema.Policy) and asked and best.unit.facet not in asked:
             return Plan("facets", topic=topic, facets=asked)  # the entry found, the field asked of it
         return Plan("unit", units=[best.unit])
-    if unsure and not refused and best_score >= WEAK:
+    # (a list's intent with words of its own that retrieval places, “档案一般放哪”: those units, not the list)
+    if (unsure and not refused and best_score >= WEAK) or (generic and not refused and best_score >= GENERIC):
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
         if clear or all(same_content(best.unit, other) for other in close[1:]):
             return Plan("unit", units=[best.unit])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel
 
@@ -13,6 +13,7 @@ from policy_kb.aliases import AliasIndex
 from policy_kb.spelling import CORE_TERMS, Speller
 from policy_kb.retrieval import UnitIndex
 from policy_kb.units import build_units
+from policy_kb.text import normalize_key
 
 Topic = Union[schema.Policy, schema.Measure]
 NOTICE_CITATION = re.compile(r"^通知 (?P<section>\S+)$")
@@ -106,7 +107,26 @@ class KnowledgeBase:
         return bool(standings) and all(standing in ("report", "rule_2019") for standing in standings)
 
     def situations_in(self, text: str) -> List[schema.Situation]:
-        return self.situation_index.find(text, typos=False)
+        """Situations the message says the asker is in; not one it says they are not in (“不算困难家庭”)."""
+        key = normalize_key(text)
+        return [s for s in self.situation_index.find(text, typos=False) if not _only_negated(key, [s.name, *s.aliases])]
+
+
+NEGATION = re.compile(r"(?:不算|不是|并非|不属于|算不上|没有|没|非)$")
+
+
+def _only_negated(key: str, names: Sequence[str]) -> bool:
+    """Whether every mention of the names in `key` (a normalised message) follows a negation."""
+    mentions = [start for name in names if (name_key := normalize_key(name)) for start in _starts(key, name_key)]
+    return bool(mentions) and all(NEGATION.search(key[max(0, start - 3):start]) for start in mentions)
+
+
+def _starts(key: str, name: str) -> List[int]:
+    starts, start = [], key.find(name)
+    while start != -1:
+        starts.append(start)
+        start = key.find(name, start + 1)
+    return starts
 
 
 class _Builder:

@@ -295,6 +295,8 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     parsed = step.parser(turn.text, _options(step, turn))
     if isinstance(parsed, P.Problem) and step.key in extra:
         parsed = extra[step.key]
+    if isinstance(parsed, P.Problem) and data and step.key == "name":
+        parsed = _leading_name(step, turn)  # “陈晨 18612345678 本科 计算机”: the name first, then the rest
     noted = _take_extra(draft, extra, exclude=step.key)
     if isinstance(parsed, P.Problem):
         if noted:
@@ -310,7 +312,7 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     retried = draft.failures.pop(step.key, None)
     if draft.editing == step.key:
         draft.editing = None
-    ack = [Reply(_noted_text(draft, noted))] if noted else []
+    ack = [Reply(_noted_text(draft, [step.key, *noted]))] if noted else []  # “陈晨 186… 本科”: all that was taken
     if retried and not noted:  # “打错了 是138…” after a number that was not one: say it is taken now
         ack = [Reply(f"好的，{step.label}已记下：{display(step, draft.registration())}。")]
     following = _current(draft)
@@ -328,6 +330,14 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         return Outcome(ack + [Reply(f"已记下{step.label}。你发的身份证号核对不上（18位，最后一位可能是X），"
                                     "到身份证号那一步时请核对后再输入。"), _ask(draft)], draft, noted=noted)
     return Outcome(ack + [_ask(draft)], draft, noted=noted)
+
+
+def _leading_name(step: Step, turn: Turn) -> P.Parsed:
+    """The first word of a message listing several answers, if it is a name and no other field's value."""
+    first = re.split(r"[\s,，、;；]+", P.clean(turn.text).strip())[0]
+    if P.extract_all(first, turn.today):
+        return P.Problem("")
+    return step.parser(first, _options(step, turn))
 
 
 def _other_field_problem(draft: Draft, step: Step, turn: Turn) -> Optional[P.Problem]:

@@ -111,3 +111,17 @@ def test_a_detail_citing_an_unknown_source_names_file_entry_and_field(data_dir: 
 def test_a_detail_without_an_answer_names_file_entry_and_field(data_dir: Path) -> None:
     text = problems_after(data_dir, lambda d: edit(d / "details.yml", "    answer: 通知主送", "    anwser: 通知主送"))
     assert "details.yml: details entry 'notice_addressees' (#2): field 'answer': field required" in text
+
+
+def test_a_situation_said_not_to_be_the_askers_is_not_found() -> None:
+    kb = load_kb()
+    assert [s.id for s in kb.situations_in("我家低保 有啥帮扶")] == ["hardship_family"]
+    assert kb.situations_in("家里情况还行 不算困难家庭 那能有啥服务") == []
+    assert kb.situations_in("我不是残疾人") == [] and kb.situations_in("家里不是低保户") == []
+
+
+def test_section_six_clauses_are_reached_by_everyday_words() -> None:
+    kb = load_kb()
+    cases = {"各区平时要往上报哪些东西": "detail:districts_reporting", "这次行动各区人社局要负什么责任": "detail:districts_duty"}
+    for question, wanted in cases.items():
+        assert kb.units.search(question, limit=1)[0].unit.id == wanted, question

@@ -316,3 +316,15 @@ def test_going_on_after_a_question_aside_says_so() -> None:
     talk = Talk()
     talk.fill(["同意", "王芳"])
     assert talk.say("好 继续登记吧").startswith("好的，继续登记。")
+
+
+def test_a_name_leading_a_message_of_several_answers_is_taken_with_them() -> None:
+    talk = Talk()
+    talk.fill(["同意"])
+    reply = talk.say("陈晨 18612345678 本科 计算机")
+    assert reply.startswith("好的，已记下：姓名 陈晨，手机号 186****5678，学历 本科。")
+    assert talk.draft is not None and talk.draft.values["name"] == "陈晨"
+    talk = Talk()
+    talk.fill(["同意"])
+    talk.say("本科 18612345678")  # a degree first is no name
+    assert talk.draft is not None and "name" not in talk.draft.values
