@@ -1073,6 +1073,17 @@ def _unit_heading(knowledge: KnowledgeBase, unit: Unit) -> str:
     return unit.title
 
 
+COUNT_ASKED = re.compile(r"几个|几次|多少个|多少次|几份")
+
+
+def counts_in_play(tracker: Tracker, text: str) -> bool:
+    """A short question of how many (“能给几个工作机会”) right after the help for a situation or an
+    entry: asked of what was just said."""
+    ref = str(tracker.get_slot("answer_ref") or "")
+    return ref.startswith(("situation:", "policy:", "measure:")) and bool(COUNT_ASKED.search(text)) \
+        and len(content_words(text)) <= SHORT
+
+
 class KnowledgeAction(Action, metaclass=ABCMeta):
     """An action that answers a knowledge question; `understand` may answer it better first.
     (Abstract: rasa-sdk registers only concrete actions.)"""
@@ -1089,6 +1100,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         text = latest_text(tracker)
         if self.keeps is not None and (self.keeps.search(text) or (
             current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
+            and not counts_in_play(tracker, text)  # not “能给几个工作机会” after the help for a hardship family
         )) and asked_detail(kb(), kb().spelled(text)) is None:  # not “招聘会现在还搞线下的吗”: a detail entry's
             return await self.answer(dispatcher, tracker, domain)
         plan = understand(kb(), tracker, self.name(), doubtful=self.keeps is not None)

@@ -317,3 +317,12 @@ def test_a_bare_cancel_the_model_takes_for_deleting_the_registration_asks_the_sa
     assert result.slot("active_task") is None and kinds(store, sender) == {"policy": []}
     asked = run(ActionDeleteRegistration(), tracker(sender, "删除我的登记", "delete_registration"))
     assert "不需要删除" in asked.text  # named: the deletion as before
+
+
+def test_how_many_right_after_a_situations_help_is_asked_of_that_help_not_the_notices(store: NoticeStore, sender: str) -> None:
+    result = run(ActionAnswerNotices(), tracker(sender, "能给几个工作机会", "ask_notices", [("notice_kind", "job")],
+                                                {"answer_ref": "situation:hardship_family"}))
+    assert "3-5个就业机会" in result.text and "招聘岗位" not in result.text
+    # with nothing in play it is the notices' question
+    result = run(ActionAnswerNotices(), tracker(sender, "最近有几个招聘会", "ask_notices", [("notice_kind", "招聘会")]))
+    assert "招聘会" in result.text and "3-5" not in result.text
