@@ -459,7 +459,7 @@ def _by_retrieval(
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
         if clear or all(same_content(best.unit, other) for other in close[1:]):
             return Plan("unit", units=[best.unit])
-        return Plan("choose", units=close)
+        return choose_among(text, close)
     return None
 
 
@@ -710,6 +710,24 @@ def previous_question(tracker: Tracker) -> Optional[str]:
             if seen > FOLLOW_UP_TURNS:
                 return None
     return None
+
+
+def choose_among(text: str, close: List[Unit]) -> Plan:
+    """Close units offered to choose from, unless one's own question is clearly the one asked
+    (“档案一般放哪”: “毕业后档案放哪里”, not “人才中心会不会拒收我的档案”)."""
+    liked = likeliest_question(text, close)
+    return Plan("unit", units=[liked]) if liked is not None else Plan("choose", units=close)
+
+
+def likeliest_question(text: str, units: Sequence[Unit]) -> Optional[Unit]:
+    """The unit whose question shares at least two character pairs with the message and more than
+    any other's does."""
+    pairs = lambda s: {s[i:i + 2] for i in range(len(s) - 1) if all("\u4e00" <= c <= "\u9fff" for c in s[i:i + 2])}  # noqa: E731
+    asked = pairs(normalize_chars(text))
+    shared = sorted(((len(asked & pairs(normalize_chars(unit.question))), index) for index, unit in enumerate(units)), reverse=True)
+    if not shared or shared[0][0] < 2 or (len(shared) > 1 and shared[1][0] >= shared[0][0]):
+        return None
+    return units[shared[0][1]]
 
 
 def same_content(a: Unit, b: Unit) -> bool:

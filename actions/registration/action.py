@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, execute, say_unit, understand
+from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, say_unit, understand
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -110,7 +110,7 @@ def aside_plan(text: str) -> Optional[Plan]:
     if not ranked or ranked[0][1] < ASIDE_WEAK:
         return None
     close = [hit.unit for hit, score in ranked[:3] if score * CLEAR_MARGIN >= ranked[0][1]]
-    return Plan("unit", units=close[:1]) if len(close) == 1 else Plan("choose", units=close)
+    return Plan("unit", units=close[:1]) if len(close) == 1 else choose_among(text, close)
 
 
 def task(name: Optional[str]) -> List[EventType]:

@@ -310,8 +310,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)
     retried = draft.failures.pop(step.key, None)
-    if draft.editing == step.key:
+    if draft.editing == step.key:  # “手机号填错了” then the number: said to be taken, like a retried one
         draft.editing = None
+        retried = retried or 1
     ack = [Reply(_noted_text(draft, [step.key, *noted]))] if noted else []  # “陈晨 186… 本科”: all that was taken
     if retried and not noted:  # “打错了 是138…” after a number that was not one: say it is taken now
         ack = [Reply(f"好的，{step.label}已记下：{display(step, draft.registration())}。")]

@@ -89,3 +89,15 @@ def test_an_amount_the_entry_does_not_have_is_said_to_be_unknown_not_replaced_by
 def test_a_question_about_a_measure_as_a_whole_gets_its_summary_not_one_clause() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("公共就业服务公开行动要亮出哪些东西", "ask_policy", confidence=0.6))
     assert all(word in result.text for word in ("求助途径", "招聘渠道", "机构目录", "政策清单")), result.text
+
+
+def test_close_units_are_not_offered_to_choose_when_ones_own_question_is_the_one_asked() -> None:
+    from actions.answer import choose_among, likeliest_question
+    from actions.knowledge import kb
+
+    archive, refusal = kb().units.get("faq:archive"), kb().units.get("detail:archive_acceptance")
+    assert archive is not None and refusal is not None
+    assert likeliest_question("档案一般放哪", [refusal, archive]) is archive
+    assert choose_among("档案一般放哪", [refusal, archive]).units == [archive]
+    # nothing like either question: still offered to choose
+    assert choose_among("那个事怎么弄", [refusal, archive]).kind == "choose"

@@ -328,3 +328,10 @@ def test_a_name_leading_a_message_of_several_answers_is_taken_with_them() -> Non
     talk.fill(["同意"])
     talk.say("本科 18612345678")  # a degree first is no name
     assert talk.draft is not None and "name" not in talk.draft.values
+
+
+def test_a_field_given_again_after_saying_it_was_wrong_is_acknowledged() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳", "13912345678", "跳过"])
+    talk.say("手机号填错了")
+    assert "手机号已记下：159****4567" in talk.say("15901234567")
