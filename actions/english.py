@@ -80,9 +80,21 @@ def entry_with_field_asked(knowledge: KnowledgeBase, text: str) -> Unit | None:
     for hit in hits:
         if hit.score < FIELD_RUNNER_UP * hits[0].score:
             break
-        if any((field := knowledge.units.get(f"{hit.unit.topic}#{facet}")) is not None and field.en for facet in facets):
+        has_field = any((field := knowledge.units.get(f"{hit.unit.topic}#{facet}")) is not None and field.en for facet in facets)
+        if has_field and (hit is hits[0] or _names_entry(knowledge, hit.unit, text)):
             return hit.unit
     return None
+
+
+def _names_entry(knowledge: KnowledgeBase, unit: Unit, text: str) -> bool:
+    """Whether the question names the unit's entry by one of its English keywords (“traineeship”)."""
+    summary = knowledge.units.get(f"{unit.topic}#what") or unit
+    keywords = summary.en_search[len(summary.en or ""):].split(" ") if summary.en else []
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return any(word in words for word in keywords if len(word) > 4 and word.lower() not in STOP_KEYWORDS)
+
+
+STOP_KEYWORDS = frozenset("what where which graduate graduates beijing subsidy programme yuan".split())
 
 
 def fields_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> List[Unit]:

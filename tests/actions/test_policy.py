@@ -116,3 +116,11 @@ def test_english_questions_get_the_field_they_ask_of_the_entry_that_has_it() -> 
     for text, said in cases.items():
         result = run(ActionAnswerPolicy(), make_tracker(text, "out_of_scope"))
         assert said in result.text, (text, result.text)
+
+
+def test_an_english_question_keeps_its_first_hit_unless_it_names_another_entry_with_the_field() -> None:
+    # “who is eligible” of the campaign is not another policy's conditions; “what help can I get” asks no conditions
+    result = run(ActionAnswerPolicy(), make_tracker("Who is eligible for Beijing's 2022 campaign for unemployed college graduates?", "out_of_scope"))
+    assert "employers" not in result.text.split("\n")[0]
+    result = run(ActionAnswerPolicy(), make_tracker("My family is on dibao (minimum living allowance). What extra help can I get after graduating?", "out_of_scope"))
+    assert "3–5" in result.text or "3-5" in result.text
