@@ -356,11 +356,14 @@ def field_speaking_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: s
     said = [unit.text for unit in cued if unit is not None]
     if not said:
         return None
-    inside = detail_of(knowledge, topics, FACET_WORDS.sub(" ", text))
-    if inside is None or inside.facet in facets:
-        return None
     rest = FACET_WORDS.sub(" ", rest_of(topics, text))
-    return inside if speaks_more_of(rest, inside, said) else None
+    if len(content_words(rest)) < 2:
+        return None
+    refs = {topic_ref(topic)} | {f"measure:{m.id}" for m in knowledge.measures.values() if m.answered_by and f"policy:{m.answered_by}" == topic_ref(topic)}
+    hits = knowledge.units.search(rest, limit=1, allowed=lambda unit: unit.topic in refs and unit.facet not in facets)
+    if not hits or hits[0].score < WITHIN:
+        return None
+    return hits[0].unit if speaks_more_of(rest, hits[0].unit, said) else None
 
 
 def situation_in_play(knowledge: KnowledgeBase, tracker: Tracker) -> Optional[schema.Situation]:
@@ -1119,7 +1122,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         if self.keeps is not None and (self.keeps.search(text) or (
             current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
             and not counts_in_play(tracker, text)  # not “能给几个工作机会” after the help for a hardship family
-        )) and asked_detail(kb(), kb().spelled(text)) is None:  # not “招聘会现在还搞线下的吗”: a detail entry's
+        )) and (not QUESTION.search(text) or asked_detail(kb(), kb().spelled(text)) is None):  # not “招聘会现在还搞线下的吗”: a detail entry's
             return await self.answer(dispatcher, tracker, domain)
         plan = understand(kb(), tracker, self.name(), doubtful=self.keeps is not None)
         if plan is not None:

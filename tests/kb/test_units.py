@@ -125,3 +125,14 @@ def test_section_six_clauses_are_reached_by_everyday_words() -> None:
     cases = {"各区平时要往上报哪些东西": "detail:districts_reporting", "这次行动各区人社局要负什么责任": "detail:districts_duty"}
     for question, wanted in cases.items():
         assert kb.units.search(question, limit=1)[0].unit.id == wanted, question
+
+
+def test_clauses_of_the_notice_reached_by_the_ways_graduates_ask() -> None:
+    kb = load_kb()
+    cases = {
+        "交接过来的数据还要跟哪些部门对一下": "measure:m1#2", "数据比对完了会建个啥": "measure:m1#3",
+        "区里摸底的时候会了解我哪些方面的信息": "measure:m8#1", "公开信是市里发还是区里发": "measure:m2#what",
+        "金秋招聘月是北京自己办的还是人社部的": "measure:m7#1", "困難家庭畢業生的幫扶比例有要求嗎": "policy:hardship_support#what",
+    }
+    for question, wanted in cases.items():
+        assert kb.units.search(kb.spelled(question), limit=1)[0].unit.id == wanted, question
