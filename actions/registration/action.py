@@ -274,11 +274,21 @@ class ActionRegistration(Action):
         return task(self.name())
 
 
+# what asking to see one's registration says (“查看我的登记”, “我登没登记上”, “你们那边存了我哪些信息”)
+VIEWING = re.compile(r"查|看|核对|确认|显示|列出|调出|回执|编号|登记号|我的登记|我登记[了的过]|登没登|登记上|提交|登记记录|已经登记|"
+                     r"登记过|存了|填的|填了|状态|有效|成功|view|show|see|check|status", re.IGNORECASE)
+
+
 class ActionViewRegistration(Action):
     def name(self) -> str:
         return "action_view_registration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not text.startswith("/") and not VIEWING.search(normalize_chars(text)):  # “我去登记了以后会给我提供哪些服务” asks to see nothing
+            instead = await answer_instead(dispatcher, tracker, domain)
+            if instead is not None:
+                return instead
         return await guarded(dispatcher, self.show(dispatcher, tracker))
 
     async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from rasa_sdk import Tracker
 
 from actions.eligibility import ActionCheckEligibility
-from actions.registration.action import TASK_SLOT, ActionDeleteRegistration, ActionRegistration
+from actions.registration.action import TASK_SLOT, ActionDeleteRegistration, ActionRegistration, ActionViewRegistration
 from actions.registration.storage import open_ledger
 from actions.subscriptions import ActionSubscribe
 from notices.store import NoticeStore
@@ -62,3 +62,11 @@ def test_an_age_said_in_passing_is_read_and_today_is_not_a_graduation_year() -> 
     text = "我今年33了，在街道做过失业登记，新闻说这次行动是给毕业生的，我这年纪也算吗"
     result = run(ActionCheckEligibility(), sender_tracker(text, "check_eligibility"))
     assert "33岁" in result.text and "2022届" not in result.text.split("依据")[-1].split("：")[0]
+
+
+def test_a_question_taken_for_seeing_ones_registration_is_answered() -> None:
+    result = run(ActionViewRegistration(), sender_tracker("我去登记了以后 人社局会给我提供哪些服务", "view_registration"))
+    assert "职业指导" in result.text and "还没有在这里做过求职登记" not in result.text
+    for words in ("查看我的登记", "我登没登记上啊", "你们那边存了我哪些信息", "我是不是已经登记过了"):
+        result = run(ActionViewRegistration(), sender_tracker(words, "view_registration"))
+        assert "还没有在这里做过求职登记" in result.text, words
