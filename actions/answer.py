@@ -436,6 +436,7 @@ def _by_retrieval(
     ranked = by_topic(knowledge.units.search(text, limit=8), knowledge) if unsure or generic or name == "faq" else []
     # the FAQ entry the selector picked, far behind what retrieval finds (“若干措施是哪个部门印发的” is
     # not about this notice): retrieval's answer, if it is sure and clear
+    listing = generic and not doubtful  # a list's intent with words of its own
     generic = generic or (name == "faq" and faq_far_behind(tracker, ranked))
     if not (unsure or generic):
         return None
@@ -458,10 +459,13 @@ def _by_retrieval(
             return Plan("facets", topic=topic, facets=asked)  # the entry found, the field asked of it
         return Plan("unit", units=[best.unit])
     # (a list's intent with words of its own that retrieval places, “档案一般放哪”: those units, not the list)
-    if (unsure and not refused and best_score >= WEAK) or (generic and not refused and best_score >= GENERIC):
+    if (unsure and not refused and best_score >= WEAK) or (listing and not refused and best_score >= GENERIC):
         close = [hit.unit for hit, score in ranked[:3] if score >= best_score / CLEAR_MARGIN]
         if clear or all(same_content(best.unit, other) for other in close[1:]):
             return Plan("unit", units=[best.unit])
+        own_case = [unit for unit in close if unit.topic in {f"situation:{s.id}" for s in knowledge.situations_in(text)}]
+        if len(own_case) == 1:  # “我暂时不想工作…会有人一直打电话烦我吗”: the case the asker says is theirs
+            return Plan("unit", units=own_case)
         return choose_among(text, close)
     return None
 

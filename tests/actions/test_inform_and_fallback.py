@@ -101,3 +101,12 @@ def test_close_units_are_not_offered_to_choose_when_ones_own_question_is_the_one
     assert choose_among("档案一般放哪", [refusal, archive]).units == [archive]
     # nothing like either question: still offered to choose
     assert choose_among("那个事怎么弄", [refusal, archive]).kind == "choose"
+
+
+def test_of_close_units_the_situation_the_asker_says_is_theirs_answers() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+    from tests.actions.conftest import make_tracker
+
+    plan = understand(kb(), make_tracker("我暂时不想工作，想歇歇，会有人一直打电话烦我吗😅", "nlu_fallback", confidence=0.45), "action_clarify")
+    assert plan is not None and [u.id for u in plan.units] == ["situation:no_wish_yet"]
