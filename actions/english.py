@@ -54,7 +54,7 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     chinese = " ".join(CHINESE.findall(text))
     named = knowledge.units.search(chinese, limit=1) if chinese else []
     if named and named[0].score >= CHINESE_SURE:  # the Chinese term names the unit; said in English where it can be
-        unit = named[0].unit
+        unit = fields_asked(knowledge, named[0].unit, text)[0]  # “Who can join a traineeship (就业见习)?”: the field asked
         note = "" if unit.en else "(This answer is only available in Chinese.)\n"
         dispatcher.utter_message(text=english_text(knowledge, unit) if unit.en else f"{note}{unit.text}\n来源：{knowledge.cite(list(unit.sources))}")
         return answered(tracker, f"english:{unit.id}")
