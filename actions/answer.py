@@ -437,7 +437,7 @@ def _by_retrieval(
     # the FAQ entry the selector picked, far behind what retrieval finds (“若干措施是哪个部门印发的” is
     # not about this notice): retrieval's answer, if it is sure and clear
     listing = generic and not doubtful  # a list's intent with words of its own
-    generic = generic or (name == "faq" and faq_far_behind(tracker, ranked))
+    generic = generic or (name == "faq" and faq_far_behind(tracker, ranked, text, knowledge))
     if not (unsure or generic):
         return None
     if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
@@ -754,12 +754,20 @@ def selected_faq(tracker: Tracker) -> str:
     return f"faq:{key.split('/', 1)[1]}" if "/" in key else ""
 
 
-def faq_far_behind(tracker: Tracker, ranked: Sequence[Tuple[Hit, float]]) -> bool:
+def faq_far_behind(tracker: Tracker, ranked: Sequence[Tuple[Hit, float]], text: str = "",
+                   knowledge: Optional[KnowledgeBase] = None) -> bool:
+    """Whether retrieval's best unit beats the FAQ entry the selector picked: far ahead of it, or ahead
+    and speaking of what the question says where the entry does not (“工作要求里说要调动哪些机构一起参与”
+    is not the entry on supervising the districts)."""
     selected = selected_faq(tracker)
-    if not selected or not ranked or ranked[0][0].unit.topic == selected or ranked[0][1] < STRONG:
+    if not selected or not ranked or ranked[0][0].unit.topic == selected:
         return False
-    score = next((value for hit, value in ranked if hit.unit.topic == selected), 0.0)
-    return score < FAQ_BEHIND * ranked[0][1]
+    best, score = ranked[0][1], next((value for hit, value in ranked if hit.unit.topic == selected), 0.0)
+    if best >= STRONG and score < FAQ_BEHIND * best:
+        return True
+    picked = knowledge.units.get(selected) if knowledge is not None else None
+    return bool(text) and picked is not None and best >= GENERIC and score < best \
+        and speaks_more_of(text, ranked[0][0].unit, [picked.text, picked.search])
 
 
 def selector_confidence(tracker: Tracker) -> float:

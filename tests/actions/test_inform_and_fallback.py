@@ -110,3 +110,16 @@ def test_of_close_units_the_situation_the_asker_says_is_theirs_answers() -> None
 
     plan = understand(kb(), make_tracker("我暂时不想工作，想歇歇，会有人一直打电话烦我吗😅", "nlu_fallback", confidence=0.45), "action_clarify")
     assert plan is not None and [u.id for u in plan.units] == ["situation:no_wish_yet"]
+
+
+def test_a_detail_that_speaks_of_the_question_beats_the_faq_entry_the_selector_picked() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+    from tests.actions.conftest import make_tracker
+
+    cases = {"工作要求里说要调动哪些机构一起参与": "detail:hr_agencies_role", "工作要求让区里报送哪些东西 啥时候报总结": "detail:districts_reporting"}
+    for text, wanted in cases.items():
+        plan = understand(kb(), make_tracker(text, "faq", faq_key="supervision", confidence=1.0), "action_answer_faq")
+        assert plan is not None and [u.id for u in plan.units] == [wanted], text
+    # the entry picked that does speak of it stays
+    assert understand(kb(), make_tracker("区里不落实怎么办", "faq", faq_key="supervision", confidence=1.0), "action_answer_faq") is None
