@@ -33,6 +33,9 @@ from policy_kb.text import normalize_key
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SETS = sorted(HERE.glob("frozen-*.yml"))
+# sets still held out: their misses are never printed (make heldout, this module's command line), only
+# their figures, so that a later round can measure on them again
+HELD_OUT = {"frozen-2026-12-06-n.yml", "frozen-2026-12-06-o.yml"}
 PHONE_COLUMNS = 18  # full-width characters on one line of a chat bubble on a phone
 FIGURE = re.compile(r"(?<![A-Za-z0-9\-])\d[\d,，.]*\d|(?<![A-Za-z0-9\-])\d(?![A-Za-z0-9\-])")
 
@@ -223,7 +226,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     paths = [Path(a) for a in args if a != "--figures-only"] or SETS
     with running_stack(MODEL, free_port(), free_port()) as stack:
         for path in paths:
-            print(evaluate(stack.rasa_url, path).summary(misses=not figures_only))
+            print(evaluate(stack.rasa_url, path).summary(misses=not figures_only and path.name not in HELD_OUT))
             print()
     return 0
 

@@ -22,3 +22,10 @@ def test_the_graduates_own_figures_and_the_age_their_id_number_gives_are_not() -
 def test_a_class_named_short_is_the_year_it_stands_for() -> None:
     assert Turn(user="他16届的 算不算", expect=[], texts=["2016届不在本次行动范围"]).invented(known="") == []
     assert Turn(user="他16岁", expect=[], texts=["2016届"]).invented(known="") == ["2016"]
+
+
+def test_the_sets_held_out_exist_and_their_misses_are_never_printed() -> None:
+    from tests.heldout import frozen
+
+    assert frozen.HELD_OUT <= {path.name for path in frozen.SETS}
+    assert "misses=path.name not in frozen.HELD_OUT" in (frozen.HERE / "evaluate.py").read_text(encoding="utf-8")
