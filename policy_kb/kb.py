@@ -118,7 +118,15 @@ NEGATION = re.compile(r"(?:不算|不是|并非|不属于|算不上|没有|没|�
 def _only_negated(key: str, names: Sequence[str]) -> bool:
     """Whether every mention of the names in `key` (a normalised message) follows a negation."""
     mentions = [start for name in names if (name_key := normalize_key(name)) for start in _starts(key, name_key)]
-    return bool(mentions) and all(NEGATION.search(key[max(0, start - 3):start]) for start in mentions)
+    return bool(mentions) and all(_negated(key[max(0, start - 4):start]) for start in mentions)
+
+
+def _negated(before: str) -> bool:
+    """“不算困难家庭”, not the question “这算不算歧视” (A-not-A)."""
+    return bool(NEGATION.search(before)) and not A_NOT_A.search(before)
+
+
+A_NOT_A = re.compile(r"(.)不\1$|(.)没\2$")
 
 
 def _starts(key: str, name: str) -> List[int]:

@@ -118,6 +118,9 @@ def test_a_situation_said_not_to_be_the_askers_is_not_found() -> None:
     assert [s.id for s in kb.situations_in("我家低保 有啥帮扶")] == ["hardship_family"]
     assert kb.situations_in("家里情况还行 不算困难家庭 那能有啥服务") == []
     assert kb.situations_in("我不是残疾人") == [] and kb.situations_in("家里不是低保户") == []
+    # an A-not-A question is no negation
+    assert [s.id for s in kb.situations_in("面试问我结没结婚 这算不算歧视")] == ["discrimination"]
+    assert [s.id for s in kb.situations_in("我是不是困难家庭")] == ["hardship_family"]
 
 
 def test_section_six_clauses_are_reached_by_everyday_words() -> None:
