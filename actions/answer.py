@@ -53,6 +53,8 @@ LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "
 UNSURE = {"nlu_fallback", "out_of_scope"}
 FAQ_OVER_SITUATION = 0.9
 GENERAL_SITUATION = "graduate_2022"  # every graduate's situation: any other one named says more
+YOUTH_SITUATION = "unemployed_youth"
+CLASS_OF_2022 = re.compile(r"(?<!\d)(?:20)?22\s*届|2022年毕业|22年毕业|今年(?:刚)?毕业|应届")
 TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 
@@ -117,6 +119,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=rights[0])
     # the most specific situation first: “2022届的，家里低保” is a hardship family's case
     helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: s.id == GENERAL_SITUATION)
+    if any(s.id == GENERAL_SITUATION for s in helps) and CLASS_OF_2022.search(text):
+        # “22届本科 毕业了到现在没工作”: a 2022 graduate without a job is the campaign's own case, not an
+        # unemployed young person's
+        helps = [s for s in helps if s.id != YOUTH_SITUATION]
     # “…你们能帮上忙吗” asks for help as much as “有什么帮助”; “家里吃低保，我还没找到工作” says it without asking
     # (a statement answering the eligibility check's question, “2021年大专毕业”, is that answer's)
     answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")

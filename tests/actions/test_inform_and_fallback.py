@@ -123,3 +123,14 @@ def test_a_detail_that_speaks_of_the_question_beats_the_faq_entry_the_selector_p
         assert plan is not None and [u.id for u in plan.units] == [wanted], text
     # the entry picked that does speak of it stays
     assert understand(kb(), make_tracker("区里不落实怎么办", "faq", faq_key="supervision", confidence=1.0), "action_answer_faq") is None
+
+
+def test_a_2022_graduate_without_a_job_is_the_campaigns_own_case_not_an_unemployed_youths() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+    from tests.actions.conftest import make_tracker
+
+    plan = understand(kb(), make_tracker("22届本科 毕业了到现在没工作 有啥帮扶", "check_eligibility"), "action_check_eligibility")
+    assert plan is not None and plan.situation is not None and plan.situation.id == "graduate_2022"
+    plan = understand(kb(), make_tracker("毕业三年了 一直没工作 有啥帮扶", "check_eligibility"), "action_check_eligibility")
+    assert plan is not None and plan.situation is not None and plan.situation.id == "unemployed_youth"
