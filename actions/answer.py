@@ -54,7 +54,7 @@ UNSURE = {"nlu_fallback", "out_of_scope"}
 FAQ_OVER_SITUATION = 0.9
 GENERAL_SITUATION = "graduate_2022"  # every graduate's situation: any other one named says more
 YOUTH_SITUATION = "unemployed_youth"
-CLASS_OF_2022 = re.compile(r"(?<!\d)(?:20)?22\s*届|2022年毕业|22年毕业|今年(?:刚)?毕业|应届")
+
 TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 
@@ -119,7 +119,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=rights[0])
     # the most specific situation first: “2022届的，家里低保” is a hardship family's case
     helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: s.id == GENERAL_SITUATION)
-    if any(s.id == GENERAL_SITUATION for s in helps) and CLASS_OF_2022.search(text):
+    if any(s.id == GENERAL_SITUATION for s in helps) and names_the_class(knowledge, text):
         # “22届本科 毕业了到现在没工作”: a 2022 graduate without a job is the campaign's own case, not an
         # unemployed young person's
         helps = [s for s in helps if s.id != YOUTH_SITUATION]
@@ -351,6 +351,12 @@ def detail_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, with
     if len(hits) > 1 and hits[1].unit.topic == ref and hits[0].unit.facet == hits[1].unit.facet == "point" and hits[1].score >= SPREAD * hits[0].score:
         return knowledge.units.get(f"{ref}#what") or hits[0].unit  # “要亮出哪些东西”: every clause, i.e. the summary
     return hits[0].unit
+
+
+def names_the_class(knowledge: KnowledgeBase, text: str) -> bool:
+    """Whether the message says the asker is of the campaign's graduating class (“22届”, “今年刚毕业”)."""
+    year = knowledge.notice.reference_year
+    return bool(re.search(rf"(?<!\d)(?:20)?{year % 100:02d}\s*届|(?:20)?{year % 100:02d}年毕业|今年(?:刚)?毕业|应届", text))
 
 
 def field_speaking_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, facets: Sequence[str]) -> Optional[Unit]:

@@ -335,3 +335,14 @@ def test_a_field_given_again_after_saying_it_was_wrong_is_acknowledged() -> None
     talk.fill(["同意", "王芳", "13912345678", "跳过"])
     talk.say("手机号填错了")
     assert "手机号已记下：159****4567" in talk.say("15901234567")
+
+
+def test_anything_goes_is_an_answer_not_a_question() -> None:
+    from actions.registration import parse as P
+
+    assert not P.looks_like_question("啥都行") and P.looks_like_question("登记了有啥好处")
+    talk = Talk()
+    talk.fill(FULL[:11])
+    talk.say("啥都行")
+    assert talk.last is not None and talk.last.status != "aside"
+    assert talk.draft is not None and talk.draft.values.get("intention") == "啥都行"
