@@ -95,7 +95,10 @@ class Turn:
 
     def invented(self, known: str, said_before: str = "") -> List[str]:
         said = fold(self.user) + "\n" + fold(said_before)  # the graduate's own figures (“我26了”) echoed back
-        derived = ages_from_id_numbers(said) + classes_named(said)  # what the assistant works out from the graduate's words
+        # what the assistant works out from the graduate's words (ID numbers read before the thousands
+        # folding joins a phone number and an ID number written “139…，110108…”)
+        unfolded = normalize_key(self.user) + "\n" + normalize_key(said_before)
+        derived = ages_from_id_numbers(unfolded) + classes_named(said)
         return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said and f not in derived]
 
 

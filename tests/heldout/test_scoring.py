@@ -17,6 +17,9 @@ def test_the_graduates_own_figures_and_the_age_their_id_number_gives_are_not() -
     turn = Turn(user="重输 110108199903071233", expect=[], texts=[f"年龄：{age}岁"])
     assert turn.invented(known="") == []
     assert Turn(user="我26了也行吗", expect=[], texts=["你26岁"]).invented(known="") == []
+    # an ID number right after a phone number, both written with a Chinese comma
+    listed = Turn(user="王芳，13900001111，110108199903154565，北京工业大学", expect=[], texts=[f"年龄 {age}岁"])
+    assert listed.invented(known="") == []
 
 
 def test_a_class_named_short_is_the_year_it_stands_for() -> None:
