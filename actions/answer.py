@@ -54,6 +54,8 @@ UNSURE = {"nlu_fallback", "out_of_scope"}
 FAQ_OVER_SITUATION = 0.9
 GENERAL_SITUATION = "graduate_2022"  # every graduate's situation: any other one named says more
 YOUTH_SITUATION = "unemployed_youth"
+NO_WISH_SITUATION = "no_wish_yet"  # no wish to work yet: a wish named beside it (“想创业”) says more
+FAQ_RESTATES = {"faq:no_intention": NO_WISH_SITUATION}  # FAQ entries that are a situation's answer in other words
 
 TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
@@ -78,8 +80,14 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if is_english(text):
         return Plan("english")
     if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
-            and (len(content_words(text)) <= SHORT or "订" in text):
+            and (len(content_words(text)) <= SHORT or bool(SUBSCRIPTION_FOLLOW_UP.search(text))):
         return Plan("subscribe")  # “那海淀的呢” right after subscribing: that district too
+    refusal = refused(text)
+    if refusal:  # “帮我弄一份假的实习证明”, “帮我查下前男友的手机号”, “你们就是个摆设”
+        return Plan("standing", text=refusal)
+    hotline = knowledge.units.get("route:hotline_12333")
+    if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
+        return Plan("unit", units=[hotline])
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
@@ -118,7 +126,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if rights and not topics:
         return Plan("situation", situation=rights[0])
     # the most specific situation first: “2022届的，家里低保” is a hardship family's case
-    helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: s.id == GENERAL_SITUATION)
+    # (and a wish named, “想创业”, before having none yet, “不想上班了”)
+    helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: (s.id == GENERAL_SITUATION, s.id == NO_WISH_SITUATION))
     if any(s.id == GENERAL_SITUATION for s in helps) and names_the_class(knowledge, text):
         # “22届本科 毕业了到现在没工作”: a 2022 graduate without a job is the campaign's own case, not an
         # unemployed young person's
@@ -133,8 +142,18 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # a situation named outweighs an FAQ entry the selector is only fairly sure of (“残疾人毕业生有没有特殊帮扶”
     # is not the campaign's targets)
     faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
-        and selector_confidence(tracker) >= FAQ_OVER_SITUATION
-    if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)):  # not “考研期间能去见习不”
+        and selector_confidence(tracker) >= FAQ_OVER_SITUATION \
+        and not (helps and FAQ_RESTATES.get(selected_faq(tracker)) not in (None, helps[0].id))  # “不想上班了，想创业”: the wish
+    # “毕业没找到工作，档案该转到哪儿”: the graduate's plain case is the story, the archives what is asked
+    dealt_with = SUBJECT_DEALT.search(text)  # “档案该咋办” asks about the archives, not for help in general
+    kind_asked = bool(knowledge.kind_index.find(text)) and bool(facets or dealt_with)
+    route_asked = bool(knowledge.route_index.find(text)) and bool(facets or yes_no or "有没有" in text)  # “有没有小程序啥的”
+    asked_of_it = SUBJECT_DEALT.sub("", text).replace("有没有", "" if route_asked else "有没有")  # “有没有小程序”: of the route
+    subject_asked = (kind_asked or route_asked) and not ASKS_HELP.search(asked_of_it) \
+        and bool(helps) and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps)
+    if subject_asked and kind_asked and not topics and own != "action_answer_institution":
+        return Plan("institution")
+    if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
         if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]):
             return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the field that says it, not the situation's help
@@ -147,7 +166,12 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             and ASKS_HELP.search(text) and campaign_target(knowledge, tracker):
         return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
-    personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party
+    employer_speaks = any(s.employer for s in situations)  # “我们公司想设几个见习岗位，可以吗”: no graduate's check
+    if employer_speaks and own == "action_check_eligibility":
+        employer = next(s for s in situations if s.employer)
+        hits = knowledge.units.search(text, limit=1, allowed=lambda unit: not unit.id.startswith("situation:")) if topics else []
+        return Plan("unit", units=[hits[0].unit]) if hits else Plan("situation", situation=employer)
+    personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party and not employer_speaks
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
@@ -487,9 +511,14 @@ ASKING_CHARS = set("是哪个几多少的吗么什啥怎咋呢了我你们他她
 
 
 def _word_pairs(text: str) -> set:
+    """Pairs of Chinese characters, the asking characters (吗, 呢 …) left out."""
+    return {pair for pair in _chinese_pairs(text) if not set(pair) & ASKING_CHARS}
+
+
+def _chinese_pairs(text: str) -> set:
+    """Every pair of neighbouring Chinese characters, the asking ones kept (“放哪”)."""
     text = normalize_chars(text)
-    return {text[i:i + 2] for i in range(len(text) - 1)
-            if all("\u4e00" <= c <= "\u9fff" and c not in ASKING_CHARS for c in text[i:i + 2])}
+    return {text[i:i + 2] for i in range(len(text) - 1) if all("\u4e00" <= c <= "\u9fff" for c in text[i:i + 2])}
 
 
 def speaks_more_of(rest: str, unit: Unit, others: Sequence[str]) -> bool:
@@ -741,9 +770,8 @@ def choose_among(text: str, close: List[Unit]) -> Plan:
 def likeliest_question(text: str, units: Sequence[Unit]) -> Optional[Unit]:
     """The unit whose question shares at least two character pairs with the message and more than
     any other's does."""
-    pairs = lambda s: {s[i:i + 2] for i in range(len(s) - 1) if all("\u4e00" <= c <= "\u9fff" for c in s[i:i + 2])}  # noqa: E731
-    asked = pairs(normalize_chars(text))
-    shared = sorted(((len(asked & pairs(normalize_chars(unit.question))), index) for index, unit in enumerate(units)), reverse=True)
+    asked = _chinese_pairs(text)
+    shared = sorted(((len(asked & _chinese_pairs(unit.question)), index) for index, unit in enumerate(units)), reverse=True)
     if not shared or shared[0][0] < 2 or (len(shared) > 1 and shared[1][0] >= shared[0][0]):
         return None
     return units[shared[0][1]]
@@ -821,6 +849,36 @@ FACET_WORDS = re.compile("|".join(FACET_CUES.values()), re.IGNORECASE)
 def content_words(text: str) -> str:
     """What a message says beyond asking for a list: empty for “就业创业政策清单发我看看”."""
     return re.sub(r"[\W_\d]+", "", LIST_WORDS.sub("", text))
+
+
+# “有没有专门帮扶”: a yes/no question a help situation's answer answers yes
+HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
+SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
+# a question about the hotline itself: when it answers, what it takes
+HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费)")
+
+
+# what the assistant will not do, and abuse: a polite answer saying so, not a guess at a policy
+IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|可以|想)[^，。？?!！]{0,8}(?:假的?|伪造|造假|作假)|走后门|托关系|钱好说|塞钱|"
+                      r"(?:查|找|要)[^，。？?!！]{0,4}(?:别人|他人|前男友|前女友|男朋友|女朋友|某人)[^，。？?!！]{0,4}(?:手机|电话|身份证|住址|地址|信息)")
+ABUSE = re.compile(r"屁用|摆设|(?:真|就是个?|太)垃圾|废物|没用的东西|傻[逼Bb叉]|智障")
+IMPROPER_ANSWER = ("抱歉，这个我不能帮你：伪造材料、走关系安排岗位或查询他人的个人信息都不行。"
+                   "找工作可以走正规渠道：做求职登记、参加招聘活动、公开招聘和就业见习，我可以告诉你怎么办。")
+ABUSE_ANSWER = ("抱歉没帮上你。可以直接说遇到的具体问题（比如“见习补贴怎么领”），或回复“转人工”找工作人员，"
+                "也可以拨打12333咨询、投诉。")
+
+
+def refused(text: str) -> str:
+    """The polite answer to a request the assistant will not do, or to abuse; empty otherwise."""
+    text = normalize_chars(text)
+    if IMPROPER.search(text):
+        return IMPROPER_ANSWER
+    if ABUSE.search(text) and len(text) <= 40:
+        return ABUSE_ANSWER
+    return ""
+
+
+SUBSCRIPTION_FOLLOW_UP = re.compile(r"订|再加|加上|加一个|加个|也要|也订")  # “再加个海淀的” right after subscribing
 
 
 def _names_place(knowledge: KnowledgeBase, text: str) -> bool:
@@ -954,7 +1012,8 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         buttons = [text_button(_topic_name(knowledge, ref), _topic_name(knowledge, ref)) for ref in situation.related][:3]
         if situation.kind == "help" and situation.related and not situation.employer:
             buttons.append(text_button("我符合条件吗", "我符合条件吗"))
-        dispatcher.utter_message(text=render.situation_answer(knowledge, situation), buttons=buttons or None)
+        yes = "有。" if situation.kind == "help" and HAS_HELP.search(TRAILING_SYMBOLS.sub("", latest_text(tracker))) else ""
+        dispatcher.utter_message(text=yes + render.situation_answer(knowledge, situation), buttons=buttons or None)
         from actions.eligibility import asker_facts, remember  # eligibility builds on this module
 
         return [*remember(asker_facts(knowledge, tracker)), *answered(tracker, f"situation:{situation.id}", buttons=buttons)]
@@ -1143,6 +1202,11 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
+        if tracker.get_slot("answer_ref") == "registration:declined":
+            from actions.registration.action import ActionRegistration, declined_just_now
+
+            if declined_just_now(tracker, text):  # “好吧，同意” right after declining the registration
+                return await ActionRegistration().agreed_after_all(dispatcher, tracker)
         if self.keeps is not None and (self.keeps.search(text) or (
             current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
             and not counts_in_play(tracker, text)  # not “能给几个工作机会” after the help for a hardship family

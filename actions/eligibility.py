@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.common import answered, latest_entities, latest_text, slot_text
-from actions.facts import parse_age, parse_grad_year
+from actions.facts import BOUND, chinese_number, parse_age, parse_grad_year
 from actions.knowledge import kb
 from actions.answer import KnowledgeAction, answer_instead, execute, mentioned_topics, understand
 from policy_kb import KnowledgeBase, schema
@@ -97,7 +97,9 @@ def asker_facts(knowledge: KnowledgeBase, tracker: Tracker) -> Facts:
     """Facts from this message first, then from earlier ones (the age/grad_year slots)."""
     text = latest_text(tracker)
     year = knowledge.notice.reference_year
-    age = parse_age([*latest_entities(tracker, "age"), text]) or parse_age(_slot(tracker, "age"))
+    bounds = {chinese_number(m.group(1)) for m in BOUND.finditer(normalize_chars(text))}
+    said = [value for value in latest_entities(tracker, "age") if parse_age([value]) not in bounds]  # not “35岁以下”
+    age = parse_age([*said, text]) or parse_age(_slot(tracker, "age"))
     grad_year = parse_grad_year([*latest_entities(tracker, "grad_year"), text], year)
     return Facts(age=age, grad_year=grad_year or parse_grad_year(_slot(tracker, "grad_year"), year))
 

@@ -31,6 +31,12 @@ REFUSAL = "Sorry, I can't help with that. " + INTRO
 SUGGESTIONS = [("Traineeships", "What is the traineeship programme?"), ("Who is served", "Who does the campaign serve?"),
                ("Get help", "Where can I get help?")]
 REPORTED = " (as reported in the press; the official documents prevail)"
+# a district office's address, phone or hours: the directory holds sample entries only
+OFFICE_CONTACT = re.compile(r"\b(?:address|phone|telephone|number|contact|opening hours|office hours|open)\b|\bwhere is\b", re.IGNORECASE)
+OFFICE = re.compile(r"\b(?:cent(?:re|er)|office|bureau)\b", re.IGNORECASE)
+UNVERIFIED_CONTACT = ("The addresses, phone numbers and opening hours of the district offices are not verified yet: "
+                      "my directory holds sample entries only. Call the 12333 hotline (24 hours; press 1 then 0 for a person) "
+                      "or ask your district human resources and social security bureau (区人社局).")
 
 
 def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -45,6 +51,11 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if WHAT_CAN_YOU_DO.search(text):  # “I still don't have a job. What can you do for me?”
         dispatcher.utter_message(text=f"{INTRO}\n{PROMISE}", buttons=buttons)
         return answered(tracker, "english:help", buttons=buttons)
+    if OFFICE_CONTACT.search(text) and OFFICE.search(text):  # “What's the phone number of the Haidian … centre?”
+        hotline = knowledge.units.get("route:hotline_12333")
+        source = f"\nSource: {knowledge.cite(list(hotline.sources))}" if hotline is not None else ""
+        dispatcher.utter_message(text=f"{UNVERIFIED_CONTACT}{source}")
+        return answered(tracker, "english:office_contact")
     previous = knowledge.units.get(str(tracker.get_slot("answer_ref") or "").partition(":")[2])
     if previous is not None and asked_facets(text) and len(text.split()) <= 6:
         follow_up = [u for u in fields_asked(knowledge, previous, text) if u is not previous]

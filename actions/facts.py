@@ -8,7 +8,9 @@ from policy_kb.text import normalize_chars
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = r"[零〇一二两三四五六七八九十]{1,3}"
-_AGE = re.compile(rf"(\d{{1,2}}|{_CN_NUMBER})\s*(?:周岁|岁)")
+_AGE = re.compile(rf"(\d{{1,2}}|{_CN_NUMBER})\s*(?:周岁|岁)(?!以下|以上|以内|之内|之下|及以下|及以上|左右|上下|的人|的青年|的失业)")
+# “35岁以下失业的也算吗” names the rule's bound, not the asker's age
+BOUND = re.compile(rf"(\d{{1,2}}|{_CN_NUMBER})\s*(?:周岁|岁)(?:以下|以上|以内|之内|之下|及以下|及以上|左右|上下|的人|的青年|的失业)")
 _AGE_PLAIN = re.compile(rf"^(?:我|今年|我今年)?\s*(\d{{1,2}}|{_CN_NUMBER})\s*(?:了|啦)?$")
 _AGE_SAID = re.compile(rf"(?:我|今年|已经|都)\s*(\d{{2}}|{_CN_NUMBER})\s*(?:了|啦)")  # “我今年32了，前年被裁员…”
 _YEAR = re.compile(r"((?:19|20)?\d{2})\s*(?:届|年(?:\d{1,2}月份?)?(?:本科|专科|大专|硕士|研究生|博士|中专|技校)?毕业|年毕的|年毕|级毕业)")

@@ -238,6 +238,8 @@ class ActionSubscribe(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
+        if subscribed_in_play(tracker) and ADD_AREAS.search(text) and requested_districts(current_request(tracker)):
+            return await self.answer(dispatcher, tracker, domain)  # “再加个海淀的” right after subscribing
         if text.startswith("/") or SUBSCRIBING.search(normalize_chars(text)) or GENERIC_NOTIFY.search(normalize_chars(text)):
             return await super().run(dispatcher, tracker, domain)
         # “见习岗位是谁负责募集的” names a kind of notice but asks nothing to be sent: an answer, or the notices
@@ -318,6 +320,9 @@ class ActionUnsubscribe(KnowledgeAction):
         identity = tracker.sender_id
         if not kinds and bare_cancel(request):
             return await ask_what_to_cancel(dispatcher, tracker)
+        districts = requested_districts(request) if not from_button(request) else []
+        if districts:  # “把朝阳的退了”: that district out of the subscriptions, the rest kept
+            return await self.districts_out(dispatcher, tracker, store, identity, kinds, districts)
         if not kinds:
             return await self.everything(dispatcher, tracker, store, identity)
         removed, missing = [], []
@@ -337,6 +342,30 @@ class ActionUnsubscribe(KnowledgeAction):
             buttons = [action_button("重新订阅", "subscribe")]
         dispatcher.utter_message(text="\n".join(parts), buttons=buttons)
         return answered(tracker, "unsubscribe:" + ",".join(kinds), buttons=numbered(buttons))
+
+    async def districts_out(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: NoticeStore, identity: str,
+                            kinds: List[str], districts: List[str]) -> List[EventType]:
+        subs = [s for s in await run(store.subscriptions_of, identity) if not kinds or s.kind in kinds]
+        parts = []
+        for sub in subs:
+            if not sub.districts:
+                parts.append(f"{KINDS[sub.kind]}订阅的是全市，没有单独订阅{areas(districts)}；"
+                             f"要改成只收某几个区，直接说比如“订阅朝阳区的{KINDS[sub.kind]}”，不想收了说“退订{KINDS[sub.kind]}”。")
+                continue
+            kept = [d for d in sub.districts if d not in districts]
+            if kept == sub.districts:
+                parts.append(f"{KINDS[sub.kind]}（{areas(sub.districts)}）里没有{areas(districts)}，不用退订。")
+            elif kept:
+                await run(store.subscribe, Subscription(identity, sub.kind, kept))
+                parts.append(f"已退订{KINDS[sub.kind]}的{areas([d for d in sub.districts if d in districts])}，还保留：{areas(kept)}。")
+            else:
+                await run(store.unsubscribe, identity, sub.kind)
+                parts.append(f"已退订{KINDS[sub.kind]}（{areas(sub.districts)}），之后不会再推送这一类信息。")
+        if not subs:
+            parts.append("你目前没有订阅这类信息，不需要退订。")
+        buttons = [action_button("我的订阅", "list_subscriptions"), action_button("全部退订", "unsubscribe")]
+        dispatcher.utter_message(text="\n".join(parts), buttons=buttons)
+        return answered(tracker, "unsubscribe:" + ",".join(s.kind for s in subs), buttons=numbered(buttons))
 
     async def everything(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: NoticeStore, identity: str) -> List[EventType]:
         before = await run(store.subscriptions_of, identity)

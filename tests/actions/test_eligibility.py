@@ -82,3 +82,12 @@ def test_the_askers_year_and_age_are_read_as_people_say_them() -> None:
     # “今年” is a graduation year only with 毕业 next to it, not “今年32了 … 针对毕业生”
     text = "我今年32了，在街道做过失业登记，看新闻说这次行动针对毕业生"
     assert parse_grad_year([text], 2022) is None and parse_age([text]) == 32
+
+
+def test_an_age_bound_in_the_question_is_not_the_askers_age() -> None:
+    from actions.facts import parse_age
+
+    assert parse_age(["35岁以下失业的也算吗"]) is None
+    assert parse_age(["我25岁，35岁以下的都算吗"]) == 25
+    result = run(ActionCheckEligibility(), make_tracker("35岁以下失业的也算吗", "check_eligibility", [("age", "35岁")]))
+    assert "你35岁" not in result.text

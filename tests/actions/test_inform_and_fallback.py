@@ -70,6 +70,18 @@ def test_out_of_scope_is_refused_with_what_the_assistant_can_do() -> None:
     assert "帮不上忙" in result.text and [b["title"] for b in result.buttons] == ["政策清单", "求助途径", "看看你能做什么"]
 
 
+def test_what_the_assistant_will_not_do_and_abuse_get_a_polite_answer_not_a_guess() -> None:
+    for text, intent in (("能帮我弄一份假的实习证明吗 急用", "nlu_fallback"), ("帮我查下我前男友现在的手机号", "view_registration"),
+                         ("你能帮我走个后门，直接把我安排进国企吗？钱好说", "nlu_fallback")):
+        result = run(ActionClarify(), make_tracker(text, intent, confidence=0.5))
+        assert result.text.startswith("抱歉，这个我不能帮你") and "求职登记" in result.text, text
+    abuse = run(ActionOutOfScope(), make_tracker("你们就是个摆设，屁用没有", "out_of_scope", confidence=0.6))
+    assert abuse.text.startswith("抱歉没帮上你") and "转人工" in abuse.text and "12333" in abuse.text
+    # a fraud victim's contract is no request to forge one
+    victim = run(ActionClarify(), make_tracker("公司伪造合同怎么办", "nlu_fallback", confidence=0.5))
+    assert "不能帮你" not in victim.text
+
+
 def test_small_talk_stays_small_talk_and_rasa_answers_it() -> None:
     result = run(ActionChitchat(), make_tracker("你真厉害", "chitchat", confidence=0.95))
     assert result.text == "" and result.slot("faq_missing") is True  # utter_chitchat follows (nlu/data/rules.yml)
@@ -134,3 +146,46 @@ def test_a_2022_graduate_without_a_job_is_the_campaigns_own_case_not_an_unemploy
     assert plan is not None and plan.situation is not None and plan.situation.id == "graduate_2022"
     plan = understand(kb(), make_tracker("毕业三年了 一直没工作 有啥帮扶", "check_eligibility"), "action_check_eligibility")
     assert plan is not None and plan.situation is not None and plan.situation.id == "unemployed_youth"
+
+
+def test_a_subject_asked_after_a_plain_story_is_answered_not_the_story() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    archive = understand(kb(), make_tracker("我毕业没找到工作，学校说档案不能一直放学校，那我档案该转到哪儿去啊？", "check_eligibility",
+                                            [("institution_kind", "档案管理服务机构")], confidence=0.67), "action_check_eligibility")
+    assert archive is not None and archive.kind == "institution"
+    dealt = understand(kb(), make_tracker("毕业了没工作，档案该咋办", "chitchat", [("institution_kind", "档案管理服务机构")],
+                                          confidence=0.53), "action_chitchat")
+    assert dealt is not None and dealt.kind == "institution"
+    route = understand(kb(), make_tracker("没找到工作想做个求职登记，有没有小程序啥的", "ask_help_routes", confidence=0.98),
+                       "action_answer_help_routes")
+    assert route is not None and [u.id for u in route.units] == ["route:registration_miniprogram"]
+    # asking for help in general is still the situation's answer
+    helped = understand(kb(), make_tracker("毕业没工作，人社局能给我啥帮助", "check_eligibility", confidence=0.78), "action_check_eligibility")
+    assert helped is not None and helped.kind == "situation"
+
+
+def test_the_hotline_asked_about_is_answered_with_its_hours_and_what_it_takes() -> None:
+    for text, intent in (("那12333能打吗，几点", "check_eligibility"), ("12333能投诉吗", "inform")):
+        result = run(ActionClarify(), make_tracker(text, intent, confidence=0.6))
+        assert "24小时" in result.text and "可以投诉" in result.text, text
+
+
+def test_a_yes_no_question_for_help_a_situation_has_is_answered_yes_first() -> None:
+    result = run(ActionClarify(), make_tracker("我是残疾人家庭的毕业生 有没有专门帮扶", "nlu_fallback", confidence=0.45))
+    assert result.text.startswith("有。") and "一人一档" in result.text
+    what = run(ActionClarify(), make_tracker("我是残疾人家庭的毕业生 有什么帮助", "nlu_fallback", confidence=0.45))
+    assert not what.text.startswith("有。") and "一人一档" in what.text
+
+
+def test_a_wish_named_beats_having_none_yet_and_an_employer_gets_no_graduates_check() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    startup = understand(kb(), make_tracker("不想上班了，想和同学合伙创业，有啥支持", "faq", faq_key="no_intention", confidence=1.0),
+                         "action_answer_faq")
+    assert startup is not None and startup.situation is not None and startup.situation.id == "wants_startup"
+    host = understand(kb(), make_tracker("我们是一家科技公司，想设几个见习岗位接收毕业生，可以吗？", "check_eligibility", confidence=0.7),
+                      "action_check_eligibility")
+    assert host is not None and host.kind != "eligibility"

@@ -124,3 +124,13 @@ def test_an_english_question_keeps_its_first_hit_unless_it_names_another_entry_w
     assert "employers" not in result.text.split("\n")[0]
     result = run(ActionAnswerPolicy(), make_tracker("My family is on dibao (minimum living allowance). What extra help can I get after graduating?", "out_of_scope"))
     assert "3–5" in result.text or "3-5" in result.text
+
+
+def test_an_english_question_for_an_offices_address_or_phone_is_told_they_are_not_verified() -> None:
+    for text in ("What's the phone number of the Haidian district public employment service centre?",
+                 "What is the address of the Chaoyang employment service centre?"):
+        result = run(ActionAnswerPolicy(), make_tracker(text, "out_of_scope"))
+        assert "not verified" in result.text and "12333" in result.text and "Source:" in result.text, text
+    # a question about a programme is no office's contact
+    result = run(ActionAnswerPolicy(), make_tracker("What is the traineeship programme?", "out_of_scope"))
+    assert "not verified" not in result.text

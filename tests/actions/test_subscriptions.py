@@ -139,6 +139,27 @@ def test_unsubscribe_one_kind_says_what_remains(store: NoticeStore, sender: str)
     assert result.slot("answer_ref") == "unsubscribe:fair"
 
 
+def test_unsubscribing_a_district_keeps_the_other_districts_and_kinds(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["朝阳区", "海淀区"]))
+    store.subscribe(Subscription(sender, "traineeship"))
+    first = run(ActionUnsubscribe(), tracker(sender, "把朝阳的退了", "unsubscribe", [("district", "朝阳")]))
+    assert kinds(store, sender) == {"fair": ["海淀区"], "traineeship": []}
+    assert "已退订招聘会的朝阳区" in first.text and "还保留：海淀区" in first.text
+    # a city-wide subscription has no district to take out: said, and kept
+    assert "见习岗位订阅的是全市" in first.text
+    second = run(ActionUnsubscribe(), tracker(sender, "退订海淀的招聘会", "unsubscribe", [("district", "海淀"), ("notice_kind", "招聘会")]))
+    assert kinds(store, sender) == {"traineeship": []}
+    assert "已退订招聘会（海淀区）" in second.text
+
+
+def test_adding_a_district_right_after_subscribing(store: NoticeStore, sender: str) -> None:
+    run(ActionSubscribe(), tracker(sender, "帮我订阅朝阳区的招聘会通知", "subscribe", [("notice_kind", "招聘会"), ("district", "朝阳区")]))
+    result = run(ActionSubscribe(), tracker(sender, "再加个海淀的", "subscribe", [("district", "海淀")],
+                                            {"answer_ref": "subscribe:fair"}))
+    assert kinds(store, sender) == {"fair": ["朝阳区", "海淀区"]}
+    assert "海淀区" in result.text
+
+
 def test_unsubscribe_a_kind_never_subscribed_says_so(store: NoticeStore, sender: str) -> None:
     store.subscribe(Subscription(sender, "policy"))
     result = run(ActionUnsubscribe(), tracker(sender, "取消订阅见习岗位", "unsubscribe", [("notice_kind", "见习岗位")]))
