@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, say_unit, understand
+from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit, understand
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -111,6 +111,14 @@ def aside_plan(text: str) -> Optional[Plan]:
         return None
     close = [hit.unit for hit, score in ranked[:3] if score * CLEAR_MARGIN >= ranked[0][1]]
     return Plan("unit", units=close[:1]) if len(close) == 1 else choose_among(text, close)
+
+
+DECLINED_REF = "registration:declined"  # the answer just given declined the registration's privacy notice
+
+
+def declined_just_now(tracker: Tracker, text: str) -> bool:
+    """Whether the registration was declined by the message before and this one agrees after all."""
+    return tracker.get_slot("answer_ref") == DECLINED_REF and flow.agrees(text)
 
 
 def task(name: Optional[str]) -> List[EventType]:
@@ -244,7 +252,14 @@ class ActionRegistration(Action):
         send(dispatcher, outcome.replies)
         finished = outcome.status in ("cancelled", "declined", "paused")  # paused: the draft waits for “继续登记”
         values = shown if shown is not None else outcome.draft.values if outcome.draft is not None else {}
-        return mark_personal(task(None if finished else self.name()), tracker, dispatcher, values)
+        declined = [SlotSet("answer_ref", DECLINED_REF)] if outcome.status == "declined" else []
+        return mark_personal(task(None if finished else self.name()) + declined, tracker, dispatcher, values)
+
+    async def agreed_after_all(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """“好吧，同意” right after declining: the consent given after all, the registration begun."""
+        ledger = open_ledger()
+        outcome = flow.handle(None, turn_of(tracker, ledger), retention_days(ledger))
+        return await self.keep(dispatcher, ledger, tracker.sender_id, outcome, tracker)
 
     async def submit(self, dispatcher: CollectingDispatcher, ledger: Ledger, identity: str, draft: Draft) -> List[EventType]:
         try:
@@ -285,6 +300,9 @@ class ActionViewRegistration(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
+        if refused(text):  # “帮我查下我前男友的手机号”: someone else's data is nobody's to see here
+            dispatcher.utter_message(text=refused(text))
+            return []
         if not text.startswith("/") and not VIEWING.search(normalize_chars(text)):  # “我去登记了以后会给我提供哪些服务” asks to see nothing
             instead = await answer_instead(dispatcher, tracker, domain)
             if instead is not None:

@@ -11,7 +11,7 @@ the commands (`command`): see what is stored, delete it, or stop for now keeping
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -38,6 +38,7 @@ DELETE = re.compile(
     r"(?:登记|信息|个人信息|资料|填的(?:信息|内容)?)(?:信息)?(?:吧|了)?$"
     r"|^(?:请|帮我)?把我的(?:求职)?(?:登记|信息|资料)(?:都|全)?(?:删除|删掉|删了|清除)(?:吧|了)?$")
 PAUSE_PART = (
+    r"(?:我?(?:有事|有点事)?先(?:去|出去|走|忙)[\u4e00-\u9fff]{0,5}?)?"  # “我先去吃个饭 待会再弄”
     r"(?:那|那就|嗯+|好吧?|好的|哦+|算了)?我?(?:今天)?先?(?:暂停一下|暂停|先暂停|先不了|先不登记了?|先不登了|先不填了|先不弄了|先不做了|先不搞了|"
     r"暂时不登记了?|暂时不填了|今天先不填了|今天不弄了|今天不填了|先这样|"
     r"(?:以后|下次|回头|改天|晚点|晚些|等会儿?|待会儿?|稍后|过会儿?|过两天|有空|明天|明儿|后天|晚上|下午|周末|下周)再(?:说|登记|填|弄|继续|来))"
@@ -53,6 +54,7 @@ DISAGREE = re.compile(r"^(?:不同意|我不同意|拒绝|不要|不了|不用�
 CONFIRM = re.compile(r"^(?:确认|确认提交|提交|对|对的|没问题|正确|无误|信息无误|是的?|好的?|可以|ok|yes|确定)(?:的|吧|了|啊)?$")
 EDIT = re.compile(r"^(?:修改|改|我要改|要改|改一下|编辑|更改)(?:一下|信息)?$")
 RESUME = re.compile(r"^(?:(?:好的?|好吧|行|嗯+|那|ok)[，,。\s]*)?(?:继续|继续登记|接着填|接着来|继续填)(?:吧|了|啊)?$")
+RESUME_LEAD = re.compile(r"^(?:(?:好的?|好吧|行|嗯+|那|ok)[，,。\s]*)?(?:继续登记|接着填|继续填)(?:吧|了|啊)?[，,。\s]+")
 RESTART = re.compile(r"^(?:重新开始|重来|从头开始|重新登记|重新填)(?:吧|了|啊)?$")
 
 BUTTON_CONFIRM = "确认提交"
@@ -146,6 +148,8 @@ def resume_offer(draft: Draft, text: str = "") -> Outcome:
     on (the draft stays in the resume phase, so “重新开始” still starts again)."""
     done = sum(1 for step in STEPS if _answered(draft, step))
     offered = Draft.from_dict({**draft.to_dict(), "phase": "resume"})
+    if RESUME.match(P.clean(text)) and done == 0:
+        return Outcome([Reply("好的，我们从第一项开始。"), _ask(offered)], offered)
     if RESUME.match(P.clean(text)):
         where = "已经填完，还没提交" if _next_step(offered) is None else f"还没完成（已填{done}项）"
         return Outcome([Reply(f"你上次的登记{where}，我们接着来；想从头填请说“重新开始”。"), _ask(offered)], offered)
@@ -236,8 +240,16 @@ def prompt(draft: Optional[Draft]) -> Reply:
     return _ask(draft, again=True)
 
 
+OUT_OF_SCOPE_SURE = 0.7  # the NLU this sure a message asks for something the assistant does not do
+AGREE_THEN = re.compile(r"^(?:我)?同意(?:的|了|啊)?[，,。.!！\s]+(.+)$")
 # what may come before a yes or a no (“那好吧 同意”, “嗯 可以”)
 CONSENT_LEAD = re.compile(r"^(?:(?:那|就|好吧|行吧|行|嗯+|哦+|噢+|ok)[，,。.!！\s]*)+")
+
+
+def agrees(text: str) -> bool:
+    """“同意” / “好吧，同意” / “那行吧 我同意”: a yes to the privacy notice."""
+    text = P.clean(text)
+    return bool(AGREE.match(text) or AGREE.match(CONSENT_LEAD.sub("", text)))
 
 
 def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
@@ -249,6 +261,11 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
     if AGREE.match(text):
         draft = Draft(phase="collect")
         return Outcome([Reply("好的，我们开始。"), _ask(draft)], draft)
+    answers = AGREE_THEN.match(text)
+    if answers:  # “同意。我叫赵子涵，手机137…”: the consent, then the answers it carries
+        rest = answers.group(1)
+        outcome = _collect(Draft(phase="collect"), replace(turn, text=rest), P.clean(rest))
+        return Outcome([Reply("好的，我们开始。"), *outcome.replies], outcome.draft, outcome.status, outcome.noted)
     if DISAGREE.match(text) or text.startswith("不同意"):
         return Outcome([Reply("好的，已取消，不登记也没关系，我没有保存你的任何信息，想登记时随时说“求职登记”。也可以到户籍地或居住地的"
                               "区公共就业服务机构现场登记，或拨打12333咨询。")], None, "declined")
@@ -284,15 +301,19 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     if step is None:
         draft.phase = "confirm"
         return Outcome([summary(draft)], draft)
+    going_on = RESUME_LEAD.match(text)
+    if going_on and going_on.end() < len(text):  # “那继续登记吧 13600003333”: the answer after it
+        turn, text = replace(turn, text=text[going_on.end():]), text[going_on.end():]
     answer = _looks_like_answer(step, turn)
     if RESUME.match(text) or (turn.intent == "register" and turn.confidence >= 0.8 and not answer):
         return Outcome([Reply("好的，继续登记。"), _ask(draft)], draft)
-    extra = P.extract_all(turn.text, turn.today)
+    listed = P.extract_listed(turn.text, turn.today)  # “北京联合大学，计算机科学与技术，本科，2022年毕业”
+    extra = {**listed, **P.extract_all(turn.text, turn.today)}
     data = not P.looks_like_question(turn.text) and bool(extra)  # “陈晨 186… 本科 计算机”
     if turn.knowledge_question and not answer and not data and len(turn.text) <= P.MAX_TEXT \
             and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
-    parsed = step.parser(turn.text, _options(step, turn))
+    parsed = listed[step.key] if step.key in listed else step.parser(turn.text, _options(step, turn))
     if isinstance(parsed, P.Problem) and step.key in extra:
         parsed = extra[step.key]
     if isinstance(parsed, P.Problem) and data and step.key == "name":
@@ -307,6 +328,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         if P.looks_like_question(turn.text):
             # “登记了有啥好处” while the name is asked: a question, not a wrong answer
             return Outcome([_ask(draft, again=True)], draft, "aside")
+        if turn.intent == "out_of_scope" and turn.confidence >= OUT_OF_SCOPE_SURE and not re.search(r"\d", turn.text):
+            # “顺便帮我写份简历呗”: a request the assistant does not take, not a wrong answer
+            return Outcome([Reply("抱歉，这个我帮不上忙，我只能回答就业政策和服务方面的问题。"), _ask(draft, again=True)], draft)
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)
     retried = draft.failures.pop(step.key, None)
@@ -403,14 +427,15 @@ def _start_edit(draft: Draft, key: str, turn: Turn) -> Outcome:
     return Outcome([Reply(f"好的，请重新输入{step.label}。"), _ask(draft)], draft)
 
 
-NEW_VALUE = re.compile(r"(?:应该是|应为|改成|改为|换成|换为|更正为|其实是|正确的是)[:：]?\s*(.+)$")
+NEW_VALUE = re.compile(r"(?:应该是|应为|改成|改为|换成|换为|更正为|其实是|正确的是)[:：]?\s*(.+)$"
+                       r"|(?:^|[\s,，。;；])(?:是|叫)[:：]?\s*(.+)$")  # “不对 名字写错了 是刘阳”
 
 
 def _new_value(step: Step, turn: Turn) -> Any:
     """The corrected value when the correction carries it: "学校写错了，应该是首都师范大学"."""
     match = NEW_VALUE.search(turn.text)
     if match:
-        parsed = step.parser(match.group(1), _options(step, turn))
+        parsed = step.parser(match.group(1) or match.group(2), _options(step, turn))
         if not isinstance(parsed, P.Problem):
             return parsed
     return P.extract_all(turn.text, turn.today).get(step.key)

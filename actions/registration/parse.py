@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from actions.facts import chinese_number
 from actions.knowledge import kb
@@ -426,3 +426,52 @@ def extract_all(text: str, today: date) -> Dict[str, Value]:
         if districts:
             found["district"] = districts[0]
     return found
+
+
+# ---- answers listed one after another (“北京联合大学，计算机科学与技术，本科，2022年毕业”) -----------
+
+LIST_SEPARATORS = re.compile(r"[,，、;；/｜|]+|\s+")
+_YEAR_ONLY = re.compile(r"^(?:(?:19|20)\d{2}|\d{2})\s*(?:年|届)?(?:毕业|毕业的|届)?$")
+_WISH = re.compile(r"^(?:我?想(?:找|做|当|干)|意向是?|求职意向是?|找)")
+_PLACE_ONLY = re.compile(r"^(?:住|住在|家在|现居|在)?[\u4e00-\u9fff]{2,4}$")
+
+
+def extract_listed(text: str, today: date) -> Dict[str, Value]:
+    """Values of a message listing answers separated by commas or spaces, each part one answer: a
+    part no recogniser takes right after the school is the major (people list them in that order)."""
+    parts = [part for part in LIST_SEPARATORS.split(clean(text)) if part]
+    if len(parts) < 3:
+        return {}
+    found: Dict[str, Value] = {}
+    previous = ""
+    for part in parts:
+        key, value = _listed_part(part, today)
+        if key is None and previous == "school" and "major" not in found:
+            parsed = parse_major(part, Options())
+            key, value = ("major", parsed) if not isinstance(parsed, Problem) else (None, None)
+        if key is not None and key not in found:
+            found[key] = value
+        previous = key or ""
+    return found
+
+
+def _listed_part(part: str, today: date) -> Tuple[Optional[str], Optional[Value]]:
+    """The one field a part of a listed message answers, if a recogniser is sure of it."""
+    if find_phone(part) and re.fullmatch(r"[\d\s\-+]{11,16}", part):
+        return "phone", find_phone(part)
+    if find_id_number(part, today) and re.fullmatch(r"[\dXx]{18}", part):
+        return "id_number", find_id_number(part, today)
+    if part in DEGREE_WORDS:
+        return "degree", DEGREE_WORDS[part]
+    if _YEAR_ONLY.match(part):
+        year = find_grad_year(part, today, need_context=False)
+        if year and 1980 <= year <= today.year + 1:
+            return "grad_year", year
+    if _SCHOOL_IN_TEXT.fullmatch(part):
+        return "school", part
+    if _WISH.match(part):
+        wish = parse_intention(part, Options())
+        return ("intention", wish) if not isinstance(wish, Problem) else (None, None)
+    if _PLACE_ONLY.match(part) and len(find_districts(part)) == 1 and len(part) <= len(find_districts(part)[0]) + 3:
+        return "district", find_districts(part)[0]
+    return None, None

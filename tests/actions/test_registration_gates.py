@@ -171,3 +171,18 @@ def test_a_question_said_to_be_on_the_side_is_answered_not_taken_for_the_id_numb
     result = graduate.say("等下 先问一句 登记完了区里会给我推荐岗位吗", "list_subscriptions")
     assert "身份证号应为18位" not in result.text and "订阅" not in result.text
     assert "实名台账" in result.text and "（3/14）" in result.text and graduate.task == REGISTER
+
+
+def test_agreeing_right_after_declining_starts_the_registration(graduate: Graduate, ledger: Ledger) -> None:
+    at_consent(graduate)
+    declined = graduate.say("不同意")
+    assert graduate.task is None and declined.slot("answer_ref") == "registration:declined"
+    tracker = make_tracker("好吧，同意", "out_of_scope", slots={"answer_ref": "registration:declined"})
+    tracker.sender_id = graduate.sender
+    from actions.fallback import ActionOutOfScope
+
+    agreed = run(ActionOutOfScope(), tracker)
+    assert "我们开始" in agreed.text and "姓名" in agreed.text and agreed.slot(TASK_SLOT) == REGISTER
+    # without the decline just before, an agreement alone starts nothing
+    alone = run(ActionOutOfScope(), make_tracker("好吧，同意", "out_of_scope"))
+    assert "我们开始" not in alone.text

@@ -346,3 +346,78 @@ def test_anything_goes_is_an_answer_not_a_question() -> None:
     talk.say("啥都行")
     assert talk.last is not None and talk.last.status != "aside"
     assert talk.draft is not None and talk.draft.values.get("intention") == "啥都行"
+
+
+def test_answers_listed_with_commas_or_spaces_each_go_to_their_field() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳", "13912345678", "跳过"])
+    reply = talk.say("北京联合大学，计算机科学与技术，本科，2022年毕业")
+    assert talk.draft is not None
+    assert talk.draft.values["school"] == "北京联合大学" and talk.draft.values["major"] == "计算机科学与技术"
+    assert talk.draft.values["degree"] == "本科" and talk.draft.values["grad_year"] == 2022
+    assert "专业 计算机科学与技术" in reply and "年龄" in reply  # the next question is the first one not answered
+    spaced = Talk()
+    spaced.fill(["同意", "李雷", "13912345678", "跳过"])
+    spaced.say("中国人民大学 金融 硕士 2022年毕业")
+    assert spaced.draft is not None and spaced.draft.values["major"] == "金融" and spaced.draft.values["degree"] == "硕士"
+
+
+def test_everything_in_one_message_after_the_name_question() -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say("王芳，13900001111，110108199903154565，北京工业大学，会计，本科，2022年毕业，海淀区，想找财务")
+    assert talk.draft is not None
+    values = talk.draft.values
+    assert values["name"] == "王芳" and values["major"] == "会计" and values["district"] == "海淀区" and values["intention"] == "财务"
+    assert "139****1111" in reply and "13900001111" not in reply
+    assert "就业状态" in reply
+
+
+def test_consent_and_answers_in_one_message() -> None:
+    talk = Talk()
+    reply = talk.say("同意 我叫陈晨 手机13700002222")
+    assert talk.draft is not None and talk.draft.values["name"] == "陈晨" and talk.draft.values["phone"] == "13700002222"
+    assert reply.startswith("好的，我们开始。") and "137****2222" in reply and "身份证号" in reply
+
+
+def test_an_errand_before_later_pauses_the_registration() -> None:
+    for words in ("我先去吃个饭 待会再弄", "我先去吃个饭，回头再弄", "有事先走 明天再填"):
+        talk = Talk()
+        talk.fill(["同意", "王小雨"])
+        reply = talk.say(words)
+        assert talk.last is not None and talk.last.status == "paused", words
+        assert "继续登记" in reply and talk.draft is not None and talk.draft.values["name"] == "王小雨"
+
+
+def test_a_correction_carrying_the_value_after_shi_is_taken_at_once() -> None:
+    talk = Talk()
+    talk.fill(["同意", "刘洋"])
+    reply = talk.say("不对 名字写错了 是刘阳")
+    assert talk.draft is not None and talk.draft.values["name"] == "刘阳"
+    assert "已把姓名改为：刘阳" in reply and "手机号" in reply
+
+
+def test_going_on_with_an_answer_in_the_same_message() -> None:
+    talk = Talk()
+    talk.fill(["同意", "刘阳"])
+    talk.say("那继续登记吧 13600003333")
+    assert talk.draft is not None and talk.draft.values["phone"] == "13600003333" and "name" in talk.draft.values
+    assert talk.draft.values["name"] == "刘阳"
+
+
+def test_going_on_after_a_pause_before_the_first_answer_starts_at_the_first_question() -> None:
+    talk = Talk()
+    talk.say("同意")
+    talk.say("我先去吃个饭，回头再弄")
+    assert talk.draft is not None
+    outcome = flow.resume_offer(talk.draft, "继续登记")
+    reply = "\n".join(r.text for r in outcome.replies)
+    assert "从第一项开始" in reply and "已填0项" not in reply and "姓名" in reply
+
+
+def test_a_request_out_of_scope_at_a_step_is_declined_and_the_step_asked_again() -> None:
+    talk = Talk()
+    talk.fill(["同意", "刘阳"])
+    reply = talk.say("顺便帮我写份简历呗", intent="out_of_scope")
+    assert reply.startswith("抱歉，这个我帮不上忙") and "手机号" in reply
+    assert talk.draft is not None and "phone" not in talk.draft.values and not talk.draft.failures
