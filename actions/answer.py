@@ -36,7 +36,8 @@ YES_NO = re.compile(
 # the message asks what help exists (“我是X，有什么帮助”)
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
-    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞"
+    r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞|"
+    r"帮他|帮她|帮孩子|做点啥|做点什么|能做啥|能干啥|该做啥|该干啥"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
@@ -153,6 +154,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         and bool(helps) and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps)
     if subject_asked and kind_asked and not topics and own != "action_answer_institution":
         return Plan("institution")
+    route_unit = knowledge.units.get(f"route:{knowledge.route_index.find(text)[0].id}") if subject_asked and route_asked else None
+    if route_unit is not None and not topics:  # “有没有小程序啥的”: that route
+        return Plan("unit", units=[route_unit])
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
         if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]):
@@ -383,10 +387,15 @@ def names_the_class(knowledge: KnowledgeBase, text: str) -> bool:
     return bool(re.search(rf"(?<!\d)(?:20)?{year % 100:02d}\s*届|(?:20)?{year % 100:02d}年毕业|今年(?:刚)?毕业|应届", text))
 
 
+UNMISTAKABLE = {"until", "materials", "phone"}  # fields whose cue words mean nothing else
+
+
 def field_speaking_of(knowledge: KnowledgeBase, topics: Sequence[Topic], text: str, facets: Sequence[str]) -> Optional[Unit]:
     """A field or clause of the entry named that speaks of what the message says beyond the entry's
     name and the field it cues, where the fields cued say none of it (“扩岗补助要给员工交多久的失业
     保险” cues an amount; the conditions say 失业保险1个月以上)."""
+    if set(facets) & UNMISTAKABLE:  # “…这个政策到什么时候截止”: a deadline is asked, whatever the story says
+        return None
     topic = topics[0]
     cued = [knowledge.units.get(f"{topic_ref(topic)}#{facet}") for facet in facets]
     said = [unit.text for unit in cued if unit is not None]
@@ -851,6 +860,7 @@ def content_words(text: str) -> str:
     return re.sub(r"[\W_\d]+", "", LIST_WORDS.sub("", text))
 
 
+NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")  # a subsidy paid without being applied for
 # “有没有专门帮扶”: a yes/no question a help situation's answer answers yes
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
@@ -1127,6 +1137,9 @@ def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], t
         unit = knowledge.units.get(f"{ref}#{wanted}") or knowledge.units.get(f"{ref}#{FALLBACK_FACET.get(wanted, '')}")
         if unit is None:
             continue
+        how = knowledge.units.get(f"{ref}#how")
+        if wanted == "where" and how is not None and NO_APPLICATION.search(how.text):
+            units.append(how)  # “要去哪申请” of a subsidy paid without an application: that first
         units.append(unit)
         if facet == "amount" and unit.missing:  # the amount is not known: what is known is
             units.append(knowledge.units.get(f"{ref}#benefit") or unit)

@@ -368,7 +368,9 @@ class ActionDeleteRegistration(Action):
             existing = await run(ledger.find, identity)
             stored = await run(ledger.get_draft, identity)
             if existing is None and not stored:
-                send(dispatcher, [Reply("你在这里没有登记信息，不需要删除。")])
+                text = (tracker.latest_message or {}).get("text") or ""
+                can = "可以，登记后随时说“删除我的登记”就能删除。" if looks_like_question(text) else ""  # “登记过的信息能删掉吗”
+                send(dispatcher, [Reply(f"{can}你在这里没有登记信息，不需要删除。")])
                 return task(None)
             what = f"你的求职登记（编号 {existing.ref}）" if existing else "你没填完的登记"
             erased = f"删除后你在对话中登记的信息会被清除；{LIST_KEPT}" if existing is not None and existing.on_list \

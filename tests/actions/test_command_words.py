@@ -45,6 +45,11 @@ def test_asking_to_delete_still_asks_to_confirm_or_says_nothing_is_stored() -> N
     assert "不需要删除" in result.text or "确定删除" in result.text
 
 
+def test_asking_whether_a_registration_can_be_deleted_is_answered_yes_though_nothing_is_stored() -> None:
+    result = run(ActionDeleteRegistration(), sender_tracker("我登记过的信息能删掉吗", "delete_registration"))
+    assert result.text.startswith("可以") and "删除我的登记" in result.text and "没有登记信息" in result.text
+
+
 def test_a_question_naming_a_kind_of_notice_subscribes_to_nothing() -> None:
     tracker = sender_tracker("见习岗位都是哪个部门去募集的", "subscribe", [("notice_kind", "见习岗位")])
     result = run(ActionSubscribe(), tracker)

@@ -134,3 +134,22 @@ def test_an_english_question_for_an_offices_address_or_phone_is_told_they_are_no
     # a question about a programme is no office's contact
     result = run(ActionAnswerPolicy(), make_tracker("What is the traineeship programme?", "out_of_scope"))
     assert "not verified" not in result.text
+
+
+def test_where_to_apply_for_a_subsidy_paid_without_applying_says_so_first() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("扩岗补助要去哪申请", "ask_policy", [("policy", "一次性扩岗补助")]))
+    assert "免申即享" in result.text and result.text.index("免申即享") < result.text.index("所在区人社局")
+    asked = run(ActionAnswerPolicy(), make_tracker("我们公司要去申请扩岗补助吗？还是会自动打到对公账户？", "ask_policy", confidence=0.9))
+    assert "免申即享" in asked.text
+
+
+def test_a_deadline_asked_after_a_long_story_gets_the_deadline() -> None:
+    text = ("我们是一家做软件外包的小微企业，6月份招了一个2022届本科生，签了两年劳动合同，社保都正常交。"
+            "听说有个一次性吸纳就业补贴，这个政策到什么时候截止？")
+    result = run(ActionAnswerPolicy(), make_tracker(text, "ask_policy", confidence=0.9))
+    assert "截止" in result.text.split("\n")[0] or "年底" in result.text or "12月31日" in result.text, result.text
+
+
+def test_whom_a_subsidy_is_for_gives_who_gets_it_and_on_what_terms() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("一次性吸纳就业补贴是给谁的", "ask_policy", [("policy", "一次性吸纳就业补贴")]))
+    assert "小微企业" in result.text and "1年" in result.text
