@@ -94,9 +94,13 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("standing", text=standing)
     asks_combined = bool(COMBINED.search(text)) and "benefit" in asked_facets(text)
     if asks_combined:  # “两个能一起领吗”: whether these combine, yes or no first
-        together = combining_unit(knowledge, tracker, text, mentioned_topics(knowledge, tracker))
+        named = mentioned_topics(knowledge, tracker)
+        together = combining_unit(knowledge, tracker, text, named)
         if together is not None:
             return Plan("unit", units=[together])
+        if len(named) >= 2:  # “见习补贴和社保补贴能一起拿吗”: no source says; said so, not guessed
+            return Plan("standing", text=f"{'和'.join(t.name for t in named[:2])}能否同时享受，通知和收录的文件都没有写明（未核实），"
+                                         "请以区人社局的答复为准，可拨打12333咨询。")
     several = several_questions(knowledge, text)
     if several is not None:  # “扩岗补助多少钱？见习补贴发给谁？”: each answered
         return several
@@ -319,7 +323,7 @@ TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the li
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
 RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
 CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
-COMBINED = re.compile(r"一起|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
+COMBINED = re.compile(r"一起|一块儿?|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import answered, latest_text, text_button
 from policy_kb import KnowledgeBase
+from policy_kb.eligibility import Facts, decide
 from policy_kb.units import Unit, asked_facets
 
 MIN_SCORE = 0.12  # below: a match on words like “Beijing” or “today” alone (“what's the weather in Beijing today”)
@@ -74,8 +75,45 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
         dispatcher.utter_message(text=REFUSAL, buttons=buttons)
         return answered(tracker, "english:out_of_scope", buttons=buttons)
     units = fields_asked(knowledge, entry_with_field_asked(knowledge, text) or hits[0].unit, text)
-    dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in units))
+    verdict = yes_or_no(knowledge, units[0], text)
+    dispatcher.utter_message(text=verdict + "\n".join(english_text(knowledge, unit) for unit in units))
     return answered(tracker, f"english:{units[0].id}")
+
+
+# “Can I join a traineeship if I graduated 18 months ago?”: a yes/no question about the asker
+ASKS_IF_I = re.compile(r"\b(?:can|could|may|am|do|will|would|should)\s+i\b|\bam i (?:eligible|qualified)\b|\bdo i qualify\b", re.IGNORECASE)
+WH_QUESTION = re.compile(r"^\W*(?:what|where|when|how|which|who|why)\b|\b(?:what|where|when|how|which|who|why)\s+(?:can|could|do|should)\s+i\b", re.IGNORECASE)
+GRADUATED_IN = re.compile(r"\b(?:graduated|graduating|graduate|class of)\D{0,12}?((?:19|20)\d{2})\b|\b((?:19|20)\d{2}) graduate\b", re.IGNORECASE)
+GRADUATED_AGO = re.compile(r"\bgraduated\s+(\d{1,2}|one|two|three|four|five|a)\s+(month|year)s?\s+ago\b", re.IGNORECASE)
+GRADUATED_RELATIVE = re.compile(r"\bgraduated\s+(this|last)\s+year\b", re.IGNORECASE)
+AGE = re.compile(r"\b(?:i'?m|i am|aged?)\s+(\d{2})\b(?!\s*(?:months?|years? ago))|\b(\d{2})[- ]years?[- ]old\b", re.IGNORECASE)
+WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def asker_facts(text: str, reference_year: int) -> Facts:
+    """The asker's age and graduation year as an English question gives them, counted from the
+    campaign's year like the Chinese “毕业一年多”."""
+    year = None
+    if (found := GRADUATED_IN.search(text)):
+        year = int(found.group(1) or found.group(2))
+    elif (ago := GRADUATED_AGO.search(text)):
+        amount = int(ago.group(1)) if ago.group(1).isdigit() else WORD_NUMBERS[ago.group(1).lower()]
+        year = reference_year - (amount // 12 if ago.group(2).lower() == "month" else amount)
+    elif (relative := GRADUATED_RELATIVE.search(text)):
+        year = reference_year - (1 if relative.group(1).lower() == "last" else 0)
+    age = AGE.search(text)
+    return Facts(age=int(age.group(1) or age.group(2)) if age else None, grad_year=year)
+
+
+def yes_or_no(knowledge: KnowledgeBase, unit: Unit, text: str) -> str:
+    """“Yes. ” or “No. ” before the answer when the asker asks whether they qualify, the entry has
+    rules and what they said decides them; nothing otherwise."""
+    kind, _, key = unit.topic.partition(":")
+    policy = knowledge.policies.get(key) if kind == "policy" else None
+    if policy is None or policy.eligibility is None or not ASKS_IF_I.search(text) or WH_QUESTION.search(text):
+        return ""
+    decision = decide(policy.eligibility, asker_facts(text, knowledge.notice.reference_year), knowledge.notice.reference_year)
+    return {"eligible": "Yes, by what you say you qualify. ", "not_eligible": "By what you say, no. "}.get(decision.outcome, "")
 
 
 FIELD_RUNNER_UP = 0.6  # a runner-up this close whose entry has the field asked answers instead of the first

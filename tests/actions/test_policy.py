@@ -153,3 +153,22 @@ def test_a_deadline_asked_after_a_long_story_gets_the_deadline() -> None:
 def test_whom_a_subsidy_is_for_gives_who_gets_it_and_on_what_terms() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("一次性吸纳就业补贴是给谁的", "ask_policy", [("policy", "一次性吸纳就业补贴")]))
     assert "小微企业" in result.text and "1年" in result.text
+
+
+def test_whether_two_policies_combine_is_the_rule_that_says_so_or_said_to_be_unknown() -> None:
+    ruled = run(ActionAnswerPolicy(), make_tracker("扩岗补助跟一次性吸纳就业补贴能一块儿拿吗", "ask_policy", confidence=0.9))
+    assert "不重复" in ruled.text or "不能" in ruled.text, ruled.text
+    unknown = run(ActionAnswerPolicy(), make_tracker("见习补贴和社保补贴能一起拿吗", "ask_policy", confidence=0.9))
+    assert "未核实" in unknown.text and "见习补贴和社保补贴" in unknown.text and "12333" in unknown.text
+
+
+def test_an_english_yes_no_question_about_the_asker_is_answered_yes_or_no_first_when_what_they_say_decides_it() -> None:
+    yes = run(ActionAnswerPolicy(), make_tracker("Can I join a traineeship if I graduated 18 months ago?", "out_of_scope"))
+    assert yes.text.startswith("Yes") and "2 years" in yes.text
+    no = run(ActionAnswerPolicy(), make_tracker("I graduated in 2018 and I am 27, can I still join a traineeship?", "out_of_scope"))
+    assert no.text.startswith("By what you say, no") and "2 years" in no.text
+    # nothing said that decides it, or no yes/no asked: the answer alone
+    unsaid = run(ActionAnswerPolicy(), make_tracker("Can I join a traineeship?", "out_of_scope"))
+    assert not unsaid.text.startswith(("Yes", "By what you say")) and "Traineeship" in unsaid.text
+    what = run(ActionAnswerPolicy(), make_tracker("What can I do if I graduated in 2018 and want a traineeship?", "out_of_scope"))
+    assert not what.text.startswith(("Yes", "By what you say"))
