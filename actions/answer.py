@@ -149,6 +149,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
         and selector_confidence(tracker) >= FAQ_OVER_SITUATION \
         and not (helps and FAQ_RESTATES.get(selected_faq(tracker)) not in (None, helps[0].id))  # “不想上班了，想创业”: the wish
+    hiring = next((s for s in knowledge.situations.values() if s.employer), None)
+    if hiring is not None and not topics and THIRD_PARTY.search(text) and SUBSIDY_WORDS.search(text) and hiring not in helps:
+        helps = [hiring]  # “公司说招我能领补贴，是真的吗”: the employer's subsidies, whoever asks
     # “毕业没找到工作，档案该转到哪儿”: the graduate's plain case is the story, the archives what is asked
     dealt_with = SUBJECT_DEALT.search(text)  # “档案该咋办” asks about the archives, not for help in general
     kind_asked = bool(knowledge.kind_index.find(text)) and bool(facets or dealt_with)
@@ -175,7 +178,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     employer_speaks = any(s.employer for s in situations)  # “我们公司想设几个见习岗位，可以吗”: no graduate's check
-    if employer_speaks and own == "action_check_eligibility":
+    if employer_speaks and own == "action_check_eligibility" and not facets:
         employer = next(s for s in situations if s.employer)
         hits = knowledge.units.search(text, limit=1, allowed=lambda unit: not unit.id.startswith("situation:")) if topics else []
         return Plan("unit", units=[hits[0].unit]) if hits else Plan("situation", situation=employer)
@@ -317,7 +320,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 # a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
 # one about a third party (the employer)
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
-QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
+QUESTION = re.compile(r"[?？吗呢么嘛]|什么|啥|怎么|咋|哪|谁|几|多少|多久|多长|多大|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
@@ -708,11 +711,11 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     playing = {in_play, topic_ref(related)} if related is not None else {in_play}
     plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
     alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
-    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
-            and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
-        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]
     ranked.sort(key=lambda item: item[1], reverse=True)
+    if not elliptical_subject(text) and alone and ranked and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+            and alone[0][0].unit.topic == ranked[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
+        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     asked = asked_facets(text) + (["when"] if WHEN.search(text) else []) + (["url"] if URL_ASKED.search(text) else [])
     # the answer just given again only if it holds what is asked (“在哪” of 就业超市, not “啥时候报名” of
     # a post no date is known for: that is said to be unknown)
@@ -1142,7 +1145,7 @@ def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], t
         if unit is None:
             continue
         how = knowledge.units.get(f"{ref}#how")
-        if wanted == "where" and how is not None and NO_APPLICATION.search(how.text):
+        if facet == "where" and how is not None and NO_APPLICATION.search(how.text):
             units.append(how)  # “要去哪申请” of a subsidy paid without an application: that first
         units.append(unit)
         if facet == "amount" and unit.missing:  # the amount is not known: what is known is

@@ -189,3 +189,22 @@ def test_a_wish_named_beats_having_none_yet_and_an_employer_gets_no_graduates_ch
     host = understand(kb(), make_tracker("我们是一家科技公司，想设几个见习岗位接收毕业生，可以吗？", "check_eligibility", confidence=0.7),
                       "action_check_eligibility")
     assert host is not None and host.kind != "eligibility"
+
+
+def test_a_company_hiring_the_asker_is_the_employers_subsidies_and_an_employers_amount_question_its_amount() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    hired = understand(kb(), make_tracker("我是今年的应届生，公司说招我能领补贴，是真的吗", "ask_policy", confidence=1.0), "action_answer_policy")
+    assert hired is not None and hired.situation is not None and hired.situation.id == "employer_hiring"
+    amount = understand(kb(), make_tracker("我是公司HR 我们招了3个22届的 扩岗补助每人多少", "check_eligibility",
+                                           [("policy", "一次性扩岗补助")], confidence=0.98), "action_check_eligibility")
+    assert amount is not None and amount.kind == "facets" and amount.facets == ["amount"]
+
+
+def test_how_often_asked_right_after_an_faq_answer_is_asked_of_that_answer() -> None:
+    earlier = [{"event": "user", "text": "市里会查各区吗", "parse_data": {"intent": {"name": "faq", "confidence": 1.0}}},
+               {"event": "bot", "text": "市人社局从2022年7月底起依托实名制系统每月督查通报各区。"}]
+    tracker = make_tracker("多久查一次", "ask_policy", slots={"answer_ref": "faq:supervision"}, events=earlier, confidence=1.0)
+    result = run(ActionClarify(), tracker)
+    assert "每月" in result.text and "你想问的是" not in result.text

@@ -172,3 +172,8 @@ def test_an_english_yes_no_question_about_the_asker_is_answered_yes_or_no_first_
     assert not unsaid.text.startswith(("Yes", "By what you say")) and "Traineeship" in unsaid.text
     what = run(ActionAnswerPolicy(), make_tracker("What can I do if I graduated in 2018 and want a traineeship?", "out_of_scope"))
     assert not what.text.startswith(("Yes", "By what you say"))
+
+
+def test_the_phone_of_a_subsidy_paid_without_applying_is_the_phone_not_the_no_application_rule() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("扩岗补助电话多少", "ask_policy", [("policy", "一次性扩岗补助")]))
+    assert "12333" in result.text and "免申即享" not in result.text
