@@ -190,6 +190,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         if inside is not None:  # “扩岗补助要交多久的失业保险”: the field that speaks of it, not the amount the cue names
             return Plan("unit", units=[inside])
         return Plan("facets", topic=topics[0], facets=facets)
+    if topics and not facets and isinstance(topics[0], schema.Policy) and topics[0].eligibility is not None \
+            and WANTS_TO_JOIN.match(rest) and not personal_yes_no:
+        return Plan("facets", topic=topics[0], facets=["who", "how"])  # “他想先去见习 可以吗”: who may join, and how
     if topics and not facets and own != "action_answer_institution" and not asks_to_take_part:
         detail = detail_of(knowledge, topics, text)
         if detail is not None:
@@ -711,11 +714,11 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     playing = {in_play, topic_ref(related)} if related is not None else {in_play}
     plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
     alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
+    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+            and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
+        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]
     ranked.sort(key=lambda item: item[1], reverse=True)
-    if not elliptical_subject(text) and alone and ranked and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
-            and alone[0][0].unit.topic == ranked[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
-        return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     asked = asked_facets(text) + (["when"] if WHEN.search(text) else []) + (["url"] if URL_ASKED.search(text) else [])
     # the answer just given again only if it holds what is asked (“在哪” of 就业超市, not “啥时候报名” of
     # a post no date is known for: that is said to be unknown)
@@ -867,6 +870,9 @@ def content_words(text: str) -> str:
     return re.sub(r"[\W_\d]+", "", LIST_WORDS.sub("", text))
 
 
+# what is left of “他说想先见习”, “孩子想去参加见习 可以吗” once the programme's name is taken out
+WANTS_TO_JOIN = re.compile(r"^(?:那)?(?:他|她|孩子|我孩子|我家孩子|我女儿|我儿子|闺女|儿子|女儿)(?:说)?(?:想|打算|准备|要)(?:先|要)?"
+                           r"(?:去|参加|报名|做|搞|试试)?(?:可以吗|行吗|能行吗|行不行|可以不|能去吗|成吗)?$")
 NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")  # a subsidy paid without being applied for
 # “有没有专门帮扶”: a yes/no question a help situation's answer answers yes
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
@@ -1222,6 +1228,9 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
+        read = kb().units.speller.from_pinyin(text) if kb().units.speller is not None and not tracker.get_slot("choice") else None
+        if read:  # “kuogang buzhu duoshao qian”: typed in pinyin, answered as the Chinese it spells
+            return await self.in_pinyin(dispatcher, tracker, domain, read)
         if tracker.get_slot("answer_ref") == "registration:declined":
             from actions.registration.action import ActionRegistration, declined_just_now
 
@@ -1236,6 +1245,16 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         if plan is not None:
             return [*await execute(plan, dispatcher, tracker, domain), *self.after_other_answer()]
         return await self.answer(dispatcher, tracker, domain)
+
+    async def in_pinyin(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any], read: str) -> List[EventType]:
+        typed = tracker.latest_message
+        tracker.latest_message = {**(typed or {}), "text": read, "entities": [], "intent": {"name": "nlu_fallback", "confidence": 0.0}}
+        plan = understand(kb(), tracker, "action_clarify")
+        if plan is None:
+            tracker.latest_message = typed
+            return await self.answer(dispatcher, tracker, domain)
+        dispatcher.utter_message(text=f"（按拼音理解为：{read}）")
+        return [*await execute(plan, dispatcher, tracker, domain), *self.after_other_answer()]
 
     @abstractmethod
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:

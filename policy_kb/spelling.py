@@ -29,9 +29,58 @@ CORE_TERMS: Tuple[str, ...] = (
     "残疾", "低保", "研究生", "毕业证", "劳动合同", "合同", "骗子", "诈骗", "报警",
 )
 MIN_LENGTH, MAX_LENGTH = 2, 12
+# the question words a message typed in pinyin is read with, beside the terms (“duoshao qian” → 多少钱)
+EVERYDAY_WORDS: Tuple[str, ...] = (
+    "多少钱", "多少", "钱", "怎么办", "怎么", "申请", "在哪", "哪里", "什么时候", "什么", "时候", "有没有", "有", "吗", "能不能",
+    "能", "可以", "我", "是", "谁", "领", "办", "去", "要", "多久", "条件", "报名", "啊", "呢", "吧", "了", "的", "给", "几次",
+    "几", "找", "工作", "没有", "还", "哪些", "每月", "补", "拿", "一次性", "怎样", "如何", "需要", "材料", "地址", "电话",
+    "放哪", "放", "转", "交", "查", "毕业", "没找到",
+)
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 # function words: a term with one of these in place of its own character is another phrase
 NOT_A_TYPO = frozenset("的了吗呢吧啊是有在和与或也都就还要会能我你他她它这那个么")
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> FrozenSet[str]:
+    """Every toneless pinyin syllable (ü written v), from pypinyin's own table."""
+    import unicodedata
+
+    from pypinyin.constants import PINYIN_DICT
+
+    found = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+            found.add(plain.replace("ü", "v"))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _everyday_by_sounds() -> Dict[Tuple[str, ...], str]:
+    return {term_sounds(word): word for word in reversed(EVERYDAY_WORDS)}
+
+
+def _commonest(terms: List[str]) -> Optional[str]:
+    """Of terms that read alike (档案, and the alias 档按 kept for its typo), the one most written."""
+    if not terms:
+        return None
+    import jieba
+
+    jieba.initialize()
+    return max(terms, key=lambda term: (jieba.dt.FREQ.get(term, 0), sum(jieba.dt.FREQ.get(char, 0) for char in term)))
+
+
+def split_pinyin(word: str) -> Optional[List[str]]:
+    """'jianxi' → ['jian', 'xi']: the fewest syllables that spell the word, or None when none do."""
+    syllables = _syllables()
+    best: List[Optional[List[str]]] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            before = best[start]
+            if before is not None and word[start:end] in syllables and (best[end] is None or len(before) + 1 < len(best[end] or [])):
+                best[end] = before + [word[start:end]]
+    return best[len(word)]
 
 
 @lru_cache(maxsize=8192)
@@ -132,6 +181,36 @@ class Speller:
         for term in sorted(self.terms):
             for offset, char in enumerate(term):
                 self._holding.setdefault(char, []).append((term, offset))
+
+    def from_pinyin(self, text: str) -> Optional[str]:
+        """“jianxi butie you duoshao qian a” → 见习补贴有多少钱啊: a message typed in toneless pinyin,
+        read as the knowledge base's terms and everyday question words it spells; None when it is
+        not all pinyin (English, Chinese, a number alone) or too little of it is known."""
+        words = re.findall(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]", text)
+        if len(words) < 2 or any(CJK.match(w) for w in words) or sum(w.isalpha() for w in words) < 2:
+            return None
+        syllables: List[str] = []
+        for word in words:
+            if word.isalpha():
+                split = split_pinyin(word.lower())
+                if split is None:
+                    return None
+                syllables += split
+            elif word.isdigit():
+                syllables.append(word)
+        read, unknown, start = [], 0, 0
+        while start < len(syllables):
+            for length in range(min(MAX_LENGTH, len(syllables) - start), 0, -1):
+                key = tuple(syllables[start:start + length])
+                word = _everyday_by_sounds().get(key) or _commonest(self._by_sounds.get(key, []))
+                if word is not None or (length == 1 and key[0].isdigit()):
+                    read.append(word or key[0])
+                    start += length
+                    break
+            else:
+                unknown += 1
+                start += 1
+        return "".join(read) if read and unknown * 3 <= len(syllables) else None
 
     def correct(self, text: str) -> str:
         """`text` with every mistyped term replaced by the term (longest first, never overlapping)."""

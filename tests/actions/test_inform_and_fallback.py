@@ -208,3 +208,23 @@ def test_how_often_asked_right_after_an_faq_answer_is_asked_of_that_answer() -> 
     tracker = make_tracker("多久查一次", "ask_policy", slots={"answer_ref": "faq:supervision"}, events=earlier, confidence=1.0)
     result = run(ActionClarify(), tracker)
     assert "每月" in result.text and "你想问的是" not in result.text
+
+
+def test_a_question_typed_in_pinyin_is_answered_as_the_chinese_it_spells() -> None:
+    result = run(ActionOutOfScope(), make_tracker("kuogang buzhu duoshao qian", "out_of_scope", confidence=0.6))
+    assert "按拼音理解为：扩岗补助多少钱" in result.text and "1500" in result.text
+    result = run(ActionOutOfScope(), make_tracker("jianxi butie you duoshao qian a", "out_of_scope", confidence=0.6))
+    assert "最低工资" in result.text
+    # English is no pinyin
+    english = run(ActionOutOfScope(), make_tracker("can you help me find a job", "out_of_scope", confidence=0.6))
+    assert "按拼音" not in english.text
+
+
+def test_pinyin_is_read_only_when_every_word_is_pinyin() -> None:
+    from actions.knowledge import kb
+
+    speller = kb().units.speller
+    assert speller is not None
+    assert speller.from_pinyin("dang an fang nali") == "档案放哪"
+    assert speller.from_pinyin("Where can I find jobs online?") is None and speller.from_pinyin("见习 butie") is None
+    assert speller.from_pinyin("ni hao") is None  # nothing it knows: no guess

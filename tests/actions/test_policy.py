@@ -177,3 +177,9 @@ def test_an_english_yes_no_question_about_the_asker_is_answered_yes_or_no_first_
 def test_the_phone_of_a_subsidy_paid_without_applying_is_the_phone_not_the_no_application_rule() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("扩岗补助电话多少", "ask_policy", [("policy", "一次性扩岗补助")]))
     assert "12333" in result.text and "免申即享" not in result.text
+
+
+def test_someone_elses_wish_to_join_a_programme_gets_who_may_join_and_how() -> None:
+    for text in ("他想先去见习 可以吗", "他说想先见习"):
+        result = run(ActionAnswerPolicy(), make_tracker(text, "ask_policy", [("policy", "就业见习")], confidence=0.9))
+        assert "2年" in result.text and "16" in result.text, text
