@@ -19,6 +19,7 @@ def speller() -> Speller:
     ("扩刚补住多少钱", "扩岗补助多少钱"),
     ("设保补贴怎么领", "社保补贴怎么领"),
     ("一次性扩岗不住", "一次性扩岗补助"),
+    ("企业需要自己去申情吗", "企业需要自己去申请吗"),  # the asking word too: 申请 cues how to apply
 ])
 def test_a_homophone_typo_is_read_as_the_term(speller: Speller, typed: str, meant: str) -> None:
     corrected = speller.correct(typed)
@@ -31,6 +32,7 @@ def test_a_homophone_typo_is_read_as_the_term(speller: Speller, typed: str, mean
     "我叫王建喜",         # a name that shares no character with a term
     "见习补贴怎么领",     # already right
     "招聘会在哪",         # already right
+    "神情很紧张",         # 神情 sounds like 申请 but is a word of its own
     "",
 ])
 def test_words_and_right_text_are_left_alone(speller: Speller, text: str) -> None:
