@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.common import NONE_OF_THESE, Button, answered, latest_entities, latest_text, text_button
+from actions.facts import parse_age
 from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
@@ -86,6 +87,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     refusal = refused(text)
     if refusal:  # “帮我弄一份假的实习证明”, “帮我查下前男友的手机号”, “你们就是个摆设”
         return Plan("standing", text=refusal)
+    period = knowledge.units.get("faq:period")
+    if period is not None and IN_TIME.search(text) and not knowledge.topics_in(text) and not request.values("policy") \
+            and parse_age([text]) is None and not re.search(r"\d+\s*(?:届|年毕业)|\d{2}了", text):  # not “我都26了 来得及吗”
+        return Plan("unit", units=[period])  # “我打算十月份才开始找工作 还赶得上这个行动吗”: the campaign's time
     hotline = knowledge.units.get("route:hotline_12333")
     if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
         return Plan("unit", units=[hotline])
@@ -877,6 +882,7 @@ NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")
 # “有没有专门帮扶”: a yes/no question a help situation's answer answers yes
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
+IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
 HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费)")
 

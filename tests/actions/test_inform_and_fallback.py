@@ -228,3 +228,17 @@ def test_pinyin_is_read_only_when_every_word_is_pinyin() -> None:
     assert speller.from_pinyin("dang an fang nali") == "档案放哪"
     assert speller.from_pinyin("Where can I find jobs online?") is None and speller.from_pinyin("见习 butie") is None
     assert speller.from_pinyin("ni hao") is None  # nothing it knows: no guess
+
+
+def test_whether_it_is_too_late_is_the_campaigns_time_or_the_policys_deadline() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    late = understand(kb(), make_tracker("我打算十月份才开始找工作 还赶得上这个行动吗", "check_eligibility", confidence=0.9),
+                      "action_check_eligibility")
+    assert late is not None and [u.id for u in late.units] == ["faq:period"]
+    deadline = understand(kb(), make_tracker("见习补贴现在申请还来得及吗", "ask_policy", confidence=0.9), "action_answer_policy")
+    assert deadline is not None and deadline.facets == ["until"]
+    # one's own age asked about is the check's
+    assert understand(kb(), make_tracker("我都26了 来得及吗", "check_eligibility", [("age", "26")], confidence=0.9),
+                      "action_check_eligibility") is None
