@@ -334,6 +334,7 @@ TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the li
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
 RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
 CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
+CAMPAIGN_WORDS = re.compile(r"(?:这次|这个|本次|今年的?)?(?:就业)?(?:攻坚)?行动|攻坚")
 COMBINED = re.compile(r"一起|一块儿?|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
@@ -830,8 +831,9 @@ def faq_far_behind(tracker: Tracker, ranked: Sequence[Tuple[Hit, float]], text: 
     if best >= STRONG and score < FAQ_BEHIND * best:
         return True
     picked = knowledge.units.get(selected) if knowledge is not None else None
-    return bool(text) and picked is not None and best >= GENERIC and score < best \
-        and speaks_more_of(text, ranked[0][0].unit, [picked.text, picked.search])
+    said = CAMPAIGN_WORDS.sub(" ", text)  # the campaign's own name speaks of no entry in particular
+    return bool(said.strip()) and picked is not None and best >= GENERIC and score < best \
+        and speaks_more_of(said, ranked[0][0].unit, [picked.text, picked.search])
 
 
 def selector_confidence(tracker: Tracker) -> float:

@@ -32,6 +32,8 @@ REFUSAL = "Sorry, I can't help with that. " + INTRO
 SUGGESTIONS = [("Traineeships", "What is the traineeship programme?"), ("Who is served", "Who does the campaign serve?"),
                ("Get help", "Where can I get help?")]
 REPORTED = " (as reported in the press; the official documents prevail)"
+# the campaign's own time asked (not a policy's deadline: “When does the traineeship subsidy end?”)
+CAMPAIGN_WHEN = re.compile(r"^\W*(?:when|how long)\b(?!.*\b(?:subsid|traineeship|loan|training|allowance)).*\bcampaign\b", re.IGNORECASE)
 # a district office's address, phone or hours: the directory holds sample entries only
 OFFICE_CONTACT = re.compile(r"\b(?:address|phone|telephone|number|contact|opening hours|office hours|open)\b|\bwhere is\b", re.IGNORECASE)
 OFFICE = re.compile(r"\b(?:cent(?:re|er)|office|bureau)\b", re.IGNORECASE)
@@ -52,6 +54,10 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if WHAT_CAN_YOU_DO.search(text):  # “I still don't have a job. What can you do for me?”
         dispatcher.utter_message(text=f"{INTRO}\n{PROMISE}", buttons=buttons)
         return answered(tracker, "english:help", buttons=buttons)
+    period = knowledge.units.get("faq:period")
+    if period is not None and CAMPAIGN_WHEN.search(text):  # “When does Beijing's 2022 campaign … run?”
+        dispatcher.utter_message(text=english_text(knowledge, period))
+        return answered(tracker, "english:faq:period")
     if OFFICE_CONTACT.search(text) and OFFICE.search(text):  # “What's the phone number of the Haidian … centre?”
         hotline = knowledge.units.get("route:hotline_12333")
         source = f"\nSource: {knowledge.cite(list(hotline.sources))}" if hotline is not None else ""

@@ -242,3 +242,12 @@ def test_whether_it_is_too_late_is_the_campaigns_time_or_the_policys_deadline() 
     # one's own age asked about is the check's
     assert understand(kb(), make_tracker("我都26了 来得及吗", "check_eligibility", [("age", "26")], confidence=0.9),
                       "action_check_eligibility") is None
+
+
+def test_the_campaigns_own_name_does_not_pull_an_faq_pick_to_another_entry() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    for text in ("这次攻坚行动都管哪些人", "这个攻坚行动帮哪些人", "这个就业攻坚行动是针对哪些人的？"):
+        tracker = make_tracker(text, "faq", faq_key="targets", confidence=1.0)
+        assert understand(kb(), tracker, "action_answer_faq") is None, text  # the selector's entry answers

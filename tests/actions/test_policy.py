@@ -183,3 +183,11 @@ def test_someone_elses_wish_to_join_a_programme_gets_who_may_join_and_how() -> N
     for text in ("他想先去见习 可以吗", "他说想先见习"):
         result = run(ActionAnswerPolicy(), make_tracker(text, "ask_policy", [("policy", "就业见习")], confidence=0.9))
         assert "2年" in result.text and "16" in result.text, text
+
+
+def test_when_the_campaign_runs_asked_in_english_is_its_period() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker(
+        "When does Beijing's 2022 campaign for graduates who left school without a job run?", "out_of_scope"))
+    assert "July" in result.text and "December" in result.text
+    subsidy = run(ActionAnswerPolicy(), make_tracker("When does the traineeship subsidy policy end?", "out_of_scope"))
+    assert "end of 2022" in subsidy.text
