@@ -158,7 +158,9 @@ def fields_asked(knowledge: KnowledgeBase, unit: Unit, text: str) -> List[Unit]:
     found = [other for other in asked if other is not None and other.en]
     if found and unit.en and unit not in found:
         # “… who gets the remaining traineeship subsidy?”: the unit found says what the fields cued do not
-        words = _words(text)
+        summary = knowledge.units.get(f"{unit.topic}#what") or unit
+        names = _words(summary.en_search[len(summary.en or ""):]) | _words(unit.title)  # “traineeship” names the entry
+        words = _words(text) - names
         said, cued = words & _words(unit.en), [words & _words(other.en or "") for other in found]
         if said - set().union(*cued) and all(len(said) > len(other) for other in cued):
             return [unit]

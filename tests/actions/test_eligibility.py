@@ -91,3 +91,14 @@ def test_an_age_bound_in_the_question_is_not_the_askers_age() -> None:
     assert parse_age(["我25岁，35岁以下的都算吗"]) == 25
     result = run(ActionCheckEligibility(), make_tracker("35岁以下失业的也算吗", "check_eligibility", [("age", "35岁")]))
     assert "你35岁" not in result.text
+
+
+def test_an_a_not_a_question_of_ones_own_case_is_the_check_not_a_situations_help() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    plan = understand(kb(), make_tracker("我今年36了 去年被裁了 算不算这个行动的对象", "check_eligibility", [("age", "36")], confidence=1.0),
+                      "action_check_eligibility")
+    assert plan is not None and plan.kind == "eligibility"
+    result = run(ActionCheckEligibility(), make_tracker("我今年36了 去年被裁了 算不算这个行动的对象", "check_eligibility", [("age", "36")]))
+    assert "36岁" in result.text and "35" in result.text

@@ -112,6 +112,7 @@ def test_english_questions_get_the_field_they_ask_of_the_entry_that_has_it() -> 
         "I'm in HR at a small company. Do we have to apply for the job expansion subsidy, or is it paid automatically?": "without an application",
         "I graduated in 2021 and still don't have a job. Can I still join a traineeship?": "within 2 years",
         "If an intern signs a labour contract before the traineeship ends, who gets the remaining traineeship subsidy?": "remaining period",
+        "Who can join a traineeship (就业见习)?": "within 2 years",
     }
     for text, said in cases.items():
         result = run(ActionAnswerPolicy(), make_tracker(text, "out_of_scope"))
