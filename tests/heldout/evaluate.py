@@ -134,8 +134,10 @@ fresh conversation through the REST channel of a stack with a ledger of its own.
 | `frozen-2026-12-06-k.yml` (150 questions, 30 conversations) | an eleventh helper, independently, under the same rule | with set J, before the fifth round's first change (commit cc21b25) | held out during the fifth round, measured with `--figures-only` at its start and end; its helper's report named about ten of its typo examples (末, 贝, 招骋 …) |
 | `frozen-2026-12-06-l.yml` (150 questions, 30 conversations) | a twelfth helper, under the same rule, asked for short follow-ups, two questions in one message and details of every section | committed before the work it was used for (commit d9f3704) | the fifth round's development set: its misses were read and worked on |
 | `frozen-2026-12-06-m.yml` (150 questions, 30 conversations) | a thirteenth helper, under the same rule, asked for long first-person stories, rights problems, yes/no questions and registrations with mistakes | with set L (commit d9f3704) | the fifth round's development set, with L |
-| `frozen-2026-12-06-n.yml` (150 questions, 30 conversations) | a fourteenth helper, under the same rule (a brief folder with the notice, the two fact sheets, the README's user-facing text and a made-up format example), asked for short, messy questions typed on a phone, every section of the notice and registrations with mistakes | before the sixth round's first change (commit f7f6f5a) | held out during the sixth round, measured with `--figures-only` at its start and end; its misses are never printed (`HELD_OUT` in tests/heldout/frozen.py), so it can measure a later round again. One question (n001) was seen when the file's header was checked |
-| `frozen-2026-12-06-o.yml` (150 questions, 30 conversations) | a fifteenth helper, independently, under the same rule, asked for a wide range of askers (graduates in hardship, parents, employers' HR, university staff, international graduates) | with set N (commit f7f6f5a) | held out during the sixth round, as N; nothing of it was read |
+| `frozen-2026-12-06-n.yml` (150 questions, 30 conversations) | a fourteenth helper, under the same rule (a brief folder with the notice, the two fact sheets, the README's user-facing text and a made-up format example), asked for short, messy questions typed on a phone, every section of the notice and registrations with mistakes | before the sixth round's first change (commit f7f6f5a) | held out during the sixth and seventh rounds, measured with `--figures-only` at the start and end of each (in round 7 also twice on the way, figures only); its misses are never printed (`HELD_OUT` in tests/heldout/frozen.py). One question (n001) was seen when the file's header was checked |
+| `frozen-2026-12-06-o.yml` (150 questions, 30 conversations) | a fifteenth helper, independently, under the same rule, asked for a wide range of askers (graduates in hardship, parents, employers' HR, university staff, international graduates) | with set N (commit f7f6f5a) | held out during the sixth and seventh rounds, as N; nothing of it was read |
+| `frozen-2026-12-07-p.yml` (150 questions, 30 conversations) | a sixteenth helper, under the same rule (a brief folder with the notice, the two fact sheets, the README's user-facing text and a made-up format example), asked for phone-typed questions on every section and policy, first-person situations, yes/no questions and conversations with follow-ups, district changes, registrations with mistakes, subscriptions and handoff | before the seventh round's first change (commit d0b6991) | the seventh round's development set: its misses were read and worked on |
+| `frozen-2026-12-07-q.yml` (150 questions, 30 conversations) | a seventeenth helper, independently, under the same rule, asked for detail questions inside the measures written by graduates, parents and small-company HR, negative and conditional questions, comparisons, and employer, parent and registration conversations | with set P (commit d0b6991) | the seventh round's development set, with P |
 
 Scoring (tests/heldout/frozen.py): a reply counts when it contains the fact asked for (every
 `expect` group matched by one of its alternatives, in the texts and button titles the graduate
@@ -197,6 +199,34 @@ measurement.
 | **O** | **end of round 6 (36c402f), held out** | **127/150 (84.7 %)** | **21/30** | **6.0 / 12** | **0** |
 | J–M | end of round 6 (36c402f), development (J and K spent, their misses read) | J 123, K 117, L 138, M 137 of 150 | J 16, K 17, L 19, M 17 of 30 | 6–7 / 12–13 | 0 |
 | A–I | end of round 6 (36c402f), development | A 143, B 147, C 147, D 146, E 140, G 147, H 141, I 136 of 150; F 98 of 100 | A 24, B 26, C 24, D 25, E 25, G 24, H 19, I 22 of 30; F 32 of 40 | 6–7 / 12–14 | 0 |
+| N | start of round 7 (d0b6991: round 6's code, a freshly trained model), held out | 130/150 (86.7 %) | 14/30 | 6.0 / 12 | 0 |
+| O | start of round 7 (d0b6991), held out | 127/150 (84.7 %) | 21/30 | 6.0 / 12 | 0 |
+| P / Q | start of round 7 (d0b6991), development | P 123/150 (82.0 %), Q 126/150 (84.0 %) | P 15, Q 12 of 30 | 6 / 12, 6 / 11 | 0 (P: 2 flagged, the age worked out from an ID number typed right after a phone number; the detector now reads it) |
+| **N** | **end of round 7 (d39f155), held out** | **133/150 (88.7 %)** | **17/30** | **6.0 / 12** | **0** |
+| **O** | **end of round 7 (d39f155), held out** | **128/150 (85.3 %)** | **21/30** | **6.0 / 12** | **0** |
+| P / Q | end of round 7 (d39f155), development | P 139/150 (92.7 %), Q 140/150 (93.3 %) | P 22, Q 24 of 30 | 6 / 12, 6 / 11 | 0 |
+| A–M | end of round 7 (d39f155), development | A 145, B 147, C 148, D 146, E 140, G 147, H 142, I 137, J 121, K 122, L 139, M 139 of 150; F 99 of 100 | A 24, B 26, C 25, D 25, E 25, G 24, H 20, I 22, J 17, K 18, L 19, M 17 of 30; F 35 of 40 | 6–7 / 11–13 | 0 |
+
+Round 7: on the two held-out sets (N and O, held out since round 6), single questions went from
+86.7 % to 88.7 % (N) and from 84.7 % to 85.3 % (O); whole conversations from 14 to 17 (N) and 21 to
+21 (O) of 30; replies stayed at a median of 6 phone lines and no figure was invented. The new
+development sets moved more (P 82.0 % → 92.7 % and 15 → 22 conversations, Q 84.0 % → 93.3 % and
+12 → 24). The round's mechanisms: registration answers listed with commas or spaces go each to its
+field, consent and answers come in one message, an errand before “later” pauses, “是刘阳” after a
+correction is the value, agreeing right after declining starts, a request out of scope at a step is
+declined; one district can be unsubscribed and one added right after subscribing; “不用了 结束吧”
+leaves the person; an employer's question is the employer's (no graduate check), and a graduate
+asking whether the company hiring them gets a subsidy gets the employer's subsidies; the archives
+or a help route asked after a plain story are answered, not the story; the hotline's hours and
+complaints; “有。” first when asked whether help exists; a wish named beats having none; “35岁以下”
+is the rule's bound and A-not-A (算不算) is a question; refusals for forged papers, back doors,
+someone else's data and abuse; whether two policies combine, or that no source says; where to
+apply for a subsidy paid without applying says so; whether it is too late is the campaign's time;
+多久 is a question word; the campaign's own name no longer pulls an FAQ pick elsewhere; a message
+typed in toneless pinyin is read as the Chinese it spells; in English, an office's address or phone
+is said to be unverified, a yes/no question about the asker is answered yes or no when their year or
+age decides it, and when the campaign runs is its period. The held-out sets remain far from the
+issue's 95 % and 27 of 30; N and O stay held out (their misses were never printed).
 
 Round 6: on the two held-out sets, single questions went from 84.0 % to 86.7 % (N) and from 79.3 %
 to 84.7 % (O); whole conversations from 12 to 14 (N) and 20 to 21 (O) of 30; replies stayed at a
