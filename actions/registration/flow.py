@@ -241,6 +241,7 @@ def prompt(draft: Optional[Draft]) -> Reply:
 
 
 OUT_OF_SCOPE_SURE = 0.7  # the NLU this sure a message asks for something the assistant does not do
+REQUEST_WORDS = 4  # Chinese characters a request has at least (“帮我写简历”)
 AGREE_THEN = re.compile(r"^(?:我)?同意(?:的|了|啊)?[，,。.!！\s]+(.+)$")
 # what may come before a yes or a no (“那好吧 同意”, “嗯 可以”)
 CONSENT_LEAD = re.compile(r"^(?:(?:那|就|好吧|行吧|行|嗯+|哦+|噢+|ok)[，,。.!！\s]*)+")
@@ -328,8 +329,10 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         if P.looks_like_question(turn.text):
             # “登记了有啥好处” while the name is asked: a question, not a wrong answer
             return Outcome([_ask(draft, again=True)], draft, "aside")
-        if turn.intent == "out_of_scope" and turn.confidence >= OUT_OF_SCOPE_SURE and not re.search(r"\d", turn.text):
-            # “顺便帮我写份简历呗”: a request the assistant does not take, not a wrong answer
+        if turn.intent == "out_of_scope" and turn.confidence >= OUT_OF_SCOPE_SURE and not re.search(r"\d", turn.text) \
+                and len(turn.text) <= P.MAX_TEXT and len(re.findall(r"[\u4e00-\u9fff]", turn.text)) >= REQUEST_WORDS:
+            # “顺便帮我写份简历呗”: a request the assistant does not take, not a wrong answer (emoji or a
+            # 2,000-character paste still count as wrong answers, and the third offers a person)
             return Outcome([Reply("抱歉，这个我帮不上忙，我只能回答就业政策和服务方面的问题。"), _ask(draft, again=True)], draft)
         return _failed(draft, step, parsed)
     _set(draft, step, parsed)

@@ -421,3 +421,15 @@ def test_a_request_out_of_scope_at_a_step_is_declined_and_the_step_asked_again()
     reply = talk.say("顺便帮我写份简历呗", intent="out_of_scope")
     assert reply.startswith("抱歉，这个我帮不上忙") and "手机号" in reply
     assert talk.draft is not None and "phone" not in talk.draft.values and not talk.draft.failures
+
+
+def test_emoji_or_a_huge_paste_taken_for_out_of_scope_still_count_as_wrong_answers() -> None:
+    talk = Talk()
+    talk.fill(["同意", "李明"])
+    talk.say("1391234")
+    talk.say("我的电话是 010-12345678")
+    third = talk.say("😀😀😀", intent="out_of_scope")
+    assert "转人工" in third and "12333" in third
+    pasted = Talk()
+    pasted.fill(["同意", "张伟", "13700001111", "跳过"])
+    assert "太长" in pasted.say("北京" * 1000, intent="out_of_scope")
