@@ -161,7 +161,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     dealt_with = SUBJECT_DEALT.search(text)  # “档案该咋办” asks about the archives, not for help in general
     kind_asked = bool(knowledge.kind_index.find(text)) and bool(facets or dealt_with)
     route_asked = bool(knowledge.route_index.find(text)) and bool(facets or yes_no or "有没有" in text)  # “有没有小程序啥的”
-    asked_of_it = SUBJECT_DEALT.sub("", text).replace("有没有", "" if route_asked else "有没有")  # “有没有小程序”: of the route
+    asked_of_it = SUBJECT_DEALT.sub("", text)
+    if route_asked:
+        asked_of_it = asked_of_it.replace("有没有", "")  # “有没有小程序”: asked of the route, not for help
     subject_asked = (kind_asked or route_asked) and not ASKS_HELP.search(asked_of_it) \
         and bool(helps) and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps)
     if subject_asked and kind_asked and not topics and own != "action_answer_institution":
