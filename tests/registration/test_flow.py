@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import List, Optional
 
+import pytest
+
 from actions.registration import flow
 from actions.registration.flow import Draft, Outcome, Turn
 from ledger import fields as F
@@ -203,8 +205,9 @@ def test_a_wrong_phone_given_by_name_before_the_name_is_said_to_be_the_phone() -
 
 
 def test_pausing_for_tomorrow_keeps_the_draft_and_says_how_to_come_back() -> None:
-    # (an errand before “later” too: “我先去吃个饭 待会再弄”)
-    for words in ("暂停一下 我明天再填", "明天再填吧", "先暂停", "我先去吃个饭 待会再弄", "我先去吃个饭，回头再弄", "有事先走 明天再填"):
+    # (an errand before “later” too: “我先去吃个饭 待会再弄”, or after the pause: “先暂停一下，我去找身份证”)
+    for words in ("暂停一下 我明天再填", "明天再填吧", "先暂停", "我先去吃个饭 待会再弄", "我先去吃个饭，回头再弄", "有事先走 明天再填",
+                  "先暂停一下，我去找身份证"):
         talk = Talk()
         talk.fill(["同意", "王芳"])
         reply = talk.say(words)
@@ -237,6 +240,18 @@ def test_consent_said_with_a_lead_in_is_consent_and_a_refusal_asking_why_gets_th
     assert talk.draft is None and "为什么" in reply and talk.last is not None and talk.last.status != "declined"
     reply = talk.say("那好吧 同意")
     assert talk.draft is not None and "（1/14）" in reply
+
+
+@pytest.mark.parametrize("text", ["好的同意", "好的，我同意", "可以 同意", "看完了，同意"])
+def test_consent_after_an_ok_is_consent(text: str) -> None:
+    talk = Talk()
+    assert "（1/14）" in talk.say(text) and talk.draft is not None
+
+
+def test_an_ok_before_a_no_is_still_a_no() -> None:
+    talk = Talk()
+    talk.say("好的，不同意")
+    assert talk.draft is None and talk.last is not None and talk.last.status == "declined"
 
 
 def test_an_id_number_that_fails_its_check_is_said_at_once_not_dropped() -> None:
@@ -425,3 +440,12 @@ def test_emoji_or_a_huge_paste_taken_for_out_of_scope_still_count_as_wrong_answe
     pasted = Talk()
     pasted.fill(["同意", "张伟", "13700001111", "跳过"])
     assert "太长" in pasted.say("北京" * 1000, intent="out_of_scope")
+
+
+@pytest.mark.parametrize("text", ["我已经填了哪些，给我看看", "填了哪些", "我都填了啥"])
+def test_asking_what_was_filled_mid_way_shows_the_draft(text: str) -> None:
+    talk = Talk()
+    talk.fill(["同意", "刘洋", "13700001111"])
+    talk.say(text)
+    assert talk.last is not None and talk.last.status == "view"
+    assert talk.draft is not None and talk.draft.values["name"] == "刘洋"
