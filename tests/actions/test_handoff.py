@@ -183,6 +183,7 @@ def test_leaving_said_in_several_clauses_still_ends_the_case_but_a_question_does
     assert ends("等了好久没人理，算了不用人工了") and ends("你们怎么还不回？不用人工了")
     assert not ends("见习补贴多少？不用人工了")
     assert ends("不用了 结束吧") and ends("结束吧") and ends("退出人工")
+    assert ends("算了不用了，我还是问你吧") and ends("我还是问你吧")  # back to the assistant
 
 
 def test_leaving_the_person_with_a_question_in_the_same_message_ends_the_case_and_answers_it() -> None:
