@@ -238,8 +238,9 @@ class ActionSubscribe(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
-        if subscribed_in_play(tracker) and ADD_AREAS.search(text) and requested_districts(current_request(tracker)):
-            return await self.answer(dispatcher, tracker, domain)  # “再加个海淀的” right after subscribing
+        if subscribed_in_play(tracker) and requested_districts(current_request(tracker)) and (
+                ADD_AREAS.search(text) or SUBSCRIBING.search(normalize_chars(text))):
+            return await self.answer(dispatcher, tracker, domain)  # “再加个海淀的”, “只要朝阳区的” right after subscribing
         if text.startswith("/") or SUBSCRIBING.search(normalize_chars(text)) or GENERIC_NOTIFY.search(normalize_chars(text)):
             return await super().run(dispatcher, tracker, domain)
         # “见习岗位是谁负责募集的” names a kind of notice but asks nothing to be sent: an answer, or the notices

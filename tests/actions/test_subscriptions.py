@@ -160,6 +160,14 @@ def test_adding_a_district_right_after_subscribing(store: NoticeStore, sender: s
     assert "海淀区" in result.text
 
 
+def test_narrowing_to_one_district_right_after_subscribing(store: NoticeStore, sender: str) -> None:
+    run(ActionSubscribe(), tracker(sender, "我想订阅招聘会通知", "subscribe", [("notice_kind", "招聘会")]))
+    result = run(ActionSubscribe(), tracker(sender, "只要朝阳区的", "subscribe", [("district", "朝阳区")],
+                                            {"answer_ref": "subscribe:fair"}))
+    assert kinds(store, sender) == {"fair": ["朝阳区"]}
+    assert "从全市改为朝阳区" in result.text
+
+
 def test_unsubscribe_a_kind_never_subscribed_says_so(store: NoticeStore, sender: str) -> None:
     store.subscribe(Subscription(sender, "policy"))
     result = run(ActionUnsubscribe(), tracker(sender, "取消订阅见习岗位", "unsubscribe", [("notice_kind", "见习岗位")]))
