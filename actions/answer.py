@@ -529,6 +529,8 @@ def _by_retrieval(
         own_case = [unit for unit in close if unit.topic in {f"situation:{s.id}" for s in knowledge.situations_in(text)}]
         if len(own_case) == 1:  # “我暂时不想工作…会有人一直打电话烦我吗”: the case the asker says is theirs
             return Plan("unit", units=own_case)
+        if not unsure:  # the list's intent is sure (“在哪看岗位”) and no unit stands out: the list answers
+            return None
         return choose_among(text, close)
     return None
 
@@ -888,12 +890,16 @@ HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|�
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
-HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费)")
+HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费|"
+                           r"能干|干啥|干什么|干嘛|是干|管什么|管啥|能做|能办|能问|是什么|是啥|有什么用|有啥用)")
 
 
 # what the assistant will not do, and abuse: a polite answer saying so, not a guess at a policy
 IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|可以|想)[^，。？?!！]{0,8}(?:假的?|伪造|造假|作假)|走后门|托关系|钱好说|塞钱|"
                       r"(?:查|找|要)[^，。？?!！]{0,4}(?:别人|他人|前男友|前女友|男朋友|女朋友|某人)[^，。？?!！]{0,4}(?:手机|电话|身份证|住址|地址|信息)")
+NOT_OURS = re.compile(r"代写|代考|替考|枪手|(?:帮我|给我|替我)[^，。？?!！]{0,4}写[^，。？?!！]{0,4}(?:论文|作业|代码|报告|小说)")
+NOT_OURS_ANSWER = ("抱歉，这个我帮不了：代写论文、作业这类事不是就业服务。我能回答离校未就业毕业生的就业政策、求助途径、"
+                   "招聘渠道和服务机构方面的问题，也可以帮你做求职登记。")
 ABUSE = re.compile(r"屁用|摆设|(?:真|就是个?|太)垃圾|废物|没用的东西|傻[逼Bb叉]|智障")
 IMPROPER_ANSWER = ("抱歉，这个我不能帮你：伪造材料、走关系安排岗位或查询他人的个人信息都不行。"
                    "找工作可以走正规渠道：做求职登记、参加招聘活动、公开招聘和就业见习，我可以告诉你怎么办。")
@@ -906,6 +912,8 @@ def refused(text: str) -> str:
     text = normalize_chars(text)
     if IMPROPER.search(text):
         return IMPROPER_ANSWER
+    if NOT_OURS.search(text):
+        return NOT_OURS_ANSWER
     if ABUSE.search(text) and len(text) <= 40:
         return ABUSE_ANSWER
     return ""

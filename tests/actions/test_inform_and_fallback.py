@@ -77,6 +77,9 @@ def test_what_the_assistant_will_not_do_and_abuse_get_a_polite_answer_not_a_gues
         assert result.text.startswith("抱歉，这个我不能帮你") and "求职登记" in result.text, text
     abuse = run(ActionOutOfScope(), make_tracker("你们就是个摆设，屁用没有", "out_of_scope", confidence=0.6))
     assert abuse.text.startswith("抱歉没帮上你") and "转人工" in abuse.text and "12333" in abuse.text
+    # writing someone's thesis is no employment service, whatever the NLU took it for
+    essay = run(ActionClarify(), make_tracker("能帮我代写毕业论文吗", "faq", confidence=0.6))
+    assert essay.text.startswith("抱歉，这个我帮不了") and "就业政策" in essay.text
     # a fraud victim's contract is no request to forge one
     victim = run(ActionClarify(), make_tracker("公司伪造合同怎么办", "nlu_fallback", confidence=0.5))
     assert "不能帮你" not in victim.text
