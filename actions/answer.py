@@ -192,6 +192,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party and not employer_speaks
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
     asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
+    if topics and all(isinstance(t, schema.Measure) for t in topics) and {"where", "phone"} & set(facets) \
+            and _names_place(knowledge, text):
+        return Plan("institution")  # “西城 就业帮扶 找哪”: a measure has no office of its own; the district's does it
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
         inside = field_speaking_of(knowledge, topics, text, facets)
         if inside is not None:  # “扩岗补助要交多久的失业保险”: the field that speaks of it, not the amount the cue names
@@ -231,6 +234,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             and selector_confidence(tracker) < FAQ_OVER_SITUATION:
         return Plan("facets", topic=topics[0], facets=facets or ["what"])  # “困难家庭的帮扶能保证都帮到吗”
     if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text):
+        if recent is not None and isinstance(recent, schema.Measure) and own == "action_answer_job_channels":
+            return None  # “在哪看” after the recruitment campaigns: where the jobs are is the channels' list
         if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
@@ -1044,7 +1049,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
         buttons = more_buttons(knowledge, plan.topic, plan.facets)
         text = render.units_answer(knowledge, units, plan.topic.name)
-        text = counted_in(latest_text(tracker), plan.topic, units) + text
+        text = counted_in(latest_text(tracker), plan.topic, units) + in_district_named(knowledge, latest_text(tracker), text)
         text += unknown_line(unknown_asked(latest_text(tracker), text))
         dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
@@ -1143,10 +1148,23 @@ def say_unit(
     """One answer unit said with its sources (and buttons), and recorded as the answer given; what
     the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
-    text = counted_in(latest_text(tracker), topic_of(knowledge, unit), [unit]) + text
+    text = counted_in(latest_text(tracker), topic_of(knowledge, unit), [unit]) + in_district_named(knowledge, latest_text(tracker), text)
     text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)
     return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))
+
+
+LOCAL_OFFICE = "所在区人社局"
+
+
+def in_district_named(knowledge: KnowledgeBase, message: str, text: str) -> str:
+    """“石景山的，困难家庭帮扶找谁”: the district's own bureau where the answer says 所在区人社局."""
+    districts = knowledge.district_index.find(message)
+    if len(districts) != 1 or LOCAL_OFFICE not in text:
+        return text
+    district = districts[0]
+    office = f"{district}人社局" if district.endswith("区") else f"{district}（所在区人社部门）"
+    return text.replace(LOCAL_OFFICE, office, 1)
 
 
 def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], text: str) -> List[Unit]:

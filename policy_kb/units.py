@@ -22,9 +22,9 @@ FACET_CUES: Dict[str, str] = {
     "recipient": r"发给谁|给谁|给单位|给个人|给我还是|打给|到谁|发到|钱给",
     "until": r"什么时候截止|截止|到什么时候|来得及|赶得上|赶得及|到啥时候|到几月|期限|有效期|什么时候结束|还能申请吗|过期|deadline|until when",
     "how": r"怎么申请|如何申请|咋领|怎么领取|如何领取|要申请吗|需要申请|自己申请|自己去申请|用不用申请|咋弄|咋整|咋办理|怎么办理|如何办理|怎么报名|如何报名|咋申请|咋报|申请流程|办理流程|流程|怎么领|怎么拿|手续|怎么弄|怎么参加|如何参加|怎么享受|怎么用|要去申请|得去申请|要不要申请|申请吗|自动(?:发|打|拨|到账)|how (do|can) i apply|how to apply|(?:have|need) to apply|paid automatically|automatically|how (?:do|can) (?:i|we) (?:claim|sign up|get it)",
-    "where": r"在哪|去哪|哪里|哪儿|什么地方|地址|哪个部门|找谁|哪办|放哪|存哪|转哪|交哪|where",
+    "where": r"在哪|去哪|哪里|哪儿|什么地方|地址|哪个部门|找谁|找哪|哪办|放哪|存哪|转哪|交哪|where",
     "benefit": r"有什么好处|能得到什么|一起拿|同时拿|一起领|同时领|一块儿?拿|一块儿?领|一块儿?享受|都能领|都拿|都领|能都|两个都|一起享受|同时享受|叠加|兼得|重复享受|利息|贴息|免费",
-    "who": r"谁能|给谁的|哪些人|什么人|条件|对象|资格|要求|适用|符合|哪些算|什么算|啥算|哪种算|什么样的算|(?:什么样|啥样|哪样)的(?:企业|单位|公司|人|家庭)|(?:哪些|哪种|哪类)家庭|哪类(?:企业|单位|公司|人)|哪种(?:企业|单位|公司|人)|怎样才算|怎么才算|认定|who can|who receives|who gets|eligib|can i (?:still )?(?:join|apply|take part)|do i qualify|qualif",
+    "who": r"谁能|谁可以|谁有资格|给谁的|哪些人|什么人|条件|对象|资格|要求|适用|符合|哪些算|什么算|啥算|哪种算|什么样的算|(?:什么样|啥样|哪样)的(?:企业|单位|公司|人|家庭)|(?:哪些|哪种|哪类)家庭|哪类(?:企业|单位|公司|人)|哪种(?:企业|单位|公司|人)|怎样才算|怎么才算|认定|who can|who receives|who gets|eligib|can i (?:still )?(?:join|apply|take part)|do i qualify|qualif",
     "phone": r"电话|热线|联系方式|号码多少|怎么联系|phone|call",
 }
 _CUES = {facet: re.compile(pattern, re.IGNORECASE) for facet, pattern in FACET_CUES.items()}

@@ -77,3 +77,8 @@ def test_faq_answer_comes_from_the_knowledge_base() -> None:
 def test_faq_removed_from_the_knowledge_base_hands_over_to_the_trained_text() -> None:
     result = run(ActionAnswerFaq(), make_tracker("某个问题", "faq", faq_key="no_such_entry"))
     assert result.messages == [] and result.slot("faq_missing") is True
+
+
+def test_where_to_look_after_the_recruitment_campaigns_is_the_channels_list() -> None:
+    result = run(ActionAnswerJobChannels(), make_tracker("在哪看", "ask_job_channels", slots={"answer_ref": "measure:m7"}, confidence=0.95))
+    assert result.slot("answer_ref") == "channels:list" and "fuwu.rsj.beijing.gov.cn" in result.text

@@ -192,3 +192,21 @@ def test_when_the_campaign_runs_asked_in_english_is_its_period() -> None:
     assert "July" in result.text and "December" in result.text
     subsidy = run(ActionAnswerPolicy(), make_tracker("When does the traineeship subsidy policy end?", "out_of_scope"))
     assert "end of 2022" in subsidy.text
+
+
+def test_where_asked_with_a_district_named_names_that_districts_bureau() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("石景山的，想问问困难家庭帮扶找谁", "ask_policy",
+                                                    [("district", "石景山区"), ("policy", "困难家庭毕业生帮扶")]))
+    assert "石景山区人社局" in result.text and "所在区人社局" not in result.text
+
+
+def test_where_asked_of_a_measure_with_a_district_gives_that_districts_offices() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("西城 就业帮扶 找哪", "ask_policy", [("district", "西城区"), ("policy", "就业帮扶行动")]))
+    assert result.slot("answer_ref") == "institution:西城区:all" and "西城区公共就业服务机构" in result.text
+
+
+def test_who_may_join_a_programme_is_who_qualifies_and_public_welfare_jobs_have_their_own_answer() -> None:
+    join = run(ActionAnswerPolicy(), make_tracker("谁可以参加就业见习", "ask_policy", [("policy", "就业见习")]))
+    assert "2年内" in join.text and "16-24岁" in join.text
+    jobs = run(ActionAnswerPolicy(), make_tracker("公益性岗位 谁能上", "ask_policy", [("policy", "困难家庭毕业生帮扶")]))
+    assert "市场渠道确实难以就业" in jobs.text and "个人意愿" in jobs.text
