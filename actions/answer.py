@@ -35,6 +35,7 @@ YES_NO = re.compile(
     r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领|要我|收我)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
 )
 # the message asks what help exists (“我是X，有什么帮助”)
+SCOPE_WORDS = re.compile(r"服务(?:范围|对象)")
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
     r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞|"
@@ -145,7 +146,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # “…你们能帮上忙吗” asks for help as much as “有什么帮助”; “家里吃低保，我还没找到工作” says it without asking
     # (a statement answering the eligibility check's question, “2021年大专毕业”, is that answer's)
     answering_check = bool(tracker.get_slot("pending")) or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
-    asks_help = bool(ASKS_HELP.search(text)) and (not yes_no or bool(HELP_YES_NO.search(text))) or not (QUESTION.search(text) or answering_check)
+    scope_free = SCOPE_WORDS.sub("", text)  # “在你们服务范围里吗” asks whether one is covered, not for a service
+    asks_help = bool(ASKS_HELP.search(scope_free)) and (not yes_no or bool(HELP_YES_NO.search(text))) \
+        or not (QUESTION.search(text) or answering_check)
     asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
     if own == "action_out_of_scope":  # “你觉得我该不该跟男朋友分手，他也没工作” asks for no help of ours
         asks_help = bool(ASKS_HELP.search(text))
@@ -196,10 +199,12 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             and _names_place(knowledge, text):
         return Plan("institution")  # “西城 就业帮扶 找哪”: a measure has no office of its own; the district's does it
     if topics and facets and not personal_yes_no and own != "action_answer_institution":
-        inside = field_speaking_of(knowledge, topics, text, facets)
+        # (who is paid is its own field: “剩余期限的见习补贴是发给我个人吗” is not the clause on early contracts)
+        inside = field_speaking_of(knowledge, topics, text, facets) if facets != ["recipient"] else None
         if inside is not None:  # “扩岗补助要交多久的失业保险”: the field that speaks of it, not the amount the cue names
             return Plan("unit", units=[inside])
-        return Plan("facets", topic=topics[0], facets=facets)
+        paid = [t for t in topics if isinstance(t, schema.Policy) and t.kind == "subsidy"] if facets == ["recipient"] else []
+        return Plan("facets", topic=(paid or topics)[0], facets=facets)
     if topics and not facets and isinstance(topics[0], schema.Policy) and topics[0].eligibility is not None \
             and WANTS_TO_JOIN.match(rest) and not personal_yes_no:
         return Plan("facets", topic=topics[0], facets=["who", "how"])  # “他想先去见习 可以吗”: who may join, and how
@@ -233,7 +238,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if topics and yes_no and not asks_to_take_part and own == "action_answer_faq" \
             and selector_confidence(tracker) < FAQ_OVER_SITUATION:
         return Plan("facets", topic=topics[0], facets=facets or ["what"])  # “困难家庭的帮扶能保证都帮到吗”
-    if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text):
+    if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text) \
+            and not request.values("institution_kind"):  # (“毕业档案放哪” after a subsidy: the archives' office, not the subsidy's)
         if recent is not None and isinstance(recent, schema.Measure) and own == "action_answer_job_channels":
             return None  # “在哪看” after the recruitment campaigns: where the jobs are is the channels' list
         if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
@@ -340,13 +346,13 @@ THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘�
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
 RIGHTS_FOLLOW_UP = re.compile(r"报警|警察|110|派出所|人社|投诉|举报|仲裁|监察|维权|有用吗|有没有用|管吗|管不管|也管|能管")
-CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个")
+CAMPAIGN_NAMED = re.compile(r"行动|攻坚|服务对象|这个活动|你们这个|服务范围")
 CAMPAIGN_WORDS = re.compile(r"(?:这次|这个|本次|今年的?)?(?:就业)?(?:攻坚)?行动|攻坚")
 COMBINED = re.compile(r"一起|一块儿?|同时|叠加|兼得|重复|都能|能都|都拿|都领|都享受")
 # a yes/no question about the asker themself (“我22岁能参加见习吗”) is for the eligibility check
 PERSONAL = re.compile(r"我|本人|\d+\s*岁|[零一二两三四五六七八九十]+岁|\d+\s*届|年毕业")
 # what a yes/no question about taking part says (“中专毕业的能参加见习吗”): the eligibility check's
-ELIGIBILITY = re.compile(r"参加|申请|享受|领|报名|能报|符合|资格|要我|收我|对象|能去|可以去")
+ELIGIBILITY = re.compile(r"参加|申请|享受|领|报名|能报|符合|资格|要我|收我|对象|能去|可以去|范围(?:内|里|之内)")
 WITHIN = 0.2  # a clause or field of the entry named, matched by what the message says beyond its name
 WITHIN_IN_PLAY = 0.1  # the same inside the topic in play: a follow-up (“合同签几年”) says little
 
@@ -705,8 +711,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     made of two words (a greeting, out of scope, the policy list) matters less than the thread."""
     text = knowledge.spelled(text)
     if len(content_words(text)) > FOLLOW_UP_SHORT or not QUESTION.search(text) or knowledge.topics_in(text) or _names_place(knowledge, text) \
-            or knowledge.route_index.find(text, typos=False):  # “对了 12333晚上有人接吗”: about the route it names
-        return None
+            or knowledge.route_index.find(text, typos=False) or latest_entities(tracker, "institution_kind"):
+        return None  # “对了 12333晚上有人接吗”, “对了，毕业档案放哪”: about the route or office it names
     if YES_NO.search(TRAILING_SYMBOLS.sub("", text)) and PERSONAL.search(text):
         return None  # “我26了也行吗”: the eligibility check's
     ref = str(tracker.get_slot("answer_ref") or "")
@@ -891,6 +897,7 @@ WANTS_TO_JOIN = re.compile(r"^(?:那)?(?:他|她|孩子|我孩子|我家孩子|�
                            r"(?:去|参加|报名|做|搞|试试)?(?:可以吗|行吗|能行吗|行不行|可以不|能去吗|成吗)?$")
 NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")  # a subsidy paid without being applied for
 # “有没有专门帮扶”: a yes/no question a help situation's answer answers yes
+CAN_COMPLAIN = re.compile(r"(?:能|可以|可不可以|能不能)(?:去)?(?:投诉|举报|维权|告)(?:他们|他|它|公司|单位)?[吗么嘛]?$")  # “我能投诉吗”
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
@@ -1058,7 +1065,9 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         buttons = [text_button(_topic_name(knowledge, ref), _topic_name(knowledge, ref)) for ref in situation.related][:3]
         if situation.kind == "help" and situation.related and not situation.employer:
             buttons.append(text_button("我符合条件吗", "我符合条件吗"))
-        yes = "有。" if situation.kind == "help" and HAS_HELP.search(TRAILING_SYMBOLS.sub("", latest_text(tracker))) else ""
+        asked = TRAILING_SYMBOLS.sub("", latest_text(tracker))
+        yes = "有。" if situation.kind == "help" and HAS_HELP.search(asked) else \
+            "可以。" if situation.kind == "rights" and CAN_COMPLAIN.search(asked) else ""
         dispatcher.utter_message(text=yes + render.situation_answer(knowledge, situation), buttons=buttons or None)
         from actions.eligibility import asker_facts, remember  # eligibility builds on this module
 

@@ -95,11 +95,14 @@ def term_sounds(term: str) -> Tuple[str, ...]:
     return tuple(sounds) if len(sounds) == len(term) else tuple(sound(ch) for ch in term)
 
 
-def _is_word(text: str) -> bool:
+COMMON_WORD = 5000  # jieba's frequency of a word too common to be a typo (其实 11950; 不住 2023)
+
+
+def _is_word(text: str, least: int = 1) -> bool:
     import jieba
 
     jieba.initialize()
-    return jieba.dt.FREQ.get(text, 0) > 0
+    return jieba.dt.FREQ.get(text, 0) >= least
 
 
 def _word_bounds(text: str) -> Set[int]:
@@ -286,4 +289,8 @@ class Speller:
             return False
         if len(term) == 2 and same != 1:
             return False
+        differing = [i for i, (a, b) in enumerate(zip(window, term)) if a != b]
+        if len(differing) >= 2 and differing[-1] - differing[0] == len(differing) - 1 \
+                and _is_word(window[differing[0]:differing[-1] + 1], COMMON_WORD):
+            return False  # “户口其实在通州”: 其实 is a common word of its own, not 歧视 mistyped (不住 in 扩岗不住 is rarer)
         return not _is_word(window)  # 事业 sounds like 失业 and is a word of its own

@@ -102,3 +102,8 @@ def test_an_a_not_a_question_of_ones_own_case_is_the_check_not_a_situations_help
     assert plan is not None and plan.kind == "eligibility"
     result = run(ActionCheckEligibility(), make_tracker("我今年36了 去年被裁了 算不算这个行动的对象", "check_eligibility", [("age", "36")]))
     assert "36岁" in result.text and "35" in result.text
+
+
+def test_asking_whether_one_is_within_the_service_range_is_the_check() -> None:
+    result = check("我今年36岁，失业了，在你们服务范围里吗", [("age", "36岁")])
+    assert "不在35岁以下范围内" in result.text and result.slot("answer_ref") == "eligibility:campaign"

@@ -82,3 +82,15 @@ def test_faq_removed_from_the_knowledge_base_hands_over_to_the_trained_text() ->
 def test_where_to_look_after_the_recruitment_campaigns_is_the_channels_list() -> None:
     result = run(ActionAnswerJobChannels(), make_tracker("在哪看", "ask_job_channels", slots={"answer_ref": "measure:m7"}, confidence=0.95))
     assert result.slot("answer_ref") == "channels:list" and "fuwu.rsj.beijing.gov.cn" in result.text
+
+
+def test_may_i_complain_gets_a_yes_first() -> None:
+    result = run(ActionAnswerRights(), make_tracker("面试时说不要女生，我能投诉吗", "complain_rights"))
+    assert result.text.startswith("可以。就业歧视") and "12333" in result.text
+
+
+def test_the_archives_asked_after_a_subsidy_are_the_archives_not_the_subsidys_office() -> None:
+    earlier = [{"event": "user", "text": "见习补贴标准", "parse_data": {"intent": {"name": "ask_policy"}}}]
+    result = run(ActionAnswerInstitution(), make_tracker("对了，毕业档案放哪", "ask_institution", [("institution_kind", "档案管理服务机构")],
+                                                         slots={"answer_ref": "policy:traineeship_subsidy"}, events=earlier))
+    assert "档案" in result.text and "见习补贴" not in result.text

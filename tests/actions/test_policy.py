@@ -210,3 +210,9 @@ def test_who_may_join_a_programme_is_who_qualifies_and_public_welfare_jobs_have_
     assert "2年内" in join.text and "16-24岁" in join.text
     jobs = run(ActionAnswerPolicy(), make_tracker("公益性岗位 谁能上", "ask_policy", [("policy", "困难家庭毕业生帮扶")]))
     assert "市场渠道确实难以就业" in jobs.text and "个人意愿" in jobs.text
+
+
+def test_whether_a_subsidy_is_paid_to_me_is_who_is_paid() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("见习期没满签了合同，那剩余期限的见习补贴是发给我个人吗", "ask_policy",
+                                                    [("policy", "见习期"), ("policy", "见习补贴")]))
+    assert result.text.startswith("【见习补贴·发给谁】") and "不直接发给个人" in result.text

@@ -11,7 +11,7 @@ from policy_kb.spelling import CORE_TERMS, Speller, looks_alike
 
 @pytest.fixture(scope="module")
 def speller() -> Speller:
-    return Speller(["见习补贴", "一次性扩岗补助", "扩岗补助", "社保补贴", "失业", *CORE_TERMS])
+    return Speller(["见习补贴", "一次性扩岗补助", "扩岗补助", "社保补贴", "失业", "户口歧视", *CORE_TERMS])
 
 
 @pytest.mark.parametrize("typed, meant", [
@@ -33,6 +33,7 @@ def test_a_homophone_typo_is_read_as_the_term(speller: Speller, typed: str, mean
     "见习补贴怎么领",     # already right
     "招聘会在哪",         # already right
     "神情很紧张",         # 神情 sounds like 申请 but is a word of its own
+    "我户口其实在通州",   # 其实 sounds like 歧视 (户口歧视) but is a word of its own
     "",
 ])
 def test_words_and_right_text_are_left_alone(speller: Speller, text: str) -> None:
