@@ -1098,7 +1098,7 @@ async def answer_instead(dispatcher: CollectingDispatcher, tracker: Tracker, dom
 
 async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     text = latest_text(tracker)
-    if ENGLISH_HUMAN.search(text):
+    if ENGLISH_HUMAN.search(text) and "12333" not in text:  # (“How do I reach a real person on 12333?” asks about the hotline)
         from actions.handoff import ActionHandoff  # handoff builds on this module
 
         dispatcher.utter_message(text="Sure, I'm passing you to the bureau's staff; they answer here (in Chinese or English).")

@@ -15,6 +15,7 @@ from policy_kb.eligibility import Facts, decide
 from policy_kb.units import Unit, asked_facets
 
 MIN_SCORE = 0.12  # below: a match on words like “Beijing” or “today” alone (“what's the weather in Beijing today”)
+SPECIFIC = 0.25  # an English match this sure is about something of its own, not a general “what help is there”
 CHINESE_SURE = 0.3  # a Chinese term inside an English question (“Do I still need a 报到证?”) found this surely answers
 CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 WHAT_CAN_YOU_DO = re.compile(r"\bwhat (?:can|could|do) you (?:do|offer)\b|\bhow (?:can|could) you help\b|\bwhat help\b", re.IGNORECASE)
@@ -51,7 +52,9 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if GREETING.match(text):
         dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
         return answered(tracker, "english:greet", buttons=buttons)
-    if WHAT_CAN_YOU_DO.search(text):  # “I still don't have a job. What can you do for me?”
+    specific = knowledge.units.search_english(text, limit=1)
+    if WHAT_CAN_YOU_DO.search(text) and not (specific and specific[0].score >= SPECIFIC):
+        # “I still don't have a job. What can you do for me?” (not “I'm from a low-income family … what help is there?”)
         dispatcher.utter_message(text=f"{INTRO}\n{PROMISE}", buttons=buttons)
         return answered(tracker, "english:help", buttons=buttons)
     period = knowledge.units.get("faq:period")

@@ -216,3 +216,14 @@ def test_whether_a_subsidy_is_paid_to_me_is_who_is_paid() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("见习期没满签了合同，那剩余期限的见习补贴是发给我个人吗", "ask_policy",
                                                     [("policy", "见习期"), ("policy", "见习补贴")]))
     assert result.text.startswith("【见习补贴·发给谁】") and "不直接发给个人" in result.text
+
+
+def test_english_who_the_campaign_serves_a_hardship_familys_help_and_the_hotlines_person() -> None:
+    who = run(ActionAnswerPolicy(), make_tracker("Who qualifies for the campaign?", "out_of_scope"))
+    assert "2022 university graduates" in who.text and "under 35" in who.text
+    hardship = run(ActionAnswerPolicy(), make_tracker("I'm from a low-income family and still have no job. What help is there?", "out_of_scope"))
+    assert "3–5 job opportunities" in hardship.text and "I'm the Beijing employment-service assistant" not in hardship.text
+    general = run(ActionAnswerPolicy(), make_tracker("What can you do for me?", "out_of_scope"))
+    assert general.text.startswith("I'm the Beijing employment-service assistant")
+    hotline = run(ActionAnswerPolicy(), make_tracker("How do I reach a real person on 12333?", "out_of_scope"))
+    assert "press 1" in hotline.text and "passing you to the bureau's staff" not in hotline.text
