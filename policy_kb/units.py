@@ -60,6 +60,8 @@ def asked_facets(text: str) -> List[str]:
     """The fields of a policy a message asks for, e.g. '在哪报名，要带什么' → ['materials', 'where']."""
     folded = normalize_chars(text)
     facets = [facet for facet, cue in _CUES.items() if cue.search(folded)]
+    if _INSURANCE_LENGTH.search(folded):  # “要交多久失业保险”: a condition of who qualifies, not an amount
+        return ["who"]
     if _CONTRACT_LENGTH.search(folded):  # “要签多久的合同”: whichever field speaks of the contract, not an amount
         return [facet for facet in facets if facet != "amount"]
     if _HEADCOUNT.search(folded):  # “每年招多少人”: the entry's summary, not an amount of money
@@ -67,6 +69,7 @@ def asked_facets(text: str) -> List[str]:
     return facets
 
 
+_INSURANCE_LENGTH = re.compile(r"(?:交|缴|缴纳)(?:了)?(?:多久|几个月|多长时间|多少个月)|(?:交|缴|缴纳)(?:失业保险|社保|保险)(?:要)?(?:多久|几个月|多长时间)")
 _CONTRACT_LENGTH = re.compile(r"签多久|签几年|多长的合同|合同.{0,3}(?:多久|几年|多长)")
 _HEADCOUNT = re.compile(r"多少人|几个人|多少名|招多少|招了多少|招了几|名额")
 

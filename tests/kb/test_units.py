@@ -46,6 +46,9 @@ def test_the_field_asked_is_read_from_everyday_words() -> None:
     assert asked_facets("在哪报名，要带什么") == ["materials", "where"]
     assert asked_facets("能给多少") == ["amount"] and asked_facets("截止到啥时候") == ["until"]
     assert asked_facets("那怎么申请") == ["how"] and asked_facets("见习补贴是什么") == []
+    assert asked_facets("要交多久失业保险") == ["who"]  # a condition of who qualifies, not an amount
+    assert asked_facets("谁可以参加") == ["who"] and asked_facets("是发给我个人吗") == ["recipient"]
+    assert "until" not in asked_facets("剩余期限的见习补贴给谁")  # the subsidy's own name, no deadline asked
 
 
 def test_retrieval_costs_well_under_three_milliseconds_a_question() -> None:

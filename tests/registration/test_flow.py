@@ -449,3 +449,13 @@ def test_asking_what_was_filled_mid_way_shows_the_draft(text: str) -> None:
     talk.say(text)
     assert talk.last is not None and talk.last.status == "view"
     assert talk.draft is not None and talk.draft.values["name"] == "刘洋"
+
+
+@pytest.mark.parametrize("words", ["找到了，继续", "我回来了 继续吧"])
+def test_going_on_after_an_errand_goes_straight_to_the_next_question(words: str) -> None:
+    talk = Talk()
+    talk.fill(["同意", "赵敏", "13611112222", "先暂停一下，我去找身份证"])
+    assert talk.draft is not None
+    outcome = flow.resume_offer(talk.draft, words)
+    reply = "\n".join(r.text for r in outcome.replies)
+    assert "我们接着来" in reply and "身份证号" in reply
