@@ -1056,7 +1056,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         units = facet_units(knowledge, plan.topic, plan.facets, latest_text(tracker))
         buttons = more_buttons(knowledge, plan.topic, plan.facets)
         text = render.units_answer(knowledge, units, plan.topic.name)
-        text = counted_in(latest_text(tracker), plan.topic, units) + in_district_named(knowledge, latest_text(tracker), text)
+        text = yes_first(latest_text(tracker), plan.topic, units) + in_district_named(knowledge, latest_text(tracker), text)
         text += unknown_line(unknown_asked(latest_text(tracker), text))
         dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
@@ -1128,6 +1128,30 @@ SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
 COUNTS_AS = re.compile(r"^(?:那|请问)?(?:我|我们|我家|家里)?(?:是)?(.{2,8}?)(?:也)?(?:算不算|算|属于|属不属于|包括|包不包括|在不在)")
 
 
+CONFIRM_ASKED = re.compile(r"是不是|是否|对吗|对不对|[吗么][？?。!！\s]*$")
+QUANTITY = re.compile(r"\d+(?:\s*[-—~～到至]\s*\d+)?\s*(?:个月|次|个|年|岁|元|天|项|周)")
+
+
+def yes_first(text: str, topic: Optional[Topic], units: Sequence[Unit]) -> str:
+    """“算。” or “是的。” before an answer that bears out what a yes/no question says."""
+    return counted_in(text, topic, units) or count_confirmed(text, units)
+
+
+def count_confirmed(text: str, units: Sequence[Unit]) -> str:
+    """“是的。” when a yes/no question states counts (“是不是至少能有3次岗位推介”) and the answer says each."""
+    text = normalize_chars(TRAILING_SYMBOLS.sub("", text))
+    counts = [re.sub(r"\s+", "", match) for match in QUANTITY.findall(text)]
+    if not counts or not CONFIRM_ASKED.search(text):
+        return ""
+    said = "".join(u.text for u in units)
+    if UNFIRM.search(said):  # “见习补贴每月2200元吗”: a 2019 figure, or a reported one, is not a yes
+        return ""
+    return "是的。" if all(count in said for count in counts) else ""
+
+
+UNFIRM = re.compile(r"未核实|报道|以官方|据北京20\d\d年")
+
+
 def counted_in(text: str, topic: Optional[Topic], units: Sequence[Unit]) -> str:
     """“算。” first when a yes/no question asks whether something counts and the fields answering it
     name that thing (“低保户算困难家庭吗”: the field lists 低保)."""
@@ -1157,7 +1181,7 @@ def say_unit(
     """One answer unit said with its sources (and buttons), and recorded as the answer given; what
     the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
-    text = counted_in(latest_text(tracker), topic_of(knowledge, unit), [unit]) + in_district_named(knowledge, latest_text(tracker), text)
+    text = yes_first(latest_text(tracker), topic_of(knowledge, unit), [unit]) + in_district_named(knowledge, latest_text(tracker), text)
     text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)
     return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))

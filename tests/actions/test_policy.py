@@ -227,3 +227,12 @@ def test_english_who_the_campaign_serves_a_hardship_familys_help_and_the_hotline
     assert general.text.startswith("I'm the Beijing employment-service assistant")
     hotline = run(ActionAnswerPolicy(), make_tracker("How do I reach a real person on 12333?", "out_of_scope"))
     assert "press 1" in hotline.text and "passing you to the bureau's staff" not in hotline.text
+
+
+def test_a_yes_no_question_stating_counts_the_answer_bears_out_gets_yes_first() -> None:
+    yes = run(ActionAnswerPolicy(), make_tracker("有就业意愿的是不是至少能有3次岗位推介", "faq", confidence=1.0))
+    assert yes.text.startswith("是的。") and "3次岗位推介" in yes.text
+    other = run(ActionAnswerPolicy(), make_tracker("是不是至少有5次岗位推介", "faq", confidence=1.0))
+    assert not other.text.startswith("是的")
+    reported = run(ActionAnswerPolicy(), make_tracker("见习补贴是每月2200元吗", "ask_policy", [("policy", "见习补贴")]))
+    assert not reported.text.startswith("是的") and "2200元" in reported.text  # a 2019 figure is no yes for today
