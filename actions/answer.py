@@ -1167,7 +1167,12 @@ def counted_in(text: str, topic: Optional[Topic], units: Sequence[Unit]) -> str:
 def unknown_asked(text: str, answer: str) -> List[str]:
     """The exact dates or places a message asks for that the answer to it does not hold."""
     answer = SOURCE_NOTE.sub("", answer)
-    return [name for name, asked in EXACT_NAMES if asked.search(text) and not re.search(EXACT_EVIDENCE[name], answer)]
+    unknown = [name for name, asked in EXACT_NAMES if asked.search(text) and not re.search(EXACT_EVIDENCE[name], answer)]
+    later = sorted({int(year) for year in re.findall(r"(?<!\d)(20\d\d)\s*年(?![^，。？?]{0,3}(?:毕业|届|出生|生的))", text)} - {int(y) for y in re.findall(r"20\d\d", answer)})
+    later = [year for year in later if year > kb().notice.reference_year]
+    if later:  # “见习补贴政策2023年还延续吗”: the sources end with the campaign's year
+        unknown.append(f"{later[0]}年及以后的安排")
+    return unknown
 
 
 def unknown_line(unknown: Sequence[str]) -> str:

@@ -236,3 +236,8 @@ def test_a_yes_no_question_stating_counts_the_answer_bears_out_gets_yes_first() 
     assert not other.text.startswith("是的")
     reported = run(ActionAnswerPolicy(), make_tracker("见习补贴是每月2200元吗", "ask_policy", [("policy", "见习补贴")]))
     assert not reported.text.startswith("是的") and "2200元" in reported.text  # a 2019 figure is no yes for today
+
+
+def test_a_year_after_the_sources_is_said_to_be_unknown() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("见习补贴政策2023年还延续吗", "ask_policy", [("policy", "见习补贴")]))
+    assert "2022年底" in result.text and "2023年及以后的安排目前没有可核实的信息（未核实）" in result.text
