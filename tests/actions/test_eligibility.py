@@ -107,3 +107,8 @@ def test_an_a_not_a_question_of_ones_own_case_is_the_check_not_a_situations_help
 def test_asking_whether_one_is_within_the_service_range_is_the_check() -> None:
     result = check("我今年36岁，失业了，在你们服务范围里吗", [("age", "36岁")])
     assert "不在35岁以下范围内" in result.text and result.slot("answer_ref") == "eligibility:campaign"
+
+
+def test_a_parent_asking_whether_they_may_ask_for_their_child_is_told_yes_and_how_registration_goes() -> None:
+    result = check("我是家长，孩子2022年毕业一直在家，我能替他问吗", [("grad_year", "2022年毕业")])
+    assert result.text.startswith("【家长能替孩子咨询、登记吗】可以替孩子问") and "本人同意" in result.text
