@@ -245,6 +245,8 @@ def prompt(draft: Optional[Draft]) -> Reply:
 
 OUT_OF_SCOPE_SURE = 0.7  # the NLU this sure a message asks for something the assistant does not do
 REQUEST_WORDS = 4  # Chinese characters a request has at least (“帮我写简历”)
+# a favour asked, whatever the NLU made of it (“顺便帮我写份简历呗”): no answer to a registration step
+ASKS_A_FAVOUR = re.compile(r"^(?:顺便|那|对了|另外)?[，,\s]*(?:你)?(?:能不能|可不可以|能)?(?:帮我|替我)(?:写|做|改|弄|订|买)")  # (not “给我找个会计的工作”: a wish)
 AGREE_THEN = re.compile(r"^(?:我)?同意(?:的|了|啊)?[，,。.!！\s]+(.+)$")
 # what may come before a yes or a no (“那好吧 同意”, “嗯 可以”)
 CONSENT_LEAD = re.compile(r"^(?:(?:那|就|好吧|好的?|好啊|可以|没问题|看完了|知道了|行吧|行|嗯+|哦+|噢+|ok)[，,。.!！\s]*)+")
@@ -332,8 +334,9 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
         if P.looks_like_question(turn.text):
             # “登记了有啥好处” while the name is asked: a question, not a wrong answer
             return Outcome([_ask(draft, again=True)], draft, "aside")
-        if turn.intent == "out_of_scope" and turn.confidence >= OUT_OF_SCOPE_SURE and not re.search(r"\d", turn.text) \
-                and len(turn.text) <= P.MAX_TEXT and len(re.findall(r"[\u4e00-\u9fff]", turn.text)) >= REQUEST_WORDS:
+        if (turn.intent == "out_of_scope" and turn.confidence >= OUT_OF_SCOPE_SURE or ASKS_A_FAVOUR.search(turn.text)) \
+                and not re.search(r"\d", turn.text) and len(turn.text) <= P.MAX_TEXT \
+                and len(re.findall(r"[\u4e00-\u9fff]", turn.text)) >= REQUEST_WORDS:
             # “顺便帮我写份简历呗”: a request the assistant does not take, not a wrong answer (emoji or a
             # 2,000-character paste still count as wrong answers, and the third offers a person)
             return Outcome([Reply("抱歉，这个我帮不上忙，我只能回答就业政策和服务方面的问题。"), _ask(draft, again=True)], draft)

@@ -428,6 +428,9 @@ def test_a_request_out_of_scope_at_a_step_is_declined_and_the_step_asked_again()
     reply = talk.say("顺便帮我写份简历呗", intent="out_of_scope")
     assert reply.startswith("抱歉，这个我帮不上忙") and "手机号" in reply
     assert talk.draft is not None and "phone" not in talk.draft.values and not talk.draft.failures
+    # a favour asked is one whatever the NLU made of it
+    again = talk.say("顺便帮我写份简历呗", intent="inform")
+    assert again.startswith("抱歉，这个我帮不上忙") and not talk.draft.failures
 
 
 def test_emoji_or_a_huge_paste_taken_for_out_of_scope_still_count_as_wrong_answers() -> None:
