@@ -79,6 +79,18 @@ class ActionChitchat(KnowledgeAction):
         return [SlotSet("faq_missing", False)]
 
 
+class ActionHelp(KnowledgeAction):
+    """The menu of what the assistant does. A message the NLU took for asking that, which in fact asks
+    something the knowledge base answers (“各区要干啥”, “12333能干啥”), gets that answer instead."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_help")
+        return []
+
+
 class ActionOutOfScope(KnowledgeAction):
     """Out of scope: a polite refusal with what the assistant can do; the second miss in a row
     offers the help routes and a person."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from actions.fallback import ActionChitchat, ActionClarify, ActionOutOfScope
+from actions.fallback import ActionChitchat, ActionClarify, ActionHelp, ActionOutOfScope
 from actions.policy import ActionAnswerPolicy
 from actions.inform import ActionRouteInform
 from tests.actions.conftest import make_tracker, run
@@ -254,3 +254,10 @@ def test_the_campaigns_own_name_does_not_pull_an_faq_pick_to_another_entry() -> 
     for text in ("这次攻坚行动都管哪些人", "这个攻坚行动帮哪些人", "这个就业攻坚行动是针对哪些人的？"):
         tracker = make_tracker(text, "faq", faq_key="targets", confidence=1.0)
         assert understand(kb(), tracker, "action_answer_faq") is None, text  # the selector's entry answers
+
+
+def test_the_menu_asked_is_the_menu_but_a_question_taken_for_it_is_answered() -> None:
+    menu = run(ActionHelp(), make_tracker("你能做什么", "help", confidence=0.95))
+    assert [m.get("response") for m in menu.messages] == ["utter_help"]
+    duty = run(ActionHelp(), make_tracker("各区要干啥", "help", confidence=0.59))
+    assert "属地责任" in duty.text and duty.slot("answer_ref") == "detail:districts_duty"
