@@ -69,7 +69,7 @@ class ActionCheckEligibility(KnowledgeAction):
             text = render.units_answer(knowledge, [who], subject)
             if decision.conditions:
                 text += f"\n还需满足：{'；'.join(decision.conditions)}。"
-        covered = schooling_covered(latest_text(tracker), eligibility)
+        covered = schooling_covered(latest_text(tracker), eligibility) or bound_covered(latest_text(tracker), eligibility)
         dispatcher.utter_message(text=f"{covered}\n{text}" if covered else text)
         if ref == CAMPAIGN:
             hint = traineeship_hint(knowledge, facts, decision)
@@ -90,6 +90,18 @@ def schooling_covered(text: str, eligibility: Optional[schema.Eligibility]) -> O
             for rule in eligibility.rules:
                 if word in rule.label:
                     return f"{said}毕业生可以，属于「{rule.label}」这一条。"
+    return None
+
+
+def bound_covered(text: str, eligibility: Optional[schema.Eligibility]) -> Optional[str]:
+    """“35岁以下失业的也算吗”: a group named by a rule's own age bound is that rule's."""
+    if eligibility is None:
+        return None
+    for match in BOUND.finditer(normalize_chars(text)):
+        bound = f"{chinese_number(match.group(1))}岁以下"
+        for rule in eligibility.rules:
+            if bound in rule.label and "以下" in match.group(0):
+                return f"算，{bound}的属于「{rule.label}」这一条。"
     return None
 
 

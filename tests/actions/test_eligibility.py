@@ -112,3 +112,8 @@ def test_asking_whether_one_is_within_the_service_range_is_the_check() -> None:
 def test_a_parent_asking_whether_they_may_ask_for_their_child_is_told_yes_and_how_registration_goes() -> None:
     result = check("我是家长，孩子2022年毕业一直在家，我能替他问吗", [("grad_year", "2022年毕业")])
     assert result.text.startswith("【家长能替孩子咨询、登记吗】可以替孩子问") and "本人同意" in result.text
+
+
+def test_a_group_named_by_a_rules_age_bound_is_that_rules() -> None:
+    result = check("35岁以下失业的也算吗", [("age", "35岁")])
+    assert result.text.startswith("算，35岁以下的属于「35岁以下登记失业青年」这一条。")
