@@ -95,6 +95,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     hotline = knowledge.units.get("route:hotline_12333")
     if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
         return Plan("unit", units=[hotline])
+    if own == "action_answer_job_channels" and JOB_HUNT.search(text) and not knowledge.topics_in(text):
+        return None  # “那我还能去哪找工作”: where the jobs are, whatever was said before
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
@@ -240,8 +242,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("facets", topic=topics[0], facets=facets or ["what"])  # “困难家庭的帮扶能保证都帮到吗”
     if not topics and facets and not asks_to_take_part and not _names_place(knowledge, text) and not _names_other(knowledge, text) \
             and not request.values("institution_kind"):  # (“毕业档案放哪” after a subsidy: the archives' office, not the subsidy's)
-        if recent is not None and isinstance(recent, schema.Measure) and own == "action_answer_job_channels":
-            return None  # “在哪看” after the recruitment campaigns: where the jobs are is the channels' list
+        if recent is not None and own == "action_answer_job_channels" and (isinstance(recent, schema.Measure) or JOB_HUNT.search(text)):
+            return None  # “在哪看” after the recruitment campaigns, “那我还能去哪找工作”: where the jobs are is the channels' list
         if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
             return Plan("facets", topic=recent, facets=facets)
         if not content_words(FACET_WORDS.sub("", text)):
@@ -773,8 +775,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     if SUBSIDY_WORDS.search(text):
         topic = subsidy_of(knowledge, topic)  # “那补贴给谁” while 就业见习 is in play: 见习补贴's
     fields = [facet for facet in asked if facet in FACET_CUES]
-    if isinstance(topic, schema.Policy) and fields and (best.unit.facet not in fields or topic_ref(topic) != best.unit.topic):
-        return Plan("facets", topic=topic, facets=["phone"] if "phone" in fields else fields)  # “补多少” of the policy in play
+    if isinstance(topic, schema.Policy) and fields:  # “补多少” of the policy in play (“要去哪申请” of one paid unasked: that first)
+        return Plan("facets", topic=topic, facets=["phone"] if "phone" in fields else fields)
     return Plan("unit", units=[best.unit])
 
 
@@ -900,6 +902,7 @@ NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")
 CAN_COMPLAIN = re.compile(r"(?:能|可以|可不可以|能不能)(?:去)?(?:投诉|举报|维权|告)(?:他们|他|它|公司|单位)?[吗么嘛]?$")  # “我能投诉吗”
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
+JOB_HUNT = re.compile(r"找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")  # where the jobs are
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
 HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费|"

@@ -94,3 +94,9 @@ def test_the_archives_asked_after_a_subsidy_are_the_archives_not_the_subsidys_of
     result = run(ActionAnswerInstitution(), make_tracker("对了，毕业档案放哪", "ask_institution", [("institution_kind", "档案管理服务机构")],
                                                          slots={"answer_ref": "policy:traineeship_subsidy"}, events=earlier))
     assert "档案" in result.text and "见习补贴" not in result.text
+
+
+def test_where_to_find_work_after_an_eligibility_answer_is_the_channels_list() -> None:
+    result = run(ActionAnswerJobChannels(), make_tracker("那我还能去哪找工作", "ask_job_channels", slots={"answer_ref": "eligibility:traineeship"},
+                                                         confidence=0.72))
+    assert result.slot("answer_ref") == "channels:list" and "job.mohrss.gov.cn" in result.text

@@ -241,3 +241,9 @@ def test_a_yes_no_question_stating_counts_the_answer_bears_out_gets_yes_first() 
 def test_a_year_after_the_sources_is_said_to_be_unknown() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("见习补贴政策2023年还延续吗", "ask_policy", [("policy", "见习补贴")]))
     assert "2022年底" in result.text and "2023年及以后的安排目前没有可核实的信息（未核实）" in result.text
+
+
+def test_where_to_apply_as_a_follow_up_of_a_subsidy_paid_unasked_says_so_first() -> None:
+    earlier = [{"event": "user", "text": "扩岗那个多少钱", "parse_data": {"intent": {"name": "ask_policy"}}}]
+    result = run(ActionAnswerPolicy(), make_tracker("要去哪申请", "ask_policy", slots={"answer_ref": "policy:expansion_subsidy"}, events=earlier))
+    assert "免申即享" in result.text and result.text.index("免申即享") < result.text.index("去哪办")
