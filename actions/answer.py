@@ -737,7 +737,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     playing = {in_play, topic_ref(related)} if related is not None else {in_play}
     plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
     alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
-    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1]) \
+    if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG \
+            and (len(alone) == 1 or alone[0][1] >= CLEAR_MARGIN * alone[1][1] or same_content(alone[0][0].unit, alone[1][0].unit)) \
             and alone[0][0].unit.topic == plain[0][0].unit.topic and unit_ref(knowledge, alone[0][0].unit) not in playing:
         return None  # “那20号文谁发的”: the message says enough on its own, and the context agrees
     ranked = [(hit, score + (IN_PLAY_BONUS if unit_ref(knowledge, hit.unit) in playing else 0.0)) for hit, score in plain]

@@ -261,3 +261,15 @@ def test_the_menu_asked_is_the_menu_but_a_question_taken_for_it_is_answered() ->
     assert [m.get("response") for m in menu.messages] == ["utter_help"]
     duty = run(ActionHelp(), make_tracker("各区要干啥", "help", confidence=0.59))
     assert "属地责任" in duty.text and duty.slot("answer_ref") == "detail:districts_duty"
+
+
+def test_a_follow_up_that_says_enough_on_its_own_is_answered_on_its_own() -> None:
+    earlier = [{"event": "user", "text": "人社局的人给我打电话了 他们咋有我号码的", "parse_data": {"intent": {"name": "complain_rights"}}}]
+    result = run(ActionChitchat(), make_tracker("还跟啥部门比对了", "chitchat", slots={"answer_ref": "detail:district_call"},
+                                                events=earlier, confidence=0.72))
+    assert "公安" in result.text and "民政" in result.text
+
+
+def test_the_archives_still_at_school_are_the_archives_answer() -> None:
+    result = run(ActionClarify(), make_tracker("我档案还在学校 毕业了该转哪", "nlu_fallback", [("institution_kind", "档案管理服务机构")], confidence=0.45))
+    assert "人力资源公共服务中心" in result.text
