@@ -1061,6 +1061,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         buttons = more_buttons(knowledge, plan.topic, plan.facets)
         text = render.units_answer(knowledge, units, plan.topic.name)
         text = yes_first(latest_text(tracker), plan.topic, units) + in_district_named(knowledge, latest_text(tracker), text)
+        text = city_wide_note(knowledge, latest_text(tracker), text) + text
         text += unknown_line(unknown_asked(latest_text(tracker), text))
         dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
@@ -1191,6 +1192,7 @@ def say_unit(
     the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
     text = yes_first(latest_text(tracker), topic_of(knowledge, unit), [unit]) + in_district_named(knowledge, latest_text(tracker), text)
+    text = city_wide_note(knowledge, latest_text(tracker), text) + text
     text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)
     return answered(tracker, unit_ref(knowledge, unit), buttons=list(buttons))
@@ -1207,6 +1209,14 @@ def in_district_named(knowledge: KnowledgeBase, message: str, text: str) -> str:
     district = districts[0]
     office = f"{district}人社局" if district.endswith("区") else f"{district}（所在区人社部门）"
     return text.replace(LOCAL_OFFICE, office, 1)
+
+
+def city_wide_note(knowledge: KnowledgeBase, message: str, text: str) -> str:
+    """“那朝阳的呢” answered by a unit about the whole city: said so first."""
+    districts = knowledge.district_index.find(message)
+    if len(districts) != 1 or districts[0] in text:
+        return ""
+    return f"（通知没有单独写{districts[0]}的安排，下面是全市的。）\n"
 
 
 def facet_units(knowledge: KnowledgeBase, topic: Topic, facets: Sequence[str], text: str) -> List[Unit]:

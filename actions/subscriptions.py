@@ -256,6 +256,8 @@ class ActionSubscribe(KnowledgeAction):
         districts = requested_districts(request)
         if not kinds and districts:  # “那海淀的呢”, “改成海淀区” right after subscribing: the kinds just subscribed
             kinds = subscribed_in_play(tracker)
+        if not kinds:  # “那帮我订阅朝阳的” after questions about job fairs: job fairs
+            kinds = kinds_talked_about(tracker)
         if not kinds:
             return self.ask_kind(dispatcher, tracker, districts)
         store = notice_store()
@@ -502,6 +504,25 @@ def subscribed_in_play(tracker: Tracker) -> List[str]:
     if not isinstance(ref, str) or not ref.startswith("subscribe:"):
         return []
     return [kind for kind in ref.partition(":")[2].split(",") if kind in KINDS]
+
+
+# answers about a kind of notice without being a notices answer: the recruitment campaigns are job fairs
+KIND_OF_ANSWER = {"measure:m7": "fair", "detail:offline_job_fairs": "fair", "detail:livestream_where": "fair"}
+RECENT_ANSWERS = 3  # answers back that a subscription request may refer to
+
+
+def kinds_talked_about(tracker: Tracker) -> List[str]:
+    """The kind of notices the last few answers were about (answer_ref 'notices:fair:…', the recruitment
+    campaigns), most recent first; none when they were about something else."""
+    refs = [e.get("value") for e in reversed(tracker.events) if e.get("event") == "slot" and e.get("name") == "answer_ref"]
+    for ref in [tracker.get_slot("answer_ref"), *refs][:RECENT_ANSWERS]:
+        if not isinstance(ref, str):
+            continue
+        if ref.startswith("notices:") and ref.split(":")[1] in KINDS:
+            return [ref.split(":")[1]]
+        if ref in KIND_OF_ANSWER:
+            return [KIND_OF_ANSWER[ref]]
+    return []
 
 
 def previous_question(tracker: Tracker) -> Optional[Tuple[Optional[str], Optional[str]]]:

@@ -273,3 +273,15 @@ def test_a_follow_up_that_says_enough_on_its_own_is_answered_on_its_own() -> Non
 def test_the_archives_still_at_school_are_the_archives_answer() -> None:
     result = run(ActionClarify(), make_tracker("我档案还在学校 毕业了该转哪", "nlu_fallback", [("institution_kind", "档案管理服务机构")], confidence=0.45))
     assert "人力资源公共服务中心" in result.text
+
+
+def test_a_district_asked_of_an_answer_about_the_whole_city_is_said_to_have_none_of_its_own() -> None:
+    earlier = [{"event": "user", "text": "有线下的吗", "parse_data": {"intent": {"name": "ask_policy"}}}]
+    result = run(ActionClarify(), make_tracker("那朝阳的呢", "nlu_fallback", [("district", "朝阳区")],
+                                               slots={"answer_ref": "detail:offline_job_fairs"}, events=earlier, confidence=0.45))
+    assert "线下" in result.text and "朝阳区人社局" in result.text  # the answer's own 所在区人社局, named
+    from actions.answer import city_wide_note
+    from actions.knowledge import kb
+
+    assert city_wide_note(kb(), "朝阳的见习补贴多少", "【见习补贴·标准/金额】…") == "（通知没有单独写朝阳区的安排，下面是全市的。）\n"
+    assert city_wide_note(kb(), "朝阳的呢", "朝阳区人社局") == "" and city_wide_note(kb(), "见习补贴多少", "…") == ""

@@ -355,3 +355,13 @@ def test_how_many_right_after_a_situations_help_is_asked_of_that_help_not_the_no
     # with nothing in play it is the notices' question
     result = run(ActionAnswerNotices(), tracker(sender, "最近有几个招聘会", "ask_notices", [("notice_kind", "招聘会")]))
     assert "招聘会" in result.text and "3-5" not in result.text
+
+
+def test_subscribing_after_questions_about_job_fairs_subscribes_to_job_fairs(store: NoticeStore, sender: str) -> None:
+    asked = tracker(sender, "那帮我订阅朝阳的", "subscribe", [("district", "朝阳区")], {"answer_ref": "detail:offline_job_fairs"})
+    asked.events.insert(0, {"event": "slot", "name": "answer_ref", "value": "notices:fair:all"})
+    result = run(ActionSubscribe(), asked)
+    assert kinds(store, sender) == {"fair": ["朝阳区"]} and "已订阅：招聘会（朝阳区）" in result.text
+    # after something else, the kind is asked
+    other = run(ActionSubscribe(), tracker(sender + "-2", "帮我订阅朝阳的", "subscribe", [("district", "朝阳区")], {"answer_ref": "policy:traineeship"}))
+    assert "想订阅哪一类信息" in other.text
