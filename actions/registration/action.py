@@ -17,7 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit, understand
+from actions.answer import (CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit, told_apart_by_words,
+                            understand)
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -109,6 +110,9 @@ def aside_plan(text: str) -> Optional[Plan]:
     ranked = by_topic(kb().units.search(kb().spelled(text), limit=8), kb())
     if not ranked or ranked[0][1] < ASIDE_WEAK:
         return None
+    ranked, told_apart = told_apart_by_words(text, ranked)
+    if told_apart:  # “登记完了区里会给我推荐岗位吗”: only one of the close units speaks of 登记完
+        return Plan("unit", units=[ranked[0][0].unit])
     close = [hit.unit for hit, score in ranked[:3] if score * CLEAR_MARGIN >= ranked[0][1]]
     return Plan("unit", units=close[:1]) if len(close) == 1 else choose_among(text, close)
 
