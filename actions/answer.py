@@ -92,6 +92,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if period is not None and IN_TIME.search(text) and not knowledge.topics_in(text) and not request.values("policy") \
             and parse_age([text]) is None and not re.search(r"\d+\s*(?:届|年毕业)|\d{2}了", text):  # not “我都26了 来得及吗”
         return Plan("unit", units=[period])  # “我打算十月份才开始找工作 还赶得上这个行动吗”: the campaign's time
+    origin = knowledge.units.get("detail:data_origin")
+    if origin is not None and DATA_ORIGIN.search(text):  # “区里人社怎么会有我的电话？我没登记过啊”: where they got it
+        return Plan("unit", units=[origin])
     hotline = knowledge.units.get("route:hotline_12333")
     if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
         return Plan("unit", units=[hotline])
@@ -706,6 +709,9 @@ def residual(text: str) -> str:
     return content_words(ASKING_WORDS.sub("", FACET_WORDS.sub("", text)))
 
 
+RELATIVE_YEARS = ("今年", "去年", "前年", "明年")  # “今年啥时候报名”: a time asked, not the asker's class without 毕业/届
+
+
 def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
     """A short question naming nothing (“哪天”, “在哪”, “晚上能打吗”, “补多少”) right after an answer:
     ranked together with the question before it, the previous answer's entry favoured; the unit
@@ -724,7 +730,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     intent = tracker.latest_message.get("intent") or {}
     if intent.get("name") in ("chitchat", "out_of_scope") and float(intent.get("confidence") or 0.0) >= 0.9 and len(residual(text)) >= 3:
         return None  # “你知道今天北京天气吗”: small talk that says something of its own, not a follow-up
-    if (latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not (
+    years = [v for v in latest_entities(tracker, "grad_year") if not (v in RELATIVE_YEARS and not re.search(r"毕业|届|毕的", text))]
+    if (latest_entities(tracker, "age") or years) and not (
             elliptical_subject(text) and not PERSONAL.search(previous)):
         return None  # “2021届的”: the asker's own facts (but “20年呢” after “19年招了多少人” is the year asked about)
     selector = tracker.latest_message.get("response_selector") or {}
@@ -903,6 +910,9 @@ NO_APPLICATION = re.compile(r"免申|无需申请|不用申请|不需要申请")
 CAN_COMPLAIN = re.compile(r"(?:能|可以|可不可以|能不能)(?:去)?(?:投诉|举报|维权|告)(?:他们|他|它|公司|单位)?[吗么嘛]?$")  # “我能投诉吗”
 HAS_HELP = re.compile(r"(?:有没有|有无)[^，。？?]{0,8}(?:帮扶|帮助|帮忙|政策|支持|照顾|优惠|扶持)|有[^，。？?没什么啥哪]{0,8}(?:帮扶|帮助|政策|支持|照顾|优惠|扶持)[吗么嘛][？?]?$")
 SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(?:该|要|应该|得)?(?:咋办|怎么办|咋弄|怎么弄|怎么处理|如何处理)")
+# how the bureau came to have one's number or data
+DATA_ORIGIN = re.compile(r"怎么(?:会)?(?:有|知道|拿到|弄到|搞到)(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料|联系方式)|"
+                         r"(?:从哪|哪里|哪儿)(?:弄|拿|搞|得|来)(?:到|的)?(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料)|我的(?:电话|号码|信息|数据)(?:是)?(?:从)?哪(?:来|里来|儿来)")
 JOB_HUNT = re.compile(r"找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")  # where the jobs are
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
@@ -916,7 +926,7 @@ IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|�
 NOT_OURS = re.compile(r"代写|代考|替考|枪手|(?:帮我|给我|替我)[^，。？?!！]{0,4}写[^，。？?!！]{0,4}(?:论文|作业|代码|报告|小说)")
 NOT_OURS_ANSWER = ("抱歉，这个我帮不了：代写论文、作业这类事不是就业服务。我能回答离校未就业毕业生的就业政策、求助途径、"
                    "招聘渠道和服务机构方面的问题，也可以帮你做求职登记。")
-ABUSE = re.compile(r"屁用|摆设|(?:真|就是个?|太)垃圾|废物|没用的东西|傻[逼Bb叉]|智障")
+ABUSE = re.compile(r"屁用|摆设|(?:真|就是个?|太)垃圾|垃圾[！!。.~～]*$|破系统|废物|没用的东西|傻[逼Bb叉]|智障")
 IMPROPER_ANSWER = ("抱歉，这个我不能帮你：伪造材料、走关系安排岗位或查询他人的个人信息都不行。"
                    "找工作可以走正规渠道：做求职登记、参加招聘活动、公开招聘和就业见习，我可以告诉你怎么办。")
 ABUSE_ANSWER = ("抱歉没帮上你。可以直接说遇到的具体问题（比如“见习补贴怎么领”），或回复“转人工”找工作人员，"

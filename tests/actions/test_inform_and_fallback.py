@@ -77,6 +77,8 @@ def test_what_the_assistant_will_not_do_and_abuse_get_a_polite_answer_not_a_gues
         assert result.text.startswith("抱歉，这个我不能帮你") and "求职登记" in result.text, text
     abuse = run(ActionOutOfScope(), make_tracker("你们就是个摆设，屁用没有", "out_of_scope", confidence=0.6))
     assert abuse.text.startswith("抱歉没帮上你") and "转人工" in abuse.text and "12333" in abuse.text
+    rude = run(ActionClarify(), make_tracker("你们这破系统有啥用，问啥都是官话，垃圾", "nlu_fallback", confidence=0.5))
+    assert rude.text.startswith("抱歉没帮上你")
     # writing someone's thesis is no employment service, whatever the NLU took it for
     essay = run(ActionClarify(), make_tracker("能帮我代写毕业论文吗", "faq", confidence=0.6))
     assert essay.text.startswith("抱歉，这个我帮不了") and "就业政策" in essay.text
@@ -285,3 +287,8 @@ def test_a_district_asked_of_an_answer_about_the_whole_city_is_said_to_have_none
 
     assert city_wide_note(kb(), "朝阳的见习补贴多少", "【见习补贴·标准/金额】…") == "（通知没有单独写朝阳区的安排，下面是全市的。）\n"
     assert city_wide_note(kb(), "朝阳的呢", "朝阳区人社局") == "" and city_wide_note(kb(), "见习补贴多少", "…") == ""
+
+
+def test_how_the_bureau_has_my_number_is_where_the_data_came_from() -> None:
+    result = run(ActionClarify(), make_tracker("区里人社怎么会有我的电话？我没登记过啊", "view_registration", confidence=0.6))
+    assert "市教委" in result.text and result.slot("answer_ref") == "detail:data_origin"
