@@ -17,8 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import (CLEAR_MARGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit, told_apart_by_words,
-                            understand)
+from actions.answer import (CLEAR_MARGIN, DATA_ORIGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit,
+                            told_apart_by_words, understand)
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -307,7 +307,8 @@ class ActionViewRegistration(Action):
         if refused(text):  # “帮我查下我前男友的手机号”: someone else's data is nobody's to see here
             dispatcher.utter_message(text=refused(text))
             return []
-        if not text.startswith("/") and not VIEWING.search(normalize_chars(text)):  # “我去登记了以后会给我提供哪些服务” asks to see nothing
+        # “我去登记了以后会给我提供哪些服务” asks to see nothing; “怎么会有我的电话？我没登记过啊” asks where the data came from
+        if not text.startswith("/") and (not VIEWING.search(normalize_chars(text)) or DATA_ORIGIN.search(normalize_chars(text))):
             instead = await answer_instead(dispatcher, tracker, domain)
             if instead is not None:
                 return instead

@@ -290,5 +290,7 @@ def test_a_district_asked_of_an_answer_about_the_whole_city_is_said_to_have_none
 
 
 def test_how_the_bureau_has_my_number_is_where_the_data_came_from() -> None:
-    result = run(ActionClarify(), make_tracker("区里人社怎么会有我的电话？我没登记过啊", "view_registration", confidence=0.6))
+    from actions.registration.action import ActionViewRegistration
+
+    result = run(ActionViewRegistration(), make_tracker("区里人社怎么会有我的电话？我没登记过啊", "view_registration", confidence=0.6))
     assert "市教委" in result.text and result.slot("answer_ref") == "detail:data_origin"
