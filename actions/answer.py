@@ -913,6 +913,7 @@ SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(
 # how the bureau came to have one's number or data
 DATA_ORIGIN = re.compile(r"怎么(?:会)?(?:有|知道|拿到|弄到|搞到)(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料|联系方式)|"
                          r"(?:从哪|哪里|哪儿)(?:弄|拿|搞|得|来)(?:到|的)?(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料)|我的(?:电话|号码|信息|数据)(?:是)?(?:从)?哪(?:来|里来|儿来)")
+WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 JOB_HUNT = re.compile(r"找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")  # where the jobs are
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
@@ -1089,6 +1090,8 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         return [*remember(asker_facts(knowledge, tracker)), *answered(tracker, f"situation:{situation.id}", buttons=buttons)]
     if plan.kind == "unit":
         unit = plan.units[0]
+        whole = knowledge.units.get(f"{unit.topic}#what") if unit.facet == "point" and WHY.search(latest_text(tracker)) else None
+        unit = whole or unit  # “为啥要拿我的信息去比对，图啥”: a clause says what is done, the summary what for
         buttons = more_buttons(knowledge, topic_of(knowledge, unit), [unit.facet])
         return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(latest_text(tracker), unit.text))
     from actions.fallback import remember_unanswered  # fallback builds on this module
@@ -1155,7 +1158,8 @@ def yes_first(text: str, topic: Optional[Topic], units: Sequence[Unit]) -> str:
 def count_confirmed(text: str, units: Sequence[Unit]) -> str:
     """“是的。” when a yes/no question states counts (“是不是至少能有3次岗位推介”) and the answer says each."""
     text = normalize_chars(TRAILING_SYMBOLS.sub("", text))
-    counts = [re.sub(r"\s+", "", match) for match in QUANTITY.findall(text)]
+    # each count with what it counts (“3次岗位”): “过了35岁是不是就没人管了” states no count the answer bears out
+    counts = [re.sub(r"\s+", "", match.group(0)) for match in re.finditer(QUANTITY.pattern + r"[\u4e00-\u9fff]{2}", text)]
     if not counts or not CONFIRM_ASKED.search(text):
         return ""
     said = "".join(u.text for u in units)

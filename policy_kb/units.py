@@ -25,7 +25,7 @@ FACET_CUES: Dict[str, str] = {
     "where": r"在哪|去哪|哪里|哪儿|什么地方|地址|哪个部门|找谁|找哪|哪办|放哪|存哪|转哪|交哪|where",
     "benefit": r"有什么好处|能得到什么|一起拿|同时拿|一起领|同时领|一块儿?拿|一块儿?领|一块儿?享受|都能领|都拿|都领|能都|两个都|一起享受|同时享受|叠加|兼得|重复享受|利息|贴息|免费",
     "who": r"谁能|谁可以|谁有资格|给谁的|哪些人|什么人|条件|对象|资格|要求|适用|符合|哪些算|什么算|啥算|哪种算|什么样的算|(?:什么样|啥样|哪样)的(?:企业|单位|公司|人|家庭)|(?:哪些|哪种|哪类)家庭|哪类(?:企业|单位|公司|人)|哪种(?:企业|单位|公司|人)|怎样才算|怎么才算|认定|who can|who receives|who gets|eligib|can i (?:still )?(?:join|apply|take part)|do i qualify|qualif",
-    "phone": r"电话|热线|联系方式|号码多少|怎么联系|phone|call",
+    "phone": r"(?<!给我打)(?<!打了)(?<!打过)(?<!打来)电话(?!问|来|找我|给我|过来|说)|热线|联系方式|号码多少|怎么联系|phone|call",
 }
 _CUES = {facet: re.compile(pattern, re.IGNORECASE) for facet, pattern in FACET_CUES.items()}
 FACET_TITLES = {

@@ -236,6 +236,8 @@ def test_a_yes_no_question_stating_counts_the_answer_bears_out_gets_yes_first() 
     assert not other.text.startswith("是的")
     reported = run(ActionAnswerPolicy(), make_tracker("见习补贴是每月2200元吗", "ask_policy", [("policy", "见习补贴")]))
     assert not reported.text.startswith("是的") and "2200元" in reported.text  # a 2019 figure is no yes for today
+    over = run(ActionAnswerPolicy(), make_tracker("👀过了35岁是不是就没人管了", "faq", confidence=0.5))
+    assert over.text.startswith("【过了35岁还算这次行动的服务对象吗】") and "2022届" in over.text  # an age stated is no count confirmed
 
 
 def test_a_year_after_the_sources_is_said_to_be_unknown() -> None:

@@ -47,6 +47,8 @@ def test_the_field_asked_is_read_from_everyday_words() -> None:
     assert asked_facets("能给多少") == ["amount"] and asked_facets("截止到啥时候") == ["until"]
     assert asked_facets("那怎么申请") == ["how"] and asked_facets("见习补贴是什么") == []
     assert asked_facets("要交多久失业保险") == ["who"]  # a condition of who qualifies, not an amount
+    assert "phone" not in asked_facets("区里打电话问了我一堆情况") and "phone" not in asked_facets("他们打电话来说我没就业")  # they phoned
+    assert "phone" in asked_facets("有电话吗")
     assert asked_facets("谁可以参加") == ["who"] and asked_facets("是发给我个人吗") == ["recipient"]
     assert "until" not in asked_facets("剩余期限的见习补贴给谁")  # the subsidy's own name, no deadline asked
 
