@@ -143,7 +143,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=rights[0])
     # the most specific situation first: “2022届的，家里低保” is a hardship family's case
     # (and a wish named, “想创业”, before having none yet, “不想上班了”)
-    helps = sorted((s for s in situations if s.kind != "rights"), key=lambda s: (s.id == GENERAL_SITUATION, s.id == NO_WISH_SITUATION))
+    # (“…一直没找到工作…家里低保户”: the hardship family's, not any unemployed young person's)
+    helps = sorted((s for s in situations if s.kind != "rights"),
+                   key=lambda s: (s.id == GENERAL_SITUATION, s.id == NO_WISH_SITUATION, s.id == YOUTH_SITUATION))
     if any(s.id == GENERAL_SITUATION for s in helps) and names_the_class(knowledge, text):
         # “22届本科 毕业了到现在没工作”: a 2022 graduate without a job is the campaign's own case, not an
         # unemployed young person's
@@ -193,7 +195,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     employer_speaks = any(s.employer for s in situations)  # “我们公司想设几个见习岗位，可以吗”: no graduate's check
-    if employer_speaks and own == "action_check_eligibility" and not facets:
+    if employer_speaks and own == "action_check_eligibility" and (not facets or facets == ["who"]):  # (“我们想设见习岗位，需要什么条件”)
         employer = next(s for s in situations if s.employer)
         hits = knowledge.units.search(text, limit=1, allowed=lambda unit: not unit.id.startswith("situation:")) if topics else []
         return Plan("unit", units=[hits[0].unit]) if hits else Plan("situation", situation=employer)

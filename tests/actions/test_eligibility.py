@@ -117,3 +117,13 @@ def test_a_parent_asking_whether_they_may_ask_for_their_child_is_told_yes_and_ho
 def test_a_group_named_by_a_rules_age_bound_is_that_rules() -> None:
     result = check("35岁以下失业的也算吗", [("age", "35岁")])
     assert result.text.startswith("算，35岁以下的属于「35岁以下登记失业青年」这一条。")
+
+
+def test_a_hardship_family_named_in_a_long_story_is_the_help_given_not_any_young_persons() -> None:
+    result = check("孩子去年从北京的大学毕业，一直没找到工作，今年已经23岁了，家里条件也不好，低保户，请问有什么帮扶政策？", [("age", "23岁")])
+    assert "一人一档" in result.text and "3-5个就业机会" in result.text
+
+
+def test_an_employer_asking_what_it_takes_to_host_trainees_gets_the_hosts_not_the_trainees() -> None:
+    result = check("我是一家民营企业的人事，我们想设一批见习岗位，需要什么条件", [("notice_kind", "就业见习")])
+    assert "社会组织" in result.text and "16-24岁" not in result.text

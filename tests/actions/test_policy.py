@@ -249,3 +249,10 @@ def test_where_to_apply_as_a_follow_up_of_a_subsidy_paid_unasked_says_so_first()
     earlier = [{"event": "user", "text": "扩岗那个多少钱", "parse_data": {"intent": {"name": "ask_policy"}}}]
     result = run(ActionAnswerPolicy(), make_tracker("要去哪申请", "ask_policy", slots={"answer_ref": "policy:expansion_subsidy"}, events=earlier))
     assert "免申即享" in result.text and result.text.index("免申即享") < result.text.index("去哪办")
+
+
+def test_what_a_notices_phrase_means_and_how_school_leavers_are_followed_up() -> None:
+    phrase = run(ActionAnswerPolicy(), make_tracker("通知里说的“直补快办”是什么意思", "ask_policy", [("policy", "落细政策促就业")]))
+    assert "直接补贴到位、快速办理" in phrase.text and "未核实" in phrase.text
+    school = run(ActionAnswerPolicy(), make_tracker("我是学校就业办的老师，我们学校还有不少学生没落实去向，离校后人社局会怎么跟进？", "faq", confidence=1.0))
+    assert "市教委" in school.text and "实名台账" in school.text
