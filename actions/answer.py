@@ -212,6 +212,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("unit", units=[inside])
         paid = [t for t in topics if isinstance(t, schema.Policy) and t.kind == "subsidy"] if facets == ["recipient"] else []
         return Plan("facets", topic=(paid or topics)[0], facets=facets)
+    if topics and not facets and isinstance(topics[0], schema.Policy) and topics[0].kind == "programme" and WANTS_A_POST.search(text):
+        return Plan("facets", topic=topics[0], facets=["how"])  # “我在丰台，想找个见习岗位”: how to find one (there)
     if topics and not facets and isinstance(topics[0], schema.Policy) and topics[0].eligibility is not None \
             and WANTS_TO_JOIN.match(rest) and not personal_yes_no:
         return Plan("facets", topic=topics[0], facets=["who", "how"])  # “他想先去见习 可以吗”: who may join, and how
@@ -238,6 +240,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     recent = recent_topic(knowledge, tracker)
     if SUBSIDY_WORDS.search(text):
         recent = subsidy_of(knowledge, recent)
+    stated = bool(latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not QUESTION.search(text)
+    if not topics and stated and isinstance(recent, schema.Policy) and recent.eligibility is not None and not helps:
+        return Plan("eligibility")  # “我24岁 2021年毕业的” after who may join: the asker's facts, checked
     if not topics and personal_yes_no and isinstance(recent, schema.Policy):
         return Plan("eligibility")  # “我自己能领吗” about the policy in play
     if not topics and asks_to_take_part and recent is None and CAMPAIGN_NAMED.search(text):
@@ -915,6 +920,7 @@ SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(
 # how the bureau came to have one's number or data
 DATA_ORIGIN = re.compile(r"怎么(?:会)?(?:有|知道|拿到|弄到|搞到)(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料|联系方式)|"
                          r"(?:从哪|哪里|哪儿)(?:弄|拿|搞|得|来)(?:到|的)?(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料)|我的(?:电话|号码|信息|数据)(?:是)?(?:从)?哪(?:来|里来|儿来)")
+WANTS_A_POST = re.compile(r"(?:想|要|得)(?:找|寻|去找)(?:个|份|一个|一份)?(?:见习|实习)(?:岗位|机会|单位|的地方)?")
 WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 JOB_HUNT = re.compile(r"找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")  # where the jobs are
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late

@@ -72,6 +72,11 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
         if follow_up:  # “Who can apply?” after an answer about traineeships
             dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in follow_up))
             return answered(tracker, f"english:{follow_up[0].id}")
+        chinese_only = [u for f in asked_facets(text) if (u := knowledge.units.get(f"{previous.topic}#{f}")) is not None and u is not previous]
+        if chinese_only:  # “Until when?” of a field kept in Chinese only: that field, said so
+            unit = chinese_only[0]
+            dispatcher.utter_message(text=f"(This answer is only available in Chinese.)\n{unit.text}\n来源：{knowledge.cite(list(unit.sources))}")
+            return answered(tracker, f"english:{unit.id}")
     chinese = " ".join(CHINESE.findall(text))
     named = knowledge.units.search(chinese, limit=1) if chinese else []
     if named and named[0].score >= CHINESE_SURE:  # the Chinese term names the unit; said in English where it can be

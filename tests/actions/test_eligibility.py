@@ -127,3 +127,13 @@ def test_a_hardship_family_named_in_a_long_story_is_the_help_given_not_any_young
 def test_an_employer_asking_what_it_takes_to_host_trainees_gets_the_hosts_not_the_trainees() -> None:
     result = check("我是一家民营企业的人事，我们想设一批见习岗位，需要什么条件", [("notice_kind", "就业见习")])
     assert "社会组织" in result.text and "16-24岁" not in result.text
+
+
+def test_facts_stated_after_who_may_join_are_checked() -> None:
+    earlier = [{"event": "user", "text": "要什么条件", "parse_data": {"intent": {"name": "ask_policy"}}},
+               {"event": "action", "name": "action_answer_policy"}, {"event": "slot", "name": "answer_ref", "value": "policy:traineeship"}]
+    from actions.fallback import ActionClarify
+
+    result = run(ActionClarify(), make_tracker("我24岁 2021年毕业的", "nlu_fallback", [("age", "24岁"), ("grad_year", "2021年毕业")],
+                                               {"answer_ref": "policy:traineeship"}, events=earlier, confidence=0.45))
+    assert "关于「就业见习」：✅ 你符合条件" in result.text

@@ -256,3 +256,14 @@ def test_what_a_notices_phrase_means_and_how_school_leavers_are_followed_up() ->
     assert "直接补贴到位、快速办理" in phrase.text and "未核实" in phrase.text
     school = run(ActionAnswerPolicy(), make_tracker("我是学校就业办的老师，我们学校还有不少学生没落实去向，离校后人社局会怎么跟进？", "faq", confidence=1.0))
     assert "市教委" in school.text and "实名台账" in school.text
+
+
+def test_wanting_a_traineeship_post_in_a_district_is_how_to_find_one_there() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("我在丰台，想找个见习岗位", "ask_policy", [("district", "丰台区"), ("notice_kind", "就业见习")]))
+    assert result.text.startswith("【就业见习·怎么申请】向丰台区人社局报名")
+
+
+def test_an_english_follow_up_for_a_field_kept_in_chinese_gives_that_field_said_so() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("Until when?", "nlu_fallback", slots={"answer_ref": "english:policy:expansion_subsidy#who"},
+                                                    confidence=0.45))
+    assert result.text.startswith("(This answer is only available in Chinese.)") and "2022年12月底" in result.text
