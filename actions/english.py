@@ -15,6 +15,7 @@ from policy_kb.eligibility import Facts, decide
 from policy_kb.units import Unit, asked_facets
 
 MIN_SCORE = 0.12  # below: a match on words like “Beijing” or “today” alone (“what's the weather in Beijing today”)
+FIELD_ONLY = 3  # words of a follow-up that asks a field and nothing else (“Until when?”, “How much then?”)
 SPECIFIC = 0.25  # an English match this sure is about something of its own, not a general “what help is there”
 CHINESE_SURE = 0.3  # a Chinese term inside an English question (“Do I still need a 报到证?”) found this surely answers
 CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -73,7 +74,7 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
             dispatcher.utter_message(text="\n".join(english_text(knowledge, unit) for unit in follow_up))
             return answered(tracker, f"english:{follow_up[0].id}")
         chinese_only = [u for f in asked_facets(text) if (u := knowledge.units.get(f"{previous.topic}#{f}")) is not None and u is not previous]
-        if chinese_only:  # “Until when?” of a field kept in Chinese only: that field, said so
+        if chinese_only and len(text.split()) <= FIELD_ONLY:  # (not “Where can I find jobs online?”, a question of its own)  # “Until when?” of a field kept in Chinese only: that field, said so
             unit = chinese_only[0]
             dispatcher.utter_message(text=f"(This answer is only available in Chinese.)\n{unit.text}\n来源：{knowledge.cite(list(unit.sources))}")
             return answered(tracker, f"english:{unit.id}")

@@ -267,3 +267,9 @@ def test_an_english_follow_up_for_a_field_kept_in_chinese_gives_that_field_said_
     result = run(ActionAnswerPolicy(), make_tracker("Until when?", "nlu_fallback", slots={"answer_ref": "english:policy:expansion_subsidy#who"},
                                                     confidence=0.45))
     assert result.text.startswith("(This answer is only available in Chinese.)") and "2022年12月底" in result.text
+
+
+def test_an_english_question_of_its_own_after_an_answer_is_answered_on_its_own() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("Where can I find jobs online?", "nlu_fallback", slots={"answer_ref": "policy:traineeship"},
+                                                    confidence=0.45))
+    assert "only available in Chinese" not in result.text and "fuwu.rsj.beijing.gov.cn" in result.text
