@@ -552,7 +552,7 @@ def _by_retrieval(
         own_case = [unit for unit in close if unit.topic in {f"situation:{s.id}" for s in knowledge.situations_in(text)}]
         if len(own_case) == 1:  # “我暂时不想工作…会有人一直打电话烦我吗”: the case the asker says is theirs
             return Plan("unit", units=own_case)
-        if not unsure:  # the list's intent is sure (“在哪看岗位”) and no unit stands out: the list answers
+        if not unsure and best_score < STRONG:  # the list's intent is sure (“在哪看岗位”) and no unit stands out: the list answers
             return None
         return choose_among(text, close)
     return None
