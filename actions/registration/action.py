@@ -174,6 +174,9 @@ REGISTERING = re.compile(r"登|等记|注册|报.?名|实名|建档|录|填|接�
                          r"加一个|不住|sign ?up|regist|enrol|continue|update|change|wrong", re.IGNORECASE)
 
 
+FOUND_JOB = re.compile(r"找到(?:了)?工作了|已经(?:就业|上班|入职)|(?:现在|已经)?(?:上班了|入职了)|签了(?:工作|单位|offer)")
+
+
 class ActionRegistration(Action):
     """Starts (after the privacy notice and consent), resumes or changes a registration, and
     then receives every message until it is saved or cancelled."""
@@ -189,7 +192,8 @@ class ActionRegistration(Action):
         identity = tracker.sender_id
         if tracker.get_slot(TASK_SLOT) != self.name():
             text = (tracker.latest_message or {}).get("text") or ""
-            if not text.startswith("/") and not REGISTERING.search(normalize_chars(text)):  # “北京现在最低工资是多少” asks no registration
+            # “北京现在最低工资是多少” asks no registration; “我之前做过求职登记，现在找到工作了” asks what to do now
+            if not text.startswith("/") and (not REGISTERING.search(normalize_chars(text)) or FOUND_JOB.search(normalize_chars(text))):
                 instead = await answer_instead(dispatcher, tracker, domain)
                 if instead is not None:
                     return instead

@@ -137,3 +137,8 @@ def test_facts_stated_after_who_may_join_are_checked() -> None:
     result = run(ActionClarify(), make_tracker("我24岁 2021年毕业的", "nlu_fallback", [("age", "24岁"), ("grad_year", "2021年毕业")],
                                                {"answer_ref": "policy:traineeship"}, events=earlier, confidence=0.45))
     assert "关于「就业见习」：✅ 你符合条件" in result.text
+
+
+def test_an_employer_that_paid_insurance_is_no_fraud_victim() -> None:
+    result = check("我们是一家餐饮连锁企业，今年招了5个2022届的大学生，都签了合同交了社保，听说有补贴，怎么申请，去哪申请？", [("grad_year", "2022届")])
+    assert "报警" not in result.text and "一次性扩岗补助" in result.text

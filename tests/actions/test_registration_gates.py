@@ -186,3 +186,9 @@ def test_agreeing_right_after_declining_starts_the_registration(graduate: Gradua
     # without the decline just before, an agreement alone starts nothing
     alone = run(ActionOutOfScope(), make_tracker("好吧，同意", "out_of_scope"))
     assert "我们开始" not in alone.text
+
+
+def test_having_found_work_after_registering_is_told_what_to_do_not_started_again(graduate: Graduate) -> None:
+    result = graduate.say("我之前做过求职登记，现在找到工作了，要怎么处理？", "register")
+    assert "修改登记" in result.text and "删除我的登记" in result.text and "你同意吗" not in result.text
+    assert graduate.task is None
