@@ -98,6 +98,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     hotline = knowledge.units.get("route:hotline_12333")
     if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
         return Plan("unit", units=[hotline])
+    if OTHERS_ASKED.search(text) and SUBSIDY_WORDS.search(text) and not knowledge.topics_in(text):
+        in_play, employer = recent_topic(knowledge, tracker), next((s for s in knowledge.situations.values() if s.employer), None)
+        if isinstance(in_play, schema.Policy) and employer is not None and in_play.id in employer.related:
+            return Plan("situation", situation=employer)  # “那有别的补贴吗” after an employer's subsidy: the employer's subsidies
     if own == "action_answer_job_channels" and JOB_HUNT.search(text) and not knowledge.topics_in(text):
         return None  # “那我还能去哪找工作”: where the jobs are, whatever was said before
     standing = answer_standing(knowledge, tracker, text)
@@ -921,6 +925,7 @@ SUBJECT_DEALT = re.compile(r"(?:档案|户口|户籍|报到证|党组织关系)(
 DATA_ORIGIN = re.compile(r"怎么(?:会)?(?:有|知道|拿到|弄到|搞到)(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料|联系方式)|"
                          r"(?:从哪|哪里|哪儿)(?:弄|拿|搞|得|来)(?:到|的)?(?:了)?我(?:的)?(?:电话|号码|手机|信息|资料)|我的(?:电话|号码|信息|数据)(?:是)?(?:从)?哪(?:来|里来|儿来)")
 WANTS_A_POST = re.compile(r"(?:想|要|得)(?:找|寻|去找)(?:个|份|一个|一份)?(?:见习|实习)(?:岗位|机会|单位|的地方)?")
+OTHERS_ASKED = re.compile(r"别的|其他|其它|另外的|还有(?:什么|啥|哪些|没有)")
 WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 # where the jobs are (not “我暂时真不想找工作”)
 JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")

@@ -273,3 +273,10 @@ def test_an_english_question_of_its_own_after_an_answer_is_answered_on_its_own()
     result = run(ActionAnswerPolicy(), make_tracker("Where can I find jobs online?", "nlu_fallback", slots={"answer_ref": "policy:traineeship"},
                                                     confidence=0.45))
     assert "only available in Chinese" not in result.text and "fuwu.rsj.beijing.gov.cn" in result.text
+
+
+def test_other_subsidies_asked_after_an_employers_subsidy_are_the_employers_subsidies() -> None:
+    earlier = [{"event": "user", "text": "我们招的是2021届的，行吗", "parse_data": {"intent": {"name": "check_eligibility"}}},
+               {"event": "action", "name": "action_check_eligibility"}, {"event": "slot", "name": "answer_ref", "value": "eligibility:expansion_subsidy"}]
+    result = run(ActionAnswerPolicy(), make_tracker("那有别的补贴吗", "ask_policy", slots={"answer_ref": "eligibility:expansion_subsidy"}, events=earlier))
+    assert result.slot("answer_ref") == "situation:employer_hiring" and "一次性吸纳就业补贴" in result.text
