@@ -102,8 +102,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         in_play, employer = recent_topic(knowledge, tracker), next((s for s in knowledge.situations.values() if s.employer), None)
         if isinstance(in_play, schema.Policy) and employer is not None and in_play.id in employer.related:
             return Plan("situation", situation=employer)  # “那有别的补贴吗” after an employer's subsidy: the employer's subsidies
-    if own == "action_answer_job_channels" and JOB_HUNT.search(text) and not knowledge.topics_in(text):
-        return None  # “那我还能去哪找工作”: where the jobs are, whatever was said before
+    if own == "action_answer_job_channels" and JOB_HUNT.search(text) \
+            and not any(isinstance(topic, schema.Policy) for topic in knowledge.topics_in(text)):
+        return None  # “那我还能去哪找工作”, “线上招聘会在哪看”: where the jobs are, whatever was said before
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
@@ -928,7 +929,7 @@ WANTS_A_POST = re.compile(r"(?:想|要|得)(?:找|寻|去找)(?:个|份|一个|�
 OTHERS_ASKED = re.compile(r"别的|其他|其它|另外的|还有(?:什么|啥|哪些|没有)")
 WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 # where the jobs are (not “我暂时真不想找工作”)
-JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘)(?:在哪|去哪|哪里)")
+JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘会?|招聘信息)(?:在哪|去哪|哪里)")
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
 HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费|"

@@ -100,6 +100,8 @@ def test_where_to_find_work_after_an_eligibility_answer_is_the_channels_list() -
     result = run(ActionAnswerJobChannels(), make_tracker("那我还能去哪找工作", "ask_job_channels", slots={"answer_ref": "eligibility:traineeship"},
                                                          confidence=0.72))
     assert result.slot("answer_ref") == "channels:list" and "job.mohrss.gov.cn" in result.text
+    online = run(ActionAnswerJobChannels(), make_tracker("线上招聘会在哪看", "ask_job_channels", confidence=0.97))
+    assert online.slot("answer_ref") == "channels:list" and "fuwu.rsj.beijing.gov.cn" in online.text
 
 
 def test_not_wanting_to_look_for_work_is_no_question_where_the_jobs_are() -> None:
