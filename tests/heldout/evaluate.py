@@ -213,17 +213,17 @@ measurement.
 | S | start of round 8 (accb9a4), held out | 116/150 (77.3 %) | 15/30 | 6 / 13 | 0 |
 | N / O | start of round 8 (accb9a4), held out | N 133/150 (88.7 %), O 130/150 (86.7 %) | N 17, O 21 of 30 | 6.0 / 12 | 0 |
 | T | start of round 8 (accb9a4), development | 125/150 (83.3 %) | 18/30 | 6 / 13 | 0 |
-| **R** | **end of round 8 (8ca0202), held out** | **132/150 (88.0 %)** | **25/30** | **6.0 / 13** | **0** |
-| **S** | **end of round 8 (8ca0202), held out** | **115/150 (76.7 %)** | **16/30** | **6 / 13** | **0** |
-| **N / O** | **end of round 8 (8ca0202), held out** | **N 136/150 (90.7 %), O 130/150 (86.7 %)** | **N 18, O 19 of 30** | **6.0 / 12** | **0** |
-| T / P / Q | end of round 8 (8ca0202), development | T 146/150 (97.3 %), P 137/150 (91.3 %), Q 143/150 (95.3 %) | T 28, P 27, Q 24 of 30 | 6 / 11–13 | 0 |
-| A–M | end of round 8 (8ca0202), development | A 145, B 148, C 149, D 145, E 143, G 144, H 144, I 140, J 124, K 124, L 141, M 140 of 150; F 99 of 100 | A 25, B 27, C 27, D 24, E 24, G 26, H 20, I 21, J 19, K 18, L 18, M 16 of 30; F 34 of 40 | 6–7 / 11–13 | 0 |
+| **R** | **end of round 8 (96ad692), held out** | **132/150 (88.0 %)** | **25/30** | **6.0 / 13** | **0** |
+| **S** | **end of round 8 (96ad692), held out** | **116/150 (77.3 %)** | **16/30** | **6 / 13** | **0** |
+| **N / O** | **end of round 8 (96ad692), held out** | **N 135/150 (90.0 %), O 130/150 (86.7 %)** | **N 18, O 19 of 30** | **6.0 / 11–12** | **0** |
+| T / P / Q | end of round 8 (96ad692), development | T 145/150 (96.7 %), P 137/150 (91.3 %), Q 142/150 (94.7 %) | T 28, P 26, Q 24 of 30 | 6 / 11–13 | 0 |
+| A–M | end of round 8 (96ad692), development | A 145, B 148, C 149, D 145, E 143, G 144, H 144, I 140, J 124, K 123, L 141, M 140 of 150; F 99 of 100 | A 25, B 27, C 27, D 24, E 24, G 26, H 20, I 21, J 19, K 18, L 18, M 16 of 30; F 34 of 40 | 6–7 / 11–13 | 0 |
 
 Round 8: three new sets were written before any change (R and S held out, T for development). On
-the held-out sets, single questions went from 86.7 % to 88.0 % (R) and from 77.3 % to 76.7 % (S), N
-from 88.7 % to 90.7 % and O stayed at 86.7 %; whole conversations from 22 to 25 (R), 15 to 16 (S),
+the held-out sets, single questions went from 86.7 % to 88.0 % (R) and stayed at 77.3 % (S), N went
+from 88.7 % to 90.0 % and O stayed at 86.7 %; whole conversations from 22 to 25 (R), 15 to 16 (S),
 17 to 18 (N) and 21 to 19 (O) of 30; replies stayed at a median of 6 phone lines and no figure was
-invented. The development set moved more (T 83.3 % → 97.3 % and 18 → 28 conversations). Part of the
+invented. The development set moved more (T 83.3 % → 96.7 % and 18 → 28 conversations). Part of the
 round-to-round movement is the NLU retrained on changed data: round 7's code with a model retrained
 mid-round scored P 136 and 19 conversations where round 7 had ended at 139 and 22. The round's mechanisms:
 consent after an OK, a pause with the errand after it, “找到了，继续” and “我已经填了哪些” in the
@@ -237,7 +237,8 @@ are the check and the rule; “我能投诉吗” gets “可以。” and a cou
 the answer bears out gets “是的。”; a year after the sources (“2023年还延续吗”) is said to be unknown;
 why a measure does something is its summary; the speller leaves common words alone (户口其实 is not
 户口歧视); new units for 公益性岗位兜底, the headcount not given, 直补快办, a parent asking for a child,
-past 35, and how school leavers are followed up; in English, who the campaign serves, a low-income
+past 35, how school leavers are followed up and what to do after finding work; “交了社保” is no
+fraud; other subsidies asked after an employer's are the employer's; in English, who the campaign serves, a low-income
 family's help, 12333's operator, and a field kept in Chinese. The held-out sets remain far from the
 issue's 95 % and 27 of 30, and S (other askers, long stories) barely moved; R, S, N and O stay held
 out (their misses were never printed).
