@@ -20,8 +20,9 @@ from rasa.utils.common import EXPECTED_WARNINGS
 
 RETRIEVAL_INTENT_MERGE = "The following duplicated intents have been found across multiple domain files: chitchat, faq$"
 # responses an action sends itself (actions/social.py answers a greeting with utter_greet unless it
-# is a follow-up in disguise): no rule names them, which Rasa reports as unused
-SENT_BY_ACTIONS = ("utter_greet", "utter_goodbye", "utter_thank", "utter_iamabot")
+# is a follow-up in disguise; actions/fallback.py's action_help sends the menu, utter_help, unless the
+# message asks something else): no rule names them, which Rasa reports as unused
+SENT_BY_ACTIONS = ("utter_greet", "utter_goodbye", "utter_thank", "utter_iamabot", "utter_help")
 
 
 def main() -> None:
