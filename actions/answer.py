@@ -85,6 +85,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
             and (len(content_words(text)) <= SHORT or bool(SUBSCRIPTION_FOLLOW_UP.search(text))):
         return Plan("subscribe")  # “那海淀的呢” right after subscribing: that district too
+    if str(tracker.get_slot("answer_ref") or "").startswith(("subscribe:", "unsubscribe:", "subscriptions:")) \
+            and REMAINING.search(text) and len(content_words(text)) <= SHORT:
+        return Plan("subscriptions")  # “还剩啥” right after taking a district out: what is still subscribed
     refusal = refused(text)
     if refusal:  # “帮我弄一份假的实习证明”, “帮我查下前男友的手机号”, “你们就是个摆设”
         return Plan("standing", text=refusal)
@@ -163,7 +166,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         or not (QUESTION.search(text) or answering_check)
     asks_help = asks_help or (ELLIPSIS.search(text) is not None and not answering_check)  # “那我想创业呢”
     if own == "action_out_of_scope":  # “你觉得我该不该跟男朋友分手，他也没工作” asks for no help of ours
-        asks_help = bool(ASKS_HELP.search(text))
+        # (a short wish or situation, “我想创业”, is asking for that help)
+        asks_help = bool(ASKS_HELP.search(text)) or bool(helps) and helps[0].id != GENERAL_SITUATION \
+            and len(content_words(text)) <= SHORT and not QUESTION.search(text)
     # a situation named outweighs an FAQ entry the selector is only fairly sure of (“残疾人毕业生有没有特殊帮扶”
     # is not the campaign's targets)
     faq_over_situation = (tracker.latest_message.get("intent") or {}).get("name") == "faq" \
@@ -942,6 +947,11 @@ IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|�
 NOT_OURS = re.compile(r"代写|代考|替考|枪手|(?:帮我|给我|替我)[^，。？?!！]{0,4}写[^，。？?!！]{0,4}(?:论文|作业|代码|报告|小说)")
 NOT_OURS_ANSWER = ("抱歉，这个我帮不了：代写论文、作业这类事不是就业服务。我能回答离校未就业毕业生的就业政策、求助途径、"
                    "招聘渠道和服务机构方面的问题，也可以帮你做求职登记。")
+# writing or polishing the asker's own papers (“帮我改改简历”): career guidance does that, not the chat
+PAPERS = re.compile(r"(?:帮我|给我|替我|帮忙|你能|能不能|能否|可以|可不可以)[^，。？?!！]{0,4}(?:写|改|修改|优化|润色|美化|弄|做)[^，。？?!！]{0,4}"
+                    r"(?:简历|求职信|自荐信|推荐信|个人陈述)")
+PAPERS_ANSWER = ("抱歉，写、改简历这类事我做不了。想找人帮着做求职准备，可以找所在区公共就业服务机构的职业指导（通知 五（八）："
+                 "想就业的至少1次职业指导），做完求职登记工作人员会联系你。我能回答就业政策、求助途径、招聘渠道和服务机构方面的问题。")
 ABUSE = re.compile(r"屁用|摆设|(?:真|就是个?|太)垃圾|垃圾[！!。.~～]*$|破系统|废物|没用的东西|傻[逼Bb叉]|智障")
 IMPROPER_ANSWER = ("抱歉，这个我不能帮你：伪造材料、走关系安排岗位或查询他人的个人信息都不行。"
                    "找工作可以走正规渠道：做求职登记、参加招聘活动、公开招聘和就业见习，我可以告诉你怎么办。")
@@ -956,11 +966,14 @@ def refused(text: str) -> str:
         return IMPROPER_ANSWER
     if NOT_OURS.search(text):
         return NOT_OURS_ANSWER
+    if PAPERS.search(text):
+        return PAPERS_ANSWER
     if ABUSE.search(text) and len(text) <= 40:
         return ABUSE_ANSWER
     return ""
 
 
+REMAINING = re.compile(r"还剩|剩下|剩了|还有哪些|还订了|现在订了|订了哪些|订了啥|订了什么")  # what is still subscribed
 SUBSCRIPTION_FOLLOW_UP = re.compile(r"订|再加|加上|加一个|加个|也要|也订")  # “再加个海淀的” right after subscribing
 
 
@@ -1065,6 +1078,10 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         from actions.subscriptions import ActionSubscribe  # subscriptions builds on this module
 
         return await ActionSubscribe().answer(dispatcher, tracker, domain)
+    if plan.kind == "subscriptions":
+        from actions.subscriptions import ActionListSubscriptions
+
+        return await ActionListSubscriptions().run(dispatcher, tracker, domain)
     if plan.kind == "unknown" and plan.units:
         unit = plan.units[0]
         field = next((FIELD_NAMES[f] for f in plan.facets if f in FIELD_NAMES), "具体信息")

@@ -17,6 +17,7 @@ from policy_kb.units import Unit, asked_facets
 MIN_SCORE = 0.12  # below: a match on words like “Beijing” or “today” alone (“what's the weather in Beijing today”)
 FIELD_ONLY = 3  # words of a follow-up that asks a field and nothing else (“Until when?”, “How much then?”)
 SPECIFIC = 0.25  # an English match this sure is about something of its own, not a general “what help is there”
+SITUATION_SPECIFIC = 0.2  # a situation matched this surely (“My family lives on dibao. What help …”) is the help asked for
 CHINESE_SURE = 0.3  # a Chinese term inside an English question (“Do I still need a 报到证?”) found this surely answers
 CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 WHAT_CAN_YOU_DO = re.compile(r"\bwhat (?:can|could|do) you (?:do|offer)\b|\bhow (?:can|could) you help\b|\bwhat help\b", re.IGNORECASE)
@@ -31,6 +32,11 @@ INTRO = (
 PROMISE = ("If you want to work, your district office registers you by real name (求职登记) and gives you at least "
            "1 career-guidance session, 3 job recommendations and 1 training or traineeship opportunity.\nSource: 通知 五（八）")
 REFUSAL = "Sorry, I can't help with that. " + INTRO
+# writing for the asker (“Can you write my cover letter?”) is no employment service of the bureau's
+NOT_OURS = re.compile(r"\b(?:write|draft|edit|polish|improve|fix|proofread|rewrite)\b.{0,30}\b(?:cv|resume|résumé|cover letter|essay|"
+                      r"homework|thesis|paper|assignment|application letter)s?\b", re.IGNORECASE)
+NOT_OURS_REFUSAL = ("Sorry, I can't write or edit CVs, letters or essays. The district employment service offers career guidance "
+                    "(职业指导) if you register as a job seeker. " + INTRO)
 SUGGESTIONS = [("Traineeships", "What is the traineeship programme?"), ("Who is served", "Who does the campaign serve?"),
                ("Get help", "Where can I get help?")]
 REPORTED = " (as reported in the press; the official documents prevail)"
@@ -53,8 +59,12 @@ def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher
     if GREETING.match(text):
         dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
         return answered(tracker, "english:greet", buttons=buttons)
+    if NOT_OURS.search(text):
+        dispatcher.utter_message(text=NOT_OURS_REFUSAL, buttons=buttons)
+        return answered(tracker, "english:out_of_scope", buttons=buttons)
     specific = knowledge.units.search_english(text, limit=1)
-    if WHAT_CAN_YOU_DO.search(text) and not (specific and specific[0].score >= SPECIFIC):
+    situation = bool(specific) and specific[0].unit.id.startswith("situation:") and specific[0].score >= SITUATION_SPECIFIC
+    if WHAT_CAN_YOU_DO.search(text) and not (specific and specific[0].score >= SPECIFIC) and not situation:
         # “I still don't have a job. What can you do for me?” (not “I'm from a low-income family … what help is there?”)
         dispatcher.utter_message(text=f"{INTRO}\n{PROMISE}", buttons=buttons)
         return answered(tracker, "english:help", buttons=buttons)

@@ -63,6 +63,14 @@ def english_terms(text: str) -> List[str]:
     return words + [f"{a}_{b}" for a, b in zip(words, words[1:])]
 
 
+PHRASE_WORDS = 4  # words an English keyword has at least to be a question of its own
+PHRASE_SCORE = 0.5  # a message holding such a question scores at least this for its unit
+
+
+def _phrase(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
+
+
 def _stem(word: str) -> str:
     if word in ("internship", "interns", "intern", "trainee", "trainees"):
         return "traineeship"
@@ -141,6 +149,10 @@ class UnitIndex:
         self._recent: Dict[str, Tuple[List[Hit], int]] = {}  # text → its hits, and how many were asked
         english = [u for u in ordered if u.en]
         self._en = _Index(english, [u.en_search for u in english], english_terms)
+        # an English question among a unit's keywords (“who is the campaign for”) is a way of asking it:
+        # a message holding it is about that unit, whatever its words weigh once the empty ones are gone
+        phrases = {_phrase(way): unit for unit in english for way in unit.en_asks if len(_phrase(way).split()) >= PHRASE_WORDS}
+        self._en_phrases = sorted(phrases.items(), key=lambda item: -len(item[0]))
 
     def search(self, text: str, limit: int = 5, allowed: Optional[Callable[[Unit], bool]] = None) -> List[Hit]:
         if allowed is not None:
@@ -161,7 +173,13 @@ class UnitIndex:
         return expand(self.speller.correct(folded) if self.speller is not None else folded)
 
     def search_english(self, text: str, limit: int = 3) -> List[Hit]:
-        return self._en.search(text, limit)
+        hits = self._en.search(text, limit)
+        asked = f" {_phrase(text)} "
+        unit = next((unit for phrase, unit in self._en_phrases if f" {phrase} " in asked), None)
+        if unit is None:
+            return hits
+        score = max([PHRASE_SCORE, *(hit.score for hit in hits if hit.unit.id == unit.id)])
+        return [Hit(unit, score), *(hit for hit in hits if hit.unit.id != unit.id)][:limit]
 
     def of_topic(self, topic: str) -> List[Unit]:
         return [u for u in self.by_id.values() if u.topic == topic]

@@ -41,5 +41,6 @@ def is_english(text: str) -> bool:
     """A message written in English (a few Chinese names inside are allowed); not a button payload."""
     if text.startswith("/"):
         return False
-    latin = len(_LATIN.findall(text))
-    return latin >= 6 and latin >= 3 * len(_CJK.findall(text))
+    latin, chinese = len(_LATIN.findall(text)), len(_CJK.findall(text))
+    # (one Latin word beside Chinese, “dangan放哪”, is pinyin or a name, not English)
+    return latin >= 6 and latin >= 3 * chinese and (chinese == 0 or len(re.findall(r"[A-Za-z]+", text)) >= 2)

@@ -54,6 +54,7 @@ class Unit:
     en: Optional[str] = None  # the English answer, where the knowledge base has one
     en_search: str = ""
     asks: Tuple[str, ...] = ()  # the ways graduates ask for it, each matched on its own (policy_kb/retrieval.py)
+    en_asks: Tuple[str, ...] = ()  # the English keywords and questions, each matched on its own too
 
 
 def asked_facets(text: str) -> List[str]:
@@ -64,7 +65,7 @@ def asked_facets(text: str) -> List[str]:
         return ["who"]
     if _CONTRACT_LENGTH.search(folded):  # “要签多久的合同”: whichever field speaks of the contract, not an amount
         return [facet for facet in facets if facet != "amount"]
-    if _HEADCOUNT.search(folded):  # “每年招多少人”: the entry's summary, not an amount of money
+    if _HEADCOUNT.search(folded) or _SHARE.search(folded):  # “每年招多少人”: the entry's summary, not an amount of money
         return ["what"]
     return facets
 
@@ -72,6 +73,7 @@ def asked_facets(text: str) -> List[str]:
 _INSURANCE_LENGTH = re.compile(r"(?:交|缴|缴纳)(?:了)?(?:多久|几个月|多长时间|多少个月)|(?:交|缴|缴纳)(?:失业保险|社保|保险)(?:要)?(?:多久|几个月|多长时间)")
 _CONTRACT_LENGTH = re.compile(r"签多久|签几年|多长的合同|合同.{0,3}(?:多久|几年|多长)")
 _HEADCOUNT = re.compile(r"多少人|几个人|多少名|招多少|招了多少|招了几|名额")
+_SHARE = re.compile(r"比例|百分之|覆盖率|帮扶率|\d+\s*[%％]")  # “帮扶比例多少”: a share the entry states, not an amount of money
 
 
 def fact_text(value: Optional[schema.Fact]) -> Tuple[str, bool]:
@@ -204,4 +206,5 @@ def build_units(
 
 
 def _with_english(unit: Unit, entry: schema.EnglishText) -> Unit:
-    return replace(unit, en=entry.text, en_search=" ".join([entry.text, *entry.keywords, *entry.keywords, *entry.keywords]))
+    return replace(unit, en=entry.text, en_search=" ".join([entry.text, *entry.keywords, *entry.keywords, *entry.keywords]),
+                   en_asks=tuple(entry.keywords))

@@ -193,7 +193,9 @@ class ActionRegistration(Action):
         if tracker.get_slot(TASK_SLOT) != self.name():
             text = (tracker.latest_message or {}).get("text") or ""
             # “北京现在最低工资是多少” asks no registration; “我之前做过求职登记，现在找到工作了” asks what to do now
-            if not text.startswith("/") and (not REGISTERING.search(normalize_chars(text)) or FOUND_JOB.search(normalize_chars(text))):
+            # “帮我改改简历” asks a favour, not a change of the registration
+            if not text.startswith("/") and (not REGISTERING.search(normalize_chars(text)) or FOUND_JOB.search(normalize_chars(text))
+                                             or refused(text)):
                 instead = await answer_instead(dispatcher, tracker, domain)
                 if instead is not None:
                     return instead

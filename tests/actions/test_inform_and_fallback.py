@@ -82,9 +82,18 @@ def test_what_the_assistant_will_not_do_and_abuse_get_a_polite_answer_not_a_gues
     # writing someone's thesis is no employment service, whatever the NLU took it for
     essay = run(ActionClarify(), make_tracker("能帮我代写毕业论文吗", "faq", confidence=0.6))
     assert essay.text.startswith("抱歉，这个我帮不了") and "就业政策" in essay.text
+    # polishing one's CV is career guidance's work, whatever the NLU took it for (here: a change of the registration)
+    for text, intent in (("帮我改改简历", "update_registration"), ("能帮我写个求职信吗", "out_of_scope")):
+        cv = run(ActionClarify(), make_tracker(text, intent, confidence=0.9))
+        assert cv.text.startswith("抱歉") and "职业指导" in cv.text, text
     # a fraud victim's contract is no request to forge one
     victim = run(ActionClarify(), make_tracker("公司伪造合同怎么办", "nlu_fallback", confidence=0.5))
     assert "不能帮你" not in victim.text
+
+
+def test_a_short_wish_the_nlu_took_for_out_of_scope_gets_the_help_for_it() -> None:
+    result = run(ActionOutOfScope(), make_tracker("我想创业", "out_of_scope", confidence=0.48))
+    assert "创业培训" in result.text and "帮不上忙" not in result.text
 
 
 def test_small_talk_stays_small_talk_and_rasa_answers_it() -> None:

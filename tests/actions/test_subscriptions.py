@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from sqlalchemy import create_engine
 
 from actions import subscriptions
+from actions.fallback import ActionClarify
 from actions.registration.action import ActionDeleteRegistration
 from actions.registration.storage import open_ledger
 from actions.subscriptions import (ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe,
@@ -365,3 +366,10 @@ def test_subscribing_after_questions_about_job_fairs_subscribes_to_job_fairs(sto
     # after something else, the kind is asked
     other = run(ActionSubscribe(), tracker(sender + "-2", "帮我订阅朝阳的", "subscribe", [("district", "朝阳区")], {"answer_ref": "policy:traineeship"}))
     assert "想订阅哪一类信息" in other.text
+
+
+def test_what_remains_right_after_taking_a_district_out_lists_the_subscriptions(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["大兴区"]))
+    # “还剩啥” the NLU cannot place: the subscriptions still held
+    result = run(ActionClarify(), tracker(sender, "还剩啥", "nlu_fallback", slots={"answer_ref": "unsubscribe:fair"}))
+    assert "你订阅了" in result.text and "大兴区" in result.text

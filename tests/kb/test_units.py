@@ -40,6 +40,9 @@ def test_english_questions_reach_english_texts() -> None:
     assert is_english("Who can join a traineeship?") and not is_english("见习补贴 OK 吗")
     assert kb.units.search_english("Who can join a traineeship?", limit=1)[0].unit.id == "policy:traineeship#who"
     assert kb.units.search_english("I was scammed by a fake recruiter", limit=1)[0].unit.id == "situation:fraud_money_lost"
+    # a question kept among an entry's keywords is that entry, however few words remain once the empty ones go
+    assert kb.units.search_english("Who is the campaign for?", limit=1)[0].unit.id == "faq:targets"
+    assert not is_english("dangan放哪")  # one pinyin word beside Chinese is no English
 
 
 def test_the_field_asked_is_read_from_everyday_words() -> None:
@@ -144,3 +147,7 @@ def test_clauses_of_the_notice_reached_by_the_ways_graduates_ask() -> None:
     }
     for question, wanted in cases.items():
         assert kb.units.search(kb.spelled(question), limit=1)[0].unit.id == wanted, question
+
+
+def test_a_share_asked_is_the_entry_s_summary_not_an_amount_of_money() -> None:
+    assert asked_facets("困难家庭帮扶比例多少") == ["what"]

@@ -207,7 +207,7 @@ def test_a_wrong_phone_given_by_name_before_the_name_is_said_to_be_the_phone() -
 def test_pausing_for_tomorrow_keeps_the_draft_and_says_how_to_come_back() -> None:
     # (an errand before “later” too: “我先去吃个饭 待会再弄”, or after the pause: “先暂停一下，我去找身份证”)
     for words in ("暂停一下 我明天再填", "明天再填吧", "先暂停", "我先去吃个饭 待会再弄", "我先去吃个饭，回头再弄", "有事先走 明天再填",
-                  "先暂停一下，我去找身份证"):
+                  "先暂停一下，我去找身份证", "我先去吃饭，回来再弄"):
         talk = Talk()
         talk.fill(["同意", "王芳"])
         reply = talk.say(words)
@@ -462,3 +462,24 @@ def test_going_on_after_an_errand_goes_straight_to_the_next_question(words: str)
     outcome = flow.resume_offer(talk.draft, words)
     reply = "\n".join(r.text for r in outcome.replies)
     assert "我们接着来" in reply and "身份证号" in reply
+
+
+def test_seeing_or_deleting_what_was_given_works_in_everyday_words_at_a_step() -> None:
+    for words in ("看看我填了哪些信息", "我填了啥 给我看看"):
+        talk = Talk()
+        talk.fill(["同意", "王芳", "13912345678"])
+        talk.say(words)
+        assert talk.last is not None and talk.last.status == "view", words
+    # giving up and deleting in one message (“我不想登了，把刚才填的名字删了吧”) is the deletion, not a wrong phone number
+    for words in ("删掉我填的所有信息", "算了，把我填的信息全部删掉", "我不想登了，把刚才填的名字删了吧"):
+        talk = Talk()
+        talk.fill(["同意", "王芳"])
+        reply = talk.say(words)
+        assert talk.last is not None and talk.last.status == "delete", words
+        assert "手机号应为" not in reply
+
+
+def test_consent_given_as_authorisation_is_consent() -> None:
+    talk = Talk()
+    assert "姓名" in talk.say("同意授权")
+    assert talk.draft is not None and talk.draft.phase == "collect"
