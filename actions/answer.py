@@ -72,6 +72,7 @@ class Plan:
     situation: Optional[schema.Situation] = None
     text: str = ""  # what a 'standing' plan says
     parts: List["Plan"] = field(default_factory=list)  # a 'several' plan: one for each question asked
+    asked: str = ""  # the question a part of a 'several' plan answers (else the whole message)
 
 
 def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: bool = False) -> Optional[Plan]:
@@ -111,6 +112,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
+    claim = claimed_figure(knowledge, text)
+    if claim is not None:  # “我妈说政府会给一次性补贴1000块，是真的吗”: the entry that states it, or that none does
+        return claim
     asks_combined = bool(COMBINED.search(text)) and "benefit" in asked_facets(text)
     if asks_combined:  # “两个能一起领吗”: whether these combine, yes or no first
         named = mentioned_topics(knowledge, tracker)
@@ -207,6 +211,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     employer_speaks = any(s.employer for s in situations)  # “我们公司想设几个见习岗位，可以吗”: no graduate's check
     if employer_speaks and own == "action_check_eligibility" and (not facets or facets == ["who"]):  # (“我们想设见习岗位，需要什么条件”)
         employer = next(s for s in situations if s.employer)
+        if topics and facets == ["who"] and isinstance(topics[0], schema.Policy):  # “2022年1月毕业的也能算扩岗补助的对象吗”
+            return Plan("facets", topic=topics[0], facets=["who"])
         hits = knowledge.units.search(text, limit=1, allowed=lambda unit: not unit.id.startswith("situation:")) if topics else []
         return Plan("unit", units=[hits[0].unit]) if hits else Plan("situation", situation=employer)
     personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party and not employer_speaks
@@ -234,6 +240,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and in_play is not None and in_play.kind == "rights" and ({"where", "phone", "how"} & set(facets)
                                                                           or RIGHTS_FOLLOW_UP.search(text)):
         return Plan("situation", situation=in_play)  # “我还能去哪举报”, “报警有用吗 还是找人社” after a rights answer
+    if topics and (yes_no or HAS_IT.search(TRAILING_SYMBOLS.sub("", text))) and own == "action_answer_help_routes" \
+            and isinstance(topics[0], schema.Policy) and not asks_to_take_part:
+        return Plan("facets", topic=topics[0], facets=facets or ["what"])  # “那职业指导有吗”: that service, not every route
     if topics and own in ("action_clarify", "action_out_of_scope"):
         return Plan("facets", topic=topics[0], facets=facets or ["what"])
     if not topics and own not in ("action_subscribe", "action_unsubscribe", "action_answer_notices") and "where" in facets \
@@ -306,21 +315,32 @@ def several_questions(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
             if same is not None:  # “见习补贴怎么领，多少钱”: two fields of one entry, one answer
                 same.facets += [f for f in facets if f not in same.facets]
                 continue
-            plans.append(Plan("facets", topic=topic, facets=facets))
+            plans.append(Plan("facets", topic=topic, facets=facets, asked=part))
             continue
-        unit = asked_detail(knowledge, part) or decisive_unit(knowledge, part) or sure_unit(knowledge, part)
+        unit = asked_detail(knowledge, part) or decisive_unit(knowledge, part) or sure_unit(knowledge, part) \
+            or campaign_time(knowledge, part)
         if unit is None:
             return None
         if unit.id not in keys:
-            plans.append(Plan("unit", units=[unit]))
+            plans.append(Plan("unit", units=[unit], asked=part))
             keys.append(unit.id)
     answered_topics = {topic_ref(p.topic) if p.topic is not None else unit_ref(knowledge, p.units[0]) for p in plans}
     named_topics = {topic_ref(t) for t in knowledge.topics_in(text)}
     # one entry asked about twice, or an entry named outside the questions (“我打零工算灵活就业，有社保补贴吗，
     # 补几年”: the flexible workers' subsidy): the message as a whole is one question
-    if len(answered_topics) < 2 or not named_topics <= answered_topics:
+    # (two different fields of one entry, “剩下的见习补贴还给吗？这政策到啥时候”, are two questions too)
+    two_fields = len(plans) == 2 and plans[0].kind == "unit" and plans[1].kind == "facets" \
+        and plans[0].units[0].facet not in plans[1].facets and plans[0].units[0].facet != "entry"
+    if (len(answered_topics) < 2 and not two_fields) or not named_topics <= answered_topics:
         return None
     return Plan("several", parts=plans)
+
+
+def campaign_time(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
+    """“这次行动啥时候开始啥时候结束”: the campaign's period."""
+    if WHEN.search(text) and CAMPAIGN_WORDS.search(text) and not knowledge.topics_in(text):
+        return knowledge.units.get("faq:period")
+    return None
 
 
 def sure_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
@@ -362,6 +382,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 
 # a yes/no question that asks for help (“你们能帮上忙吗”), a message that asks anything at all, and
 # one about a third party (the employer)
+HAS_IT = re.compile(r"有[吗么嘛][？?。!！\s]*$|有没有")  # “那职业指导有吗”
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|([\u4e00-\u9fff])不\1|什么|啥|怎么|咋|哪|谁|几|多少|多久|多长|多大|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
@@ -649,6 +670,29 @@ def answer_standing(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> st
     if "未核实" in said or "未确认" in said:
         line += "其中标明“未核实”的部分请以官方为准，可拨打12333确认。"
     return line
+
+
+# an amount of money someone told the asker about, asked to be confirmed (“听说有1000块补贴，真的吗”)
+CLAIMED_AMOUNT = re.compile(r"(?<![\d.])(\d{3,6}|\d{1,3}(?:,\d{3})+)\s*(?:块钱|块|元)")
+CLAIM_ASKED = re.compile(r"真的|是真是假|真假|靠谱|可信|属实|骗人|是不是|有没有这|有这(?:个|种|回)?事|听说|说是|据说|我妈说|我爸说|别人说|朋友说|同学说")
+
+
+def claimed_figure(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """A sum the asker heard of and asks about: the unit that states it (with its standing), or,
+    when no entry states it, that the sources do not give it; None when no sum is claimed."""
+    amount = CLAIMED_AMOUNT.search(text)
+    if amount is None or not CLAIM_ASKED.search(text) or not SUBSIDY_WORDS.search(text):
+        return None
+    figure = amount.group(1).replace(",", "")
+    stating = [hit.unit for hit in knowledge.units.search(text, limit=RANKED_FOR_CLAIMS)
+               if figure in re.sub(r"(?<=\d),(?=\d{3})", "", hit.unit.text)]
+    if stating:
+        return Plan("unit", units=[stating[0]])
+    return Plan("standing", text=f"通知和我们收录的文件里没有写{figure}元这个数（未核实），别轻信；北京现行的补贴标准请以官方文件为准，"
+                                 "可拨打12333或问所在区人社局。")
+
+
+RANKED_FOR_CLAIMS = 8
 
 
 def last_sourced_answer(tracker: Tracker) -> str:
@@ -1105,7 +1149,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         text = render.units_answer(knowledge, units, plan.topic.name)
         text = yes_first(latest_text(tracker), plan.topic, units) + in_district_named(knowledge, latest_text(tracker), text)
         text = city_wide_note(knowledge, latest_text(tracker), text) + text
-        text += unknown_line(unknown_asked(latest_text(tracker), text))
+        text += unknown_line(unknown_asked(plan.asked or latest_text(tracker), text))
         dispatcher.utter_message(text=text, buttons=buttons or None)
         return answered(tracker, topic_ref(plan.topic), buttons=buttons)
     if plan.kind == "situation" and plan.situation is not None:
@@ -1125,7 +1169,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         whole = knowledge.units.get(f"{unit.topic}#what") if unit.facet == "point" and WHY.search(latest_text(tracker)) else None
         unit = whole or unit  # “为啥要拿我的信息去比对，图啥”: a clause says what is done, the summary what for
         buttons = more_buttons(knowledge, topic_of(knowledge, unit), [unit.facet])
-        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(latest_text(tracker), unit.text))
+        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(plan.asked or latest_text(tracker), unit.text))
     from actions.fallback import remember_unanswered  # fallback builds on this module
 
     await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered

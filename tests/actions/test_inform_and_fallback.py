@@ -303,3 +303,43 @@ def test_how_the_bureau_has_my_number_is_where_the_data_came_from() -> None:
 
     result = run(ActionViewRegistration(), make_tracker("区里人社怎么会有我的电话？我没登记过啊", "view_registration", confidence=0.6))
     assert "市教委" in result.text and result.slot("answer_ref") == "detail:data_origin"
+
+
+def test_a_sum_someone_heard_of_is_checked_against_the_entries_that_state_it() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    heard = "我是22年7月毕业的，面试了很多家都没成。我妈说政府会给没找到工作的毕业生一次性补贴1000块，这是真的吗？"
+    plan = understand(kb(), make_tracker(heard, "check_eligibility"), "action_check_eligibility")
+    assert plan is not None and plan.kind == "unit" and "1000元" in plan.units[0].text and "公开报道" in plan.units[0].text
+    # a sum no entry states is said to be unknown, never confirmed
+    rumour = understand(kb(), make_tracker("听说见习补贴一个月5000元，真的吗", "ask_policy"), "action_answer_policy")
+    assert rumour is not None and rumour.kind == "standing" and "没有写5000元" in rumour.text and "12333" in rumour.text
+
+
+def test_two_questions_about_the_campaign_are_both_answered_each_for_itself() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    plan = understand(kb(), make_tracker("这次行动啥时候开始啥时候结束，服务对象都有谁？", "faq", faq_key="period"), "action_answer_faq")
+    assert plan is not None and plan.kind == "several"
+    assert [(part.units[0].id, part.asked) for part in plan.parts] == [("faq:period", "这次行动啥时候开始啥时候结束"),
+                                                                      ("faq:targets", "服务对象都有谁")]
+
+
+def test_a_service_named_in_a_question_taken_for_the_help_routes_is_that_service() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    plan = understand(kb(), make_tracker("那职业指导有吗", "ask_help_routes"), "action_answer_help_routes")
+    assert plan is not None and plan.kind == "facets" and plan.topic is not None and plan.topic.id == "realname_service"
+
+
+def test_an_employer_asking_who_a_subsidy_covers_gets_its_conditions() -> None:
+    from actions.answer import understand
+    from actions.knowledge import kb
+
+    text = "我们公司招的是2022年1月毕业的研究生，也能算扩岗补助的对象吗"
+    plan = understand(kb(), make_tracker(text, "check_eligibility", [("policy", "扩岗补助")]), "action_check_eligibility")
+    assert plan is not None and plan.kind == "facets" and plan.facets == ["who"] and plan.topic is not None
+    assert plan.topic.id == "expansion_subsidy"

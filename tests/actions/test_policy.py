@@ -264,9 +264,13 @@ def test_wanting_a_traineeship_post_in_a_district_is_how_to_find_one_there() -> 
 
 
 def test_an_english_follow_up_for_a_field_kept_in_chinese_gives_that_field_said_so() -> None:
-    result = run(ActionAnswerPolicy(), make_tracker("Until when?", "nlu_fallback", slots={"answer_ref": "english:policy:expansion_subsidy#who"},
+    result = run(ActionAnswerPolicy(), make_tracker("Until when?", "nlu_fallback", slots={"answer_ref": "english:policy:hiring_subsidy#what"},
                                                     confidence=0.45))
-    assert result.text.startswith("(This answer is only available in Chinese.)") and "2022年12月底" in result.text
+    assert result.text.startswith("(This answer is only available in Chinese.)") and "2022年12月31日" in result.text
+    # (a field kept in English too is said in English)
+    english = run(ActionAnswerPolicy(), make_tracker("Until when?", "nlu_fallback", slots={"answer_ref": "english:policy:expansion_subsidy#who"},
+                                                     confidence=0.45))
+    assert english.text.startswith("The one-time job-expansion subsidy") and "December 2022" in english.text
 
 
 def test_an_english_question_of_its_own_after_an_answer_is_answered_on_its_own() -> None:
