@@ -46,6 +46,11 @@ LEAVE = re.compile(
     r"(?:问题)?(?:已经)?解决了|搞定了|知道了不用了|(?:先)?(?:结束|退出)(?:人工|对话|会话)?|"
     r"我?还是(?:问你|找你|问助手|问机器人|跟你聊)(?:吧|好了)?)"  # “算了不用了，我还是问你吧”
     r"(?:吧|了|啦|哈)?(?:谢谢(?:你|您|啦|了)?|谢了|多谢|thanks|thx)?(?:吧|了|啦)?$")
+# leaving in English, as the whole message (“Never mind”, “No thanks, I'm fine”)
+LEAVE_ENGLISH = re.compile(r"^\W*(?:(?:ok(?:ay)?|actually|no|oh|well)\W+)*(?:never ?mind|no need|no thanks|no,? thank you|forget it|cancel(?: it)?|"
+                           r"stop|i'?m (?:fine|ok|okay|good)|that'?s (?:ok|okay|fine|all)|not needed|it'?s (?:ok|okay|fine)|i'?ll (?:check|look) myself)"
+                           r"(?:\W+(?:thanks|thank you|thx|i'?m (?:fine|ok|okay|good)|then))*\W*$", re.IGNORECASE)
+LEFT_ENGLISH = "OK, the chat with staff is closed. Ask me anything, or say “talk to a human” when you need a person again."
 # the graduate asks whether anyone is there: the message goes to the case and they are told so
 NUDGE = re.compile(r"有人吗|有人在吗|在吗|在不在|人呢|有没有人|还在吗|没人回|没人理|没人管|没人回复|还没(?:人)?回|怎么还没|"
                    r"怎么没人|还不回|怎么不回|多久(?:能|才|会)?回|什么时候(?:能|才|会)?回|等了(?:好久|半天|很久|好半天)")
@@ -151,7 +156,8 @@ class ActionHandoff(Action):
             return [SlotSet(TASK_SLOT, None), *await answer_as_usual(dispatcher, tracker, domain)]
         if ends(text):
             await run(store.close, case.id, "graduate", False)
-            dispatcher.utter_message(text="好的，已结束人工服务。有问题可以继续问我，需要工作人员时再回复“转人工”。")
+            left = LEFT_ENGLISH if LEAVE_ENGLISH.match(text) else "好的，已结束人工服务。有问题可以继续问我，需要工作人员时再回复“转人工”。"
+            dispatcher.utter_message(text=left)
             return [SlotSet(TASK_SLOT, None)]
         question = question_after_leaving(text)
         if question is not None:  # “不用人工了，问一下见习补贴多少”: leave, and answer the question
@@ -183,7 +189,7 @@ def ends(text: str) -> bool:
     理，算了不用人工了”)."""
     parts = clauses(text)
     whole = "".join(parts)
-    if END.search(text) or LEAVE.match(whole) or (parts and all(leaves(p) for p in parts)):
+    if END.search(text) or LEAVE.match(whole) or LEAVE_ENGLISH.match(text) or (parts and all(leaves(p) for p in parts)):
         return True
     return len(parts) > 1 and leaves(parts[-1]) and not any(QUESTION.search(p) and not NUDGE.search(p) for p in parts[:-1])
 

@@ -136,6 +136,15 @@ def test_natural_ways_to_leave_end_the_case(words: str) -> None:
     assert closed is not None and closed.closed_by == "graduate" and handoff_store().current(graduate) is None
 
 
+@pytest.mark.parametrize("words", ["Never mind", "No thanks, I'm fine", "OK, never mind"])
+def test_leaving_in_english_ends_the_case_and_is_said_in_english(words: str) -> None:
+    graduate = sender()
+    run(ActionHandoff(), tracker(graduate, "Can I talk to a human?", "request_human"))
+    result = run(ActionHandoff(), tracker(graduate, words, "deny", {"active_task": NAME}))
+    assert result.text.startswith("OK, the chat with staff is closed") and result.slot("active_task") is None
+    assert handoff_store().current(graduate) is None
+
+
 def test_a_question_that_only_contains_a_leaving_word_still_goes_to_staff() -> None:
     graduate = sender()
     run(ActionHandoff(), tracker(graduate, "转人工", "request_human"))
