@@ -75,8 +75,19 @@ class ActionCheckEligibility(KnowledgeAction):
             hint = traineeship_hint(knowledge, facts, decision)
             if hint:
                 dispatcher.utter_message(text=hint)
+        if ref == CAMPAIGN and REGISTERS_TOO.search(normalize_chars(latest_text(tracker))):
+            # “我想登记求职，我是2021届的可以吗”: the check, then the registration asked for
+            from actions.registration.action import ActionRegistration, guarded  # registration builds on the answers
+            from actions.registration.storage import open_ledger
+
+            entered = await guarded(dispatcher, ActionRegistration().enter(dispatcher, tracker, open_ledger(), tracker.sender_id, domain))
+            return [*remember(facts), *answered(tracker, f"eligibility:{ref}"), *entered]
         pending = self.name() if decision.outcome == "need_facts" else None
         return [*remember(facts), *answered(tracker, f"eligibility:{ref}", pending=pending)]
+
+
+# registering asked for beside the question whether one may (not 失业登记, the legal unemployment registration)
+REGISTERS_TOO = re.compile(r"(?:我想|我要|想|要|帮我|给我)(?:先)?(?:做(?:个|一下)?)?(?:求职登记|登记求职|登记一下求职|实名登记)(?!失业)")
 
 
 # how graduates name their schooling → the word the rules' labels use for it

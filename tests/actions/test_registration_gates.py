@@ -192,3 +192,11 @@ def test_having_found_work_after_registering_is_told_what_to_do_not_started_agai
     result = graduate.say("我之前做过求职登记，现在找到工作了，要怎么处理？", "register")
     assert "修改登记" in result.text and "删除我的登记" in result.text and "你同意吗" not in result.text
     assert graduate.task is None
+
+
+def test_asking_to_register_and_whether_one_may_checks_then_asks_for_consent(graduate: Graduate) -> None:
+    from actions.eligibility import ActionCheckEligibility
+
+    checked = graduate.say("我想登记求职，我是2021届的可以吗", "check_eligibility", ActionCheckEligibility())
+    assert "2021届" in checked.text and "你同意吗" in checked.text and graduate.task == REGISTER
+    assert "姓名" in graduate.say("同意").text
