@@ -54,6 +54,7 @@ ANSWERING_ACTIONS = {
 }
 LISTS = {"ask_policy", "ask_help_routes", "ask_job_channels", "list_measures", "ask_notices"}
 UNSURE = {"nlu_fallback", "out_of_scope"}
+SMALL_TALK_ACTIONS = {"action_chitchat", "action_social", "action_out_of_scope", "action_help"}
 FAQ_OVER_SITUATION = 0.9
 GENERAL_SITUATION = "graduate_2022"  # every graduate's situation: any other one named says more
 YOUTH_SITUATION = "unemployed_youth"
@@ -65,7 +66,7 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several', 'subscriptions', 'channels'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
@@ -109,6 +110,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if own == "action_answer_job_channels" and JOB_HUNT.search(text) \
             and not any(isinstance(topic, schema.Policy) for topic in knowledge.topics_in(text)):
         return None  # “那我还能去哪找工作”, “线上招聘会在哪看”: where the jobs are, whatever was said before
+    if own in SMALL_TALK_ACTIONS and JOB_HUNT.search(text) and QUESTION.search(text) and not knowledge.topics_in(text):
+        return Plan("channels")  # “以后咋找靠谱的工作” taken for small talk: where the jobs are
     standing = answer_standing(knowledge, tracker, text)
     if standing:  # “这个数靠谱吗” after an amount: where it comes from and how firm it is
         return Plan("standing", text=standing)
@@ -978,7 +981,7 @@ WANTS_A_POST = re.compile(r"(?:想|要|得)(?:找|寻|去找)(?:个|份|一个|�
 OTHERS_ASKED = re.compile(r"别的|其他|其它|另外的|还有(?:什么|啥|哪些|没有)")
 WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 # where the jobs are (not “我暂时真不想找工作”)
-JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘会?|招聘信息)(?:在哪|去哪|哪里)")
+JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:靠谱的?|好点?的|正规的?|合适的?)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘会?|招聘信息)(?:在哪|去哪|哪里)")
 IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
 # a question about the hotline itself: when it answers, what it takes
 HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费|"
@@ -1122,6 +1125,10 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         from actions.subscriptions import ActionSubscribe  # subscriptions builds on this module
 
         return await ActionSubscribe().answer(dispatcher, tracker, domain)
+    if plan.kind == "channels":
+        from actions.routes import ActionAnswerJobChannels  # routes builds on this module
+
+        return await ActionAnswerJobChannels().answer(dispatcher, tracker, domain)
     if plan.kind == "subscriptions":
         from actions.subscriptions import ActionListSubscriptions
 
@@ -1416,6 +1423,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
                 return await ActionRegistration().agreed_after_all(dispatcher, tracker)
         if self.keeps is not None and (self.keeps.search(text) or (
             current_request(tracker).values("notice_kind") and decisive_unit(kb(), text) is None  # not “哪些单位可以设见习岗位”
+            and kb().units.asked_exactly(text) is None  # (a way of asking written down for a unit, word for word)
             and not counts_in_play(tracker, text)  # not “能给几个工作机会” after the help for a hardship family
         )) and (not QUESTION.search(text) or asked_detail(kb(), kb().spelled(text)) is None):  # not “招聘会现在还搞线下的吗”: a detail entry's
             return await self.answer(dispatcher, tracker, domain)

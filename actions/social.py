@@ -4,6 +4,7 @@ which the NLU may take for a greeting): then that is answered. A longer message 
 sure of (“直播带岗是啥东西” taken for “are you a robot”) is a question: the knowledge base answers."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +18,7 @@ from actions.knowledge import kb
 RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_iamabot"}
 SOCIAL_SURE = 0.8  # below this, a message saying more than small talk does is taken for a question
 SMALL_TALK = 4  # content characters small talk may have (“你是真人还是AI啊”)
+FAREWELL = re.compile(r"谢|再见|拜拜|回见|bye|thank", re.IGNORECASE)
 
 
 class ActionSocial(Action):
@@ -30,8 +32,11 @@ class ActionSocial(Action):
         intent_data = (tracker.latest_message or {}).get("intent") or {}
         intent = intent_data.get("name") or "greet"
         text = latest_text(tracker)
-        if float(intent_data.get("confidence") or 0.0) < SOCIAL_SURE:
-            if len(content_words(text)) > SMALL_TALK:
+        # however sure the NLU is, small talk names no entry of the knowledge base (“他说想先见习”,
+        # “结对帮扶是谁跟我结对啊” are questions), unless it thanks or takes leave
+        names_entry = bool(kb().topics_in(text)) and not FAREWELL.search(text)
+        if float(intent_data.get("confidence") or 0.0) < SOCIAL_SURE or names_entry:
+            if len(content_words(text)) > SMALL_TALK or names_entry:
                 from actions.fallback import ActionClarify  # the knowledge base's answer, or a clarification
 
                 return await ActionClarify().run(dispatcher, tracker, domain)

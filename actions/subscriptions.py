@@ -400,6 +400,10 @@ async def ask_what_to_cancel(dispatcher: CollectingDispatcher, tracker: Tracker)
     return answered(tracker, "unsubscribe:ask", buttons=numbered(buttons))
 
 
+# what asking for one's subscriptions says (“我订了啥”, “我的订阅”, “还剩啥”)
+ASKS_SUBSCRIPTIONS = re.compile(r"订|訂|推送|推给|通知|提醒|剩|subscri|notif", re.IGNORECASE)
+
+
 class ActionListSubscriptions(Action):
     """The sender's subscriptions, with a button to unsubscribe from each."""
 
@@ -407,6 +411,12 @@ class ActionListSubscriptions(Action):
         return "action_list_subscriptions"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = latest_text(tracker)
+        # “区人社局会通过哪些方式来摸我的就业情况” asks about no subscription: answered, if anything answers it
+        if not text.startswith("/") and not ASKS_SUBSCRIPTIONS.search(text):
+            instead = await answer_instead(dispatcher, tracker, domain)
+            if instead is not None:
+                return instead
         return await guarded(dispatcher, self.show(dispatcher, tracker))
 
     async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -63,6 +63,11 @@ def english_terms(text: str) -> List[str]:
     return words + [f"{a}_{b}" for a, b in zip(words, words[1:])]
 
 
+def _bare(text: str) -> str:
+    """A way of asking without punctuation, spaces or a closing particle (“…岗位啊”)."""
+    return re.sub(r"[啊呀哈呢嘛呗哦]+$", "", PUNCT.sub("", text.lower()))
+
+
 PHRASE_WORDS = 4  # words an English keyword has at least to be a question of its own
 PHRASE_SCORE = 0.5  # a message holding such a question scores at least this for its unit
 
@@ -146,6 +151,11 @@ class UnitIndex:
         paraphrases = [(position, expand(normalize_chars(way))) for position, unit in enumerate(ordered)
                        for way in dict.fromkeys([unit.question, *unit.asks]) if way]
         self._zh = _Index(ordered, [u.search for u in ordered], chinese_terms, paraphrases)
+        # a message that is one of a unit's ways of asking, word for word (punctuation aside)
+        self._asked: Dict[str, Unit] = {}
+        for unit in ordered:
+            for way in unit.asks:
+                self._asked.setdefault(_bare(normalize_chars(way)), unit)
         self._recent: Dict[str, Tuple[List[Hit], int]] = {}  # text → its hits, and how many were asked
         english = [u for u in ordered if u.en]
         self._en = _Index(english, [u.en_search for u in english], english_terms)
@@ -171,6 +181,10 @@ class UnitIndex:
     def _query(self, text: str) -> str:
         folded = normalize_chars(text)
         return expand(self.speller.correct(folded) if self.speller is not None else folded)
+
+    def asked_exactly(self, text: str) -> Optional[Unit]:
+        """The unit one of whose ways of asking is this message, word for word."""
+        return self._asked.get(_bare(normalize_chars(text)))
 
     def search_english(self, text: str, limit: int = 3) -> List[Hit]:
         hits = self._en.search(text, limit)

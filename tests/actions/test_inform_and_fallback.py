@@ -343,3 +343,16 @@ def test_an_employer_asking_who_a_subsidy_covers_gets_its_conditions() -> None:
     plan = understand(kb(), make_tracker(text, "check_eligibility", [("policy", "扩岗补助")]), "action_check_eligibility")
     assert plan is not None and plan.kind == "facets" and plan.facets == ["who"] and plan.topic is not None
     assert plan.topic.id == "expansion_subsidy"
+
+
+def test_small_talk_that_names_an_entry_or_asks_where_the_jobs_are_is_answered() -> None:
+    from actions.social import ActionSocial
+
+    # however sure the NLU is that these are a goodbye or “are you a robot”
+    for text, intent in (("他说想先见习", "goodbye"), ("结对帮扶是谁跟我结对啊", "bot_challenge")):
+        result = run(ActionSocial(), make_tracker(text, intent, confidence=0.87))
+        assert result.text and "祝你求职顺利" not in result.text and "机器人" not in result.text, text
+    thanks = run(ActionSocial(), make_tracker("谢谢你 见习补贴的事我知道了", "thank", confidence=0.95))
+    assert thanks.messages and thanks.messages[0].get("response") == "utter_thank"
+    jobs = run(ActionChitchat(), make_tracker("以后咋找靠谱的工作", "chitchat", confidence=0.88))
+    assert "fuwu.rsj.beijing.gov.cn" in jobs.text

@@ -373,3 +373,13 @@ def test_what_remains_right_after_taking_a_district_out_lists_the_subscriptions(
     # “还剩啥” the NLU cannot place: the subscriptions still held
     result = run(ActionClarify(), tracker(sender, "还剩啥", "nlu_fallback", slots={"answer_ref": "unsubscribe:fair"}))
     assert "你订阅了" in result.text and "大兴区" in result.text
+
+
+def test_a_question_taken_for_listing_subscriptions_is_answered_instead(store: NoticeStore, sender: str) -> None:
+    result = run(ActionListSubscriptions(), tracker(sender, "区人社局会通过哪些方式来摸我的就业情况", "list_subscriptions"))
+    assert "订阅" not in result.text and ("电话" in result.text or "走访" in result.text)
+
+
+def test_a_way_of_asking_for_a_clause_word_for_word_is_no_notices_question(store: NoticeStore, sender: str) -> None:
+    result = run(ActionAnswerNotices(), tracker(sender, "哪些单位可以设见习岗位啊", "ask_notices", [("notice_kind", "就业见习")]))
+    assert "社会组织" in result.text and "没有发布中的" not in result.text
