@@ -18,7 +18,7 @@ from actions.knowledge import kb
 RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_iamabot"}
 SOCIAL_SURE = 0.8  # below this, a message saying more than small talk does is taken for a question
 SMALL_TALK = 4  # content characters small talk may have (“你是真人还是AI啊”)
-FAREWELL = re.compile(r"谢|再见|拜拜|回见|bye|thank", re.IGNORECASE)
+FAREWELL = re.compile(r"谢|再见|拜拜|回见|bye|thank|知道了|明白了|懂了|了解了|我去|去看看|去问问|先这样", re.IGNORECASE)
 
 
 class ActionSocial(Action):
