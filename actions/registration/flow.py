@@ -323,7 +323,11 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     listed = P.extract_listed(turn.text, turn.today)  # “北京联合大学，计算机科学与技术，本科，2022年毕业”
     extra = {**listed, **P.extract_all(turn.text, turn.today)}
     data = not P.looks_like_question(turn.text) and bool(extra)  # “陈晨 186… 本科 计算机”
-    if turn.knowledge_question and not answer and not data and len(turn.text) <= P.MAX_TEXT \
+    # digits typed at the phone or ID step are a try at it, whatever the NLU made of the words around them
+    # (“我的电话是 010-12345678” taken for a question about help routes)
+    tried = (step.key == "phone" and PHONE_ATTEMPT.search(turn.text.replace(" ", ""))) \
+        or (step.key == "id_number" and ID_ATTEMPT.search(turn.text.replace(" ", "")))
+    if turn.knowledge_question and not answer and not data and not tried and len(turn.text) <= P.MAX_TEXT \
             and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
     parsed = listed[step.key] if step.key in listed else step.parser(turn.text, _options(step, turn))

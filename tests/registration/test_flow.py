@@ -483,3 +483,11 @@ def test_consent_given_as_authorisation_is_consent() -> None:
     talk = Talk()
     assert "姓名" in talk.say("同意授权")
     assert talk.draft is not None and talk.draft.phase == "collect"
+
+
+def test_a_wrong_number_at_the_phone_step_is_asked_again_even_if_the_nlu_took_it_for_a_question() -> None:
+    talk = Talk()
+    talk.fill(["同意", "李明"])
+    reply = talk.say("我的电话是 010-12345678", knowledge=True)
+    assert talk.last is not None and talk.last.status != "aside"
+    assert "11位数字，以1开头" in reply
