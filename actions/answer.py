@@ -24,7 +24,7 @@ from actions.facts import parse_age
 from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
-from policy_kb.retrieval import Hit
+from policy_kb.retrieval import RANKED, Hit
 from policy_kb.text import is_english
 from policy_kb.text import normalize_chars
 from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, NO_MATERIALS, Unit, asked_facets
@@ -687,15 +687,12 @@ def claimed_figure(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     if amount is None or not CLAIM_ASKED.search(text) or not SUBSIDY_WORDS.search(text):
         return None
     figure = amount.group(1).replace(",", "")
-    stating = [hit.unit for hit in knowledge.units.search(text, limit=RANKED_FOR_CLAIMS)
+    stating = [hit.unit for hit in knowledge.units.search(text, limit=RANKED)
                if figure in re.sub(r"(?<=\d),(?=\d{3})", "", hit.unit.text)]
     if stating:
         return Plan("unit", units=[stating[0]])
     return Plan("standing", text=f"通知和我们收录的文件里没有写{figure}元这个数（未核实），别轻信；北京现行的补贴标准请以官方文件为准，"
                                  "可拨打12333或问所在区人社局。")
-
-
-RANKED_FOR_CLAIMS = 8
 
 
 def last_sourced_answer(tracker: Tracker) -> str:

@@ -169,7 +169,7 @@ def expand_abbreviations(text: str) -> str:
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
 
 
-RECENT_TEXTS = 512  # corrections kept (a dict in insertion order: the oldest goes first)
+RECENT_TEXTS = 512  # corrections kept, the least recently used dropped first
 
 
 class Speller:
@@ -189,7 +189,7 @@ class Speller:
                 self._holding.setdefault(char, []).append((term, offset))
         # a message is corrected several times while it is understood (each check reads it again):
         # the corrections of the latest texts are kept
-        self._corrected: Dict[str, str] = {}
+        self._corrected = lru_cache(maxsize=RECENT_TEXTS)(self._correct)
 
     def from_pinyin(self, text: str) -> Optional[str]:
         """“jianxi butie you duoshao qian a” → 见习补贴有多少钱啊: a message typed in toneless pinyin,
@@ -225,12 +225,7 @@ class Speller:
         """`text` with every mistyped term replaced by the term (longest first, never overlapping)."""
         if not self.terms or not text:
             return text
-        corrected = self._corrected.get(text)
-        if corrected is None:
-            if len(self._corrected) >= RECENT_TEXTS:
-                self._corrected.pop(next(iter(self._corrected)))
-            corrected = self._corrected[text] = self._correct(text)
-        return corrected
+        return self._corrected(text)
 
     def _correct(self, text: str) -> str:
         text = expand_abbreviations(text)

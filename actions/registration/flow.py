@@ -325,8 +325,8 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     data = not P.looks_like_question(turn.text) and bool(extra)  # “陈晨 186… 本科 计算机”
     # digits typed at the phone or ID step are a try at it, whatever the NLU made of the words around them
     # (“我的电话是 010-12345678” taken for a question about help routes)
-    tried = (step.key == "phone" and PHONE_ATTEMPT.search(turn.text.replace(" ", ""))) \
-        or (step.key == "id_number" and ID_ATTEMPT.search(turn.text.replace(" ", "")))
+    attempt = {"phone": PHONE_ATTEMPT, "id_number": ID_ATTEMPT}.get(step.key)
+    tried = attempt is not None and bool(attempt.search(turn.text.replace(" ", "")))
     if turn.knowledge_question and not answer and not data and not tried and len(turn.text) <= P.MAX_TEXT \
             and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")

@@ -221,9 +221,10 @@ def test_declining_says_registration_stays_open_any_time() -> None:
     assert "随时说“求职登记”" in talk.say("不同意")
 
 
-def test_consent_in_english_is_consent() -> None:
+@pytest.mark.parametrize("words", ["I agree.", "同意授权"])  # in English, or as an authorisation
+def test_consent_in_other_words_is_consent(words: str) -> None:
     talk = Talk()
-    assert "姓名" in talk.say("I agree.")
+    assert "姓名" in talk.say(words)
     assert talk.draft is not None and talk.draft.phase == "collect"
 
 
@@ -477,12 +478,6 @@ def test_seeing_or_deleting_what_was_given_works_in_everyday_words_at_a_step() -
         reply = talk.say(words)
         assert talk.last is not None and talk.last.status == "delete", words
         assert "手机号应为" not in reply
-
-
-def test_consent_given_as_authorisation_is_consent() -> None:
-    talk = Talk()
-    assert "姓名" in talk.say("同意授权")
-    assert talk.draft is not None and talk.draft.phase == "collect"
 
 
 def test_a_wrong_number_at_the_phone_step_is_asked_again_even_if_the_nlu_took_it_for_a_question() -> None:
