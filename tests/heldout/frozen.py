@@ -35,7 +35,7 @@ ROOT = HERE.parents[1]
 SETS = sorted(HERE.glob("frozen-*.yml"))
 # sets still held out: their misses are never printed (make heldout, this module's command line), only
 # their figures, so that a later round can measure on them again
-HELD_OUT = {"frozen-2026-12-06-n.yml", "frozen-2026-12-06-o.yml", "frozen-2026-12-07-r.yml", "frozen-2026-12-07-s.yml"}
+HELD_OUT = {"frozen-2026-12-06-o.yml", "frozen-2026-12-07-r.yml", "frozen-2026-12-07-w.yml", "frozen-2026-12-07-x.yml"}
 PHONE_COLUMNS = 18  # full-width characters on one line of a chat bubble on a phone
 FIGURE = re.compile(r"(?<![A-Za-z0-9\-])\d[\d,，.]*\d|(?<![A-Za-z0-9\-])\d(?![A-Za-z0-9\-])")
 
@@ -68,9 +68,15 @@ def figures(text: str) -> List[str]:
     return [re.sub(r"[,，]", "", f).rstrip(".") for f in FIGURE.findall(NOT_FACTS.sub(" ", text))]
 
 
+# the registration's own wording: its questions and the ranges it states (“你的年龄或出生年份？（如“23”或“1999年”）”)
+REGISTRATION_TEXTS = ("actions/registration/steps.py", "actions/registration/parse.py")
+
+
 def known_figures() -> str:
-    """Everything a figure in a reply may come from: the knowledge base's data files."""
-    return "".join(fold(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "policy_kb" / "data").glob("*.yml")))
+    """Everything a figure in a reply may come from: the knowledge base's data files and the
+    registration's own questions."""
+    paths = [*sorted((ROOT / "policy_kb" / "data").glob("*.yml")), *(ROOT / name for name in REGISTRATION_TEXTS)]
+    return "".join(fold(p.read_text(encoding="utf-8")) for p in paths)
 
 
 @dataclass
@@ -98,7 +104,7 @@ class Turn:
         # what the assistant works out from the graduate's words (ID numbers read before the thousands
         # folding joins a phone number and an ID number written “139…，110108…”)
         unfolded = normalize_key(self.user) + "\n" + normalize_key(said_before)
-        derived = ages_from_id_numbers(unfolded) + classes_named(said)
+        derived = ages_from_id_numbers(unfolded) + classes_named(said) + ages_and_birth_years(said)
         return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said and f not in derived]
 
 
@@ -109,6 +115,17 @@ def ages_from_id_numbers(said: str) -> List[str]:
     """Ages (this year and the one before) of the people whose ID numbers were given."""
     year = date.today().year
     return [str(year - int(born) - less) for born in ID_NUMBER.findall(said) for less in (0, 1)]
+
+
+AGE = re.compile(r"(?<!\d)(\d{2})\s*(?:岁|周岁)")
+BORN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:出生|生人|年生|生的)")
+
+
+def ages_and_birth_years(said: str) -> List[str]:
+    """The birth years of ages given (“24岁” → 2002 or 2001) and the ages of birth years given
+    (“2000年出生” → 26 or 25): the registration's summary shows one from the other."""
+    year = date.today().year
+    return [str(year - int(n) - less) for pattern in (AGE, BORN) for n in pattern.findall(said) for less in (0, 1)]
 
 
 SHORT_CLASS = re.compile(r"(?<!\d)(\d{2})\s*(?:届|年毕业)")

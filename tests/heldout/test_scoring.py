@@ -27,6 +27,20 @@ def test_a_class_named_short_is_the_year_it_stands_for() -> None:
     assert Turn(user="他16岁", expect=[], texts=["2016届"]).invented(known="") == ["2016"]
 
 
+def test_a_birth_year_worked_out_from_an_age_and_back_is_not() -> None:
+    year = date.today().year
+    assert Turn(user="24岁，住海淀", expect=[], texts=[f"出生年份：{year - 24}"]).invented(known="") == []
+    assert Turn(user="2000年出生", expect=[], texts=[f"年龄：{year - 2000}岁"]).invented(known="") == []
+    assert Turn(user="24岁", expect=[], texts=["补贴1999元"]).invented(known="") == ["1999"]
+
+
+def test_the_registrations_own_questions_are_known() -> None:
+    from tests.heldout.frozen import known_figures
+
+    said = Turn(user="上海", expect=[], texts=["你的年龄或出生年份？（如“23”或“1999年”）"])
+    assert said.invented(known=known_figures()) == []
+
+
 def test_the_sets_held_out_exist_and_their_misses_are_never_printed() -> None:
     from tests.heldout import frozen
 
