@@ -95,7 +95,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("standing", text=refusal)
     period = knowledge.units.get("faq:period")
     if period is not None and IN_TIME.search(text) and not knowledge.topics_in(text) and not request.values("policy") \
-            and parse_age([text]) is None and not re.search(r"\d+\s*(?:届|年毕业)|\d{2}了", text):  # not “我都26了 来得及吗”
+            and parse_age([text]) is None and not re.search(r"\d+\s*(?:届|年毕业)|(?<!\d)\d{2}了", text):  # not “我都26了 来得及吗”
         return Plan("unit", units=[period])  # “我打算十月份才开始找工作 还赶得上这个行动吗”: the campaign's time
     origin = knowledge.units.get("detail:data_origin")
     if origin is not None and DATA_ORIGIN.search(text):  # “区里人社怎么会有我的电话？我没登记过啊”: where they got it
@@ -130,17 +130,26 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     several = several_questions(knowledge, text)
     if several is not None:  # “扩岗补助多少钱？见习补贴发给谁？”: each answered
         return several
+    compared = comparison(knowledge, text)
+    if compared is not None:  # “见习和培训有啥区别”, “见习补贴和扩岗补助，钱都是发给单位的吗”: each entry answered
+        return compared
     follow = follow_up(knowledge, tracker, text)
     if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         return follow
     directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
-    detail = None if directory else asked_detail(knowledge, text)
+    focus = asked_part(text)  # the question after a story, if the message tells one first
+    detail = None if directory else asked_detail(knowledge, text) or (asked_detail(knowledge, focus) if focus else None)
     before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
     previous = None if directory else before
     if detail is None and previous:  # “两个能一起领吗” after “吸纳就业补贴要签多久合同”
         detail = asked_detail(knowledge, f"{text} {text} {previous}")
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
         return Plan("unit", units=[detail])
+    # (a yes/no question about the asker, “这个攻坚行动能帮到我吗”, needs the story: it is their case)
+    impersonal = bool(focus) and not knowledge.topics_in(focus) and not YES_NO.search(focus) and not PERSONAL.search(focus)
+    focused = sure_unit(knowledge, focus) if impersonal and not directory else None
+    if focused is not None:  # “我是社区工作人员。区人社局怎么摸清情况的？”: the story's entries are not what is asked
+        return Plan("unit", units=[focused])
     topics = mentioned_topics(knowledge, tracker)
     rest = rest_of(topics, text)
     if topics and SUBSIDY_WORDS.search(rest):  # “我想参加见习，有补贴吗”: the programme's subsidy; with more said
@@ -337,6 +346,27 @@ def several_questions(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     if (len(answered_topics) < 2 and not two_fields) or not named_topics <= answered_topics:
         return None
     return Plan("several", parts=plans)
+
+
+# two entries set side by side: how they differ, or one field asked of both
+COMPARED = re.compile(r"区别|区分|不一样|不同|一回事|一样吗|差别|差异|选哪个|哪个好|哪个更")
+OF_BOTH = re.compile(r"都|分别|各自|两个|俩")
+MONEY_ASKED = re.compile(r"钱|金额|补多少|给多少")
+COMPARED_MAX = 2  # entries answered side by side
+
+
+def comparison(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """Two entries named and compared (“求职创业补贴跟一次性创业补贴是一回事吗”), or one field asked of
+    both (“见习补贴和扩岗补助，钱都是发给单位的吗”): each entry's answer, side by side."""
+    named = knowledge.topics_in(text)[:COMPARED_MAX]
+    facets = asked_facets(text)
+    compared = COMPARED.search(text)
+    if len(named) < COMPARED_MAX or not (compared or (OF_BOTH.search(text) and facets)):
+        return None
+    if compared and not facets:  # what each is, and what each pays when money is asked (“哪个钱多”)
+        facets = ["what", "amount"] if MONEY_ASKED.search(text) else ["what"]
+    lead = f"{named[0].name}和{named[1].name}不是同一项，区别看下面：" if compared else ""
+    return Plan("several", text=lead, parts=[Plan("facets", topic=topic, facets=facets, asked=topic.name) for topic in named])
 
 
 def campaign_time(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
@@ -560,6 +590,11 @@ def _by_retrieval(
     generic = generic or (name == "faq" and faq_far_behind(tracker, ranked, text, knowledge))
     if not (unsure or generic):
         return None
+    focus = asked_part(text)
+    if focus:  # “我是社区工作人员。区人社局是怎么摸清情况的？”: the question, without the story before it
+        focused = by_topic(knowledge.units.search(focus, limit=8), knowledge)
+        if focused and (not ranked or focused[0][1] >= STRONG or focused[0][1] > ranked[0][1]):
+            ranked = focused  # (the story's words, “社区工作人员”, do not outweigh a question retrieval places)
     if previous:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         in_context = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
         if in_context and (not ranked or in_context[0][1] > ranked[0][1]):
@@ -590,6 +625,17 @@ def _by_retrieval(
             return None
         return choose_among(text, close)
     return None
+
+
+SENTENCE_END = re.compile(r"(?<=[。！!？?；;：:\n])")
+
+
+def asked_part(text: str) -> Optional[str]:
+    """The question after a story (“我是一名家长。我女儿…还没找到工作。想问问…能为她做些什么？”): the
+    sentences from the first that asks something, when sentences that ask nothing come before it."""
+    sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
+    first = next((i for i, sentence in enumerate(sentences) if QUESTION.search(sentence)), 0)
+    return "".join(sentences[first:]) if first else None
 
 
 # characters of asking, not of what is asked: a word pair with one of them tells no unit apart
@@ -979,7 +1025,7 @@ OTHERS_ASKED = re.compile(r"别的|其他|其它|另外的|还有(?:什么|啥|�
 WHY = re.compile(r"为啥|为什么|图啥|图什么|干嘛用|干啥用|做什么用|有啥用|有什么用|目的")
 # where the jobs are (not “我暂时真不想找工作”)
 JOB_HUNT = re.compile(r"(?<!不想)(?<!不要)(?<!不用)(?<!没想)(?<!不急着)找(?:个|份)?(?:靠谱的?|好点?的|正规的?|合适的?)?(?:工作|岗位|活儿?|实习|班上)|(?:工作|岗位|招聘会?|招聘信息)(?:在哪|去哪|哪里)")
-IN_TIME = re.compile(r"赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late
+IN_TIME = re.compile(r"还有效|有效吗|过期了|结束了吗|还算数吗|还作数吗|赶得上|赶不上|赶得及|来得及|来不及|还赶趟|晚不晚|晚了吗|晚了没")  # whether it is too late, or still in force
 # a question about the hotline itself: when it answers, what it takes
 HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点|什么时候|时间|24小时|晚上|周末|节假日|投诉|举报|人工|收费|要钱|免费|"
                            r"能干|干啥|干什么|干嘛|是干|管什么|管啥|能做|能办|能问|是什么|是啥|有什么用|有啥用)")
@@ -1113,6 +1159,8 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
     knowledge = kb()
     if plan.kind == "several":
         events: List[EventType] = []
+        if plan.text:  # “是一回事吗”: said first, then each entry
+            dispatcher.utter_message(text=plan.text)
         for part in plan.parts:
             events += await execute(part, dispatcher, tracker, domain)
         return events

@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import QUESTION, STRONG, Plan, execute, say_unit
+from actions.answer import QUESTION, STRONG, Plan, answer_instead, asked_part, execute, say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import district_of, ledger_store, run
@@ -80,6 +80,19 @@ HOTLINE_FOLLOW_UP = re.compile(r"电话|号码|几点|晚上|夜里|周末|节�
 HOTLINE_FOLLOW_UP_MAX = 15
 
 
+# what asking for a person says (“转人工”, “有真人吗”, “找个工作人员帮我看看”, “talk to a human”)
+ASKS_PERSON = re.compile(r"人工|客服|真人|活人|工作人员|转接|接线|坐席|专人|找.{0,2}人|有人|人来|跟人|和人|人聊|人说|人跟进|人对接|老师|"
+                         r"human|person|agent|staff|someone|operator", re.IGNORECASE)
+
+
+def asks_for_a_person(tracker: Tracker) -> bool:
+    """Whether the message asks for a person, or is no question at all (a button, “我要投诉”): a
+    question that asks for no one is answered, whatever the NLU took it for."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    asked = asked_part(text) or text  # (“我是社区工作人员。…”: the story names staff, the question does not)
+    return text.startswith("/") or bool(ASKS_PERSON.search(asked)) or not QUESTION.search(text)
+
+
 def hotline_how(hotline: Any) -> str:
     how = hotline.how if isinstance(hotline.how, str) else ""
     return how or f"{hotline.name}：{hotline.phone}。"
@@ -126,6 +139,11 @@ class ActionHandoff(Action):
         try:
             if tracker.get_slot(TASK_SLOT) != NAME and ABOUT_HOTLINE.search((tracker.latest_message or {}).get("text") or ""):
                 return hotline_answer(dispatcher, tracker)
+            if tracker.get_slot(TASK_SLOT) != NAME and not asks_for_a_person(tracker):
+                # “我是社区工作人员。区人社局是怎么摸清情况的？” taken for a request: the question answered
+                instead = await answer_instead(dispatcher, tracker, domain)
+                if instead is not None:
+                    return instead
             if tracker.get_slot(TASK_SLOT) != NAME:
                 return await self.enter(dispatcher, tracker)
             return await self.during(dispatcher, tracker, domain)

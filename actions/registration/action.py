@@ -301,7 +301,7 @@ class ActionRegistration(Action):
 
 # what asking to see one's registration says (“查看我的登记”, “我登没登记上”, “你们那边存了我哪些信息”)
 VIEWING = re.compile(r"查|看|核对|确认|显示|列出|调出|回执|编号|登记号|我的登记|我登记[了的过]|登没登|登记上|提交|登记记录|已经登记|"
-                     r"登记过|存了|填的|填了|状态|有效|成功|view|show|see|check|status", re.IGNORECASE)
+                     r"登记过|存了|填的|填了|状态|(?:登记|信息|记录|资料).{0,6}有效|成功|view|show|see|check|status", re.IGNORECASE)
 
 
 class ActionViewRegistration(Action):

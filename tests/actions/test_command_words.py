@@ -72,6 +72,16 @@ def test_an_age_said_in_passing_is_read_and_today_is_not_a_graduation_year() -> 
 def test_a_question_taken_for_seeing_ones_registration_is_answered() -> None:
     result = run(ActionViewRegistration(), sender_tracker("我去登记了以后 人社局会给我提供哪些服务", "view_registration"))
     assert "职业指导" in result.text and "还没有在这里做过求职登记" not in result.text
-    for words in ("查看我的登记", "我登没登记上啊", "你们那边存了我哪些信息", "我是不是已经登记过了"):
+    # whether the campaign is still in force is asked of no registration
+    late = run(ActionViewRegistration(), sender_tracker("现在都2026了 这行动还有效吗", "view_registration"))
+    assert "还没有在这里做过求职登记" not in late.text and "2022" in late.text
+    for words in ("查看我的登记", "我登没登记上啊", "你们那边存了我哪些信息", "我是不是已经登记过了", "我的登记还有效吗"):
         result = run(ActionViewRegistration(), sender_tracker(words, "view_registration"))
         assert "还没有在这里做过求职登记" in result.text, words
+
+
+def test_an_age_told_beside_a_where_or_what_question_asks_no_check() -> None:
+    result = run(ActionCheckEligibility(), sender_tracker("刚被裁 28岁 去哪登记失业啊", "check_eligibility"))
+    assert "你符合条件" not in result.text and "35岁以下" in result.text
+    checked = run(ActionCheckEligibility(), sender_tracker("我24岁，2021年毕业，能参加吗", "check_eligibility"))
+    assert "你符合条件" in checked.text

@@ -212,3 +212,15 @@ def test_a_question_about_the_hotline_is_answered_while_the_case_stays_open() ->
         assert "12333" in result.text and "24小时" in result.text, text
     case = handoff_store().current(graduate)
     assert case is not None and [m.text for m in handoff_store().messages(case.id)][-3:] == ["电话呢", "12333几点能打", "晚上能打吗"]
+
+
+def test_a_question_taken_for_a_request_for_a_person_is_answered_and_opens_no_case() -> None:
+    graduate = sender()
+    asked = "我是社区工作人员。区人社局是通过什么办法摸清辖区离校未就业毕业生情况的？要摸清哪些信息？"
+    result = run(ActionHandoff(), tracker(graduate, asked, "request_human", confidence=0.65))
+    assert "已为你转接人工服务" not in result.text and "摸清" in result.text and "来源：" in result.text
+    assert handoff_store().current(graduate) is None
+    # asking for one, in the story's words or not, still reaches staff
+    for words in ("能不能找个工作人员帮我看看？", "有真人吗"):
+        person = sender()
+        assert "已为你转接人工服务" in run(ActionHandoff(), tracker(person, words, "request_human")).text, words

@@ -284,3 +284,23 @@ def test_other_subsidies_asked_after_an_employers_subsidy_are_the_employers_subs
                {"event": "action", "name": "action_check_eligibility"}, {"event": "slot", "name": "answer_ref", "value": "eligibility:expansion_subsidy"}]
     result = run(ActionAnswerPolicy(), make_tracker("那有别的补贴吗", "ask_policy", slots={"answer_ref": "eligibility:expansion_subsidy"}, events=earlier))
     assert result.slot("answer_ref") == "situation:employer_hiring" and "一次性吸纳就业补贴" in result.text
+
+
+def test_two_entries_compared_are_both_answered_and_said_to_differ() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("求职创业补贴跟一次性创业补贴是一回事吗？", "ask_policy"))
+    assert result.text.startswith("求职创业补贴和") and "不是同一项" in result.text
+    assert "【求职创业补贴】" in result.text and "1000元" in result.text
+    money = run(ActionAnswerPolicy(), make_tracker("一次性扩岗补助和社保补贴有什么区别？哪个钱多？", "ask_policy"))
+    assert "1500元" in money.text and "补贴标准未核实" in money.text
+
+
+def test_one_field_asked_of_two_entries_is_answered_for_each() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("见习补贴和扩岗补助，钱都是发给单位的吗？", "ask_policy"))
+    assert "【见习补贴·发给谁】" in result.text and "【一次性扩岗补助·发给谁】" in result.text
+    assert "不是同一项" not in result.text
+
+
+def test_the_question_after_a_story_is_what_is_answered() -> None:
+    story = "我是社区工作人员。区人社局是通过什么办法摸清辖区离校未就业毕业生情况的？要摸清哪些信息？"
+    result = run(ActionAnswerPolicy(), make_tracker(story, "nlu_fallback", confidence=0.45))
+    assert "摸清" in result.text and "公共部门岗位招聘" not in result.text
