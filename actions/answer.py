@@ -24,7 +24,7 @@ from actions.facts import parse_age
 from actions.knowledge import kb
 from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
-from policy_kb.retrieval import RANKED, Hit
+from policy_kb.retrieval import Hit
 from policy_kb.text import is_english
 from policy_kb.text import normalize_chars
 from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, NO_MATERIALS, Unit, asked_facets
@@ -733,8 +733,9 @@ def claimed_figure(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     if amount is None or not CLAIM_ASKED.search(text) or not SUBSIDY_WORDS.search(text):
         return None
     figure = amount.group(1).replace(",", "")
-    stating = [hit.unit for hit in knowledge.units.search(text, limit=RANKED)
-               if figure in re.sub(r"(?<=\d),(?=\d{3})", "", hit.unit.text)]
+    # the units that state the sum, the one closest to the question first
+    stating = [hit.unit for hit in knowledge.units.search(
+        text, limit=1, allowed=lambda unit: figure in re.sub(r"(?<=\d),(?=\d{3})", "", unit.text))]
     if stating:
         return Plan("unit", units=[stating[0]])
     return Plan("standing", text=f"通知和我们收录的文件里没有写{figure}元这个数（未核实），别轻信；北京现行的补贴标准请以官方文件为准，"
@@ -849,6 +850,8 @@ def follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional
     in_play = "policy:" + ref.partition(":")[2] if ref.startswith("eligibility:") else ref
     related = _ref_topic(knowledge, ref)  # a situation's first policy is in play too
     playing = {in_play, topic_ref(related)} if related is not None else {in_play}
+    if related is not None and SUBSIDY_WORDS.search(text):  # “补贴多少” after 就业见习 (or its check): 见习补贴's
+        playing.add(topic_ref(subsidy_of(knowledge, related)))
     plain = by_topic(knowledge.units.search(f"{text} {text} {previous}", limit=8), knowledge)
     alone = by_topic(knowledge.units.search(text, limit=8), knowledge)
     if not elliptical_subject(text) and alone and plain and alone[0][1] >= STRONG \
@@ -1232,6 +1235,7 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
 
 # in English, asking for a person or to register: those features, not an answer
 ENGLISH_HUMAN = re.compile(r"\b(?:real person|human|a person|(?:talk|speak) to someone|staff member|an? (?:agent|officer|advisor|adviser))\b", re.IGNORECASE)
+THERE = re.compile(r"\bthere\b|\bon (?:it|that|the (?:hotline|line|phone))\b|\bwhen (?:i|you) call\b|\bby phone\b", re.IGNORECASE)
 ENGLISH_REGISTER = re.compile(r"\bregist(?:er|ration)\b.*\bjob[ -]?seeker|\bjob[ -]?seeker\b.*\bregist|\bsign (?:me )?up\b", re.IGNORECASE)
 
 
@@ -1244,7 +1248,16 @@ async def answer_instead(dispatcher: CollectingDispatcher, tracker: Tracker, dom
 
 async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
     text = latest_text(tracker)
-    if ENGLISH_HUMAN.search(text) and "12333" not in text:  # (“How do I reach a real person on 12333?” asks about the hotline)
+    # (“How do I reach a human there?” right after the hotline's answer asks about the hotline too)
+    of_hotline = "12333" in text or ("hotline_12333" in str(tracker.get_slot("answer_ref") or "") and THERE.search(text) is not None)
+    if of_hotline and ENGLISH_HUMAN.search(text):
+        person = knowledge.units.get("detail:hotline_12333_person") or knowledge.units.get("route:hotline_12333")
+        if person is not None:  # pressing 1 then 0 reaches a person there
+            from actions.english import english_text
+
+            dispatcher.utter_message(text=english_text(knowledge, person))
+            return answered(tracker, f"english:{person.id}")
+    if ENGLISH_HUMAN.search(text) and not of_hotline:
         from actions.handoff import ActionHandoff  # handoff builds on this module
 
         dispatcher.utter_message(text="Sure, I'm passing you to the bureau's staff; they answer here (in Chinese or English).")

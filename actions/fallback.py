@@ -43,6 +43,9 @@ class ActionClarify(KnowledgeAction):
         return "action_clarify"
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if THANKS_IN_OTHER_WORDS.search(latest_text(tracker)):  # “唔該晒👍” taken for out of scope: thanks
+            dispatcher.utter_message(response="utter_thank")
+            return []
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)
@@ -91,6 +94,11 @@ class ActionHelp(KnowledgeAction):
         return []
 
 
+# thanks the NLU does not know (Cantonese, dialect, written short), the whole message
+THANKS_IN_OTHER_WORDS = re.compile(r"^\W*(?:唔[该該](?:晒|曬|哂|你)?|多[谢謝](?:晒|曬|哂|你|啦|了)?|谢谢(?:啦|了|哈|嘞|咯)?|感谢|感恩|3q|thx|tks)\W*$",
+                                   re.IGNORECASE)
+
+
 class ActionOutOfScope(KnowledgeAction):
     """Out of scope: a polite refusal with what the assistant can do; the second miss in a row
     offers the help routes and a person."""
@@ -99,6 +107,9 @@ class ActionOutOfScope(KnowledgeAction):
         return "action_out_of_scope"
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if THANKS_IN_OTHER_WORDS.search(latest_text(tracker)):  # “唔該晒👍” taken for out of scope: thanks
+            dispatcher.utter_message(response="utter_thank")
+            return []
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)

@@ -126,6 +126,11 @@ def is_cancel(text: str) -> bool:
 
 # ---- entry points ----------------------------------------------------------------------------
 
+NOT_STARTED = Reply("（求职登记还没开始：要登记请回复“同意”，不登记请回复“不同意”。）", ["同意", "不同意"])
+# a question in English (“What about a traineeship — who can join?”): the registration is in Chinese
+ENGLISH_QUESTION = re.compile(r"^[^\u4e00-\u9fff]*[A-Za-z]{2,}[^\u4e00-\u9fff]*\?\s*$")
+
+
 def consent_again() -> Reply:
     return Reply("需要你先同意才能开始登记：同意请回复“同意”，不登记请回复“不同意”。", ["同意", "不同意"])
 
@@ -282,8 +287,9 @@ def _consent(turn: Turn, text: str, retention_days: int) -> Outcome:
     if DISAGREE.match(text) or text.startswith("不同意"):
         return Outcome([Reply("好的，已取消，不登记也没关系，我没有保存你的任何信息，想登记时随时说“求职登记”。也可以到户籍地或居住地的"
                               "区公共就业服务机构现场登记，或拨打12333咨询。")], None, "declined")
-    if turn.knowledge_question:
-        return Outcome([privacy_notice(retention_days)], None, "aside")
+    if turn.knowledge_question or ENGLISH_QUESTION.search(text):
+        # answered aside (“And how much is the subsidy for it?”); the notice was just shown: a line recalls it
+        return Outcome([NOT_STARTED], None, "aside")
     if P.looks_like_question(text):  # “要填几项”, “谁能看到”: the notice says what, why, who and how long
         return Outcome([privacy_notice(retention_days)], None)
     return Outcome([consent_again()], None)

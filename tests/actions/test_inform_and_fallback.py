@@ -356,3 +356,10 @@ def test_small_talk_that_names_an_entry_or_asks_where_the_jobs_are_is_answered()
     assert thanks.messages and thanks.messages[0].get("response") == "utter_thank"
     jobs = run(ActionChitchat(), make_tracker("以后咋找靠谱的工作", "chitchat", confidence=0.88))
     assert "fuwu.rsj.beijing.gov.cn" in jobs.text
+
+
+def test_thanks_the_nlu_does_not_know_are_thanks() -> None:
+    from actions.fallback import ActionOutOfScope
+
+    result = run(ActionOutOfScope(), make_tracker("唔該晒👍", "out_of_scope", confidence=0.48))
+    assert [m.get("response") for m in result.messages] == ["utter_thank"]

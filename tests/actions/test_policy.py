@@ -304,3 +304,23 @@ def test_the_question_after_a_story_is_what_is_answered() -> None:
     story = "我是社区工作人员。区人社局是通过什么办法摸清辖区离校未就业毕业生情况的？要摸清哪些信息？"
     result = run(ActionAnswerPolicy(), make_tracker(story, "nlu_fallback", confidence=0.45))
     assert "摸清" in result.text and "公共部门岗位招聘" not in result.text
+
+
+def test_the_subsidy_asked_after_a_programmes_check_is_the_programmes() -> None:
+    earlier = [{"event": "user", "text": "我26了行吗", "parse_data": {"intent": {"name": "check_eligibility"}}},
+               {"event": "action", "name": "action_check_eligibility"},
+               {"event": "slot", "name": "answer_ref", "value": "eligibility:traineeship"}]
+    result = run(ActionAnswerPolicy(), make_tracker("补贴多少", "ask_policy", events=earlier,
+                                                    slots={"answer_ref": "eligibility:traineeship", "pending": "action_check_eligibility"}))
+    assert result.text.startswith("【见习补贴·标准/金额】") and "社保补贴" not in result.text
+
+
+def test_cash_asked_for_without_a_name_is_the_graduates_own_subsidies() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("有没有现金补贴？", "ask_policy"))
+    assert "1000元" in result.text and "政策清单" not in result.text
+
+
+def test_reaching_a_person_there_right_after_the_hotline_is_about_the_hotline() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("How do I reach a human there?", "request_human",
+                                                    slots={"answer_ref": "english:route:hotline_12333"}))
+    assert "press 1 and then 0" in result.text and "passing you to the bureau's staff" not in result.text

@@ -235,6 +235,14 @@ def test_a_question_at_the_consent_step_gets_the_notice_that_answers_it() -> Non
     assert "需要你先同意" in talk.say("随便看看")  # not a question: asked again briefly
 
 
+@pytest.mark.parametrize("question, knowledge", [("见习补贴怎么申请？", True), ("And how much is the subsidy for it?", False)])
+def test_a_question_on_the_side_at_the_consent_step_is_answered_with_one_line_recalling_it(question: str, knowledge: bool) -> None:
+    talk = Talk()
+    reply = talk.say(question, knowledge=knowledge)
+    assert talk.last is not None and talk.last.status == "aside" and talk.draft is None
+    assert "还没开始" in reply and "同意" in reply and "收集什么" not in reply  # the notice is not shown again
+
+
 def test_consent_said_with_a_lead_in_is_consent_and_a_refusal_asking_why_gets_the_notice() -> None:
     talk = Talk()
     reply = talk.say("我不同意 你们要我信息干嘛")
