@@ -130,6 +130,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     several = several_questions(knowledge, text)
     if several is not None:  # “扩岗补助多少钱？见习补贴发给谁？”: each answered
         return several
+    overview = campaign_overview(knowledge, text)
+    if overview is not None:  # “离校未就业攻坚行动是啥”: who issued it and when, when it runs, whom it serves
+        return overview
     compared = comparison(knowledge, text)
     if compared is not None:  # “见习和培训有啥区别”, “见习补贴和扩岗补助，钱都是发给单位的吗”: each entry answered
         return compared
@@ -207,6 +210,13 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     route_unit = knowledge.units.get(f"route:{knowledge.route_index.find(text)[0].id}") if subject_asked and route_asked else None
     if route_unit is not None and not topics:  # “有没有小程序啥的”: that route
         return Plan("unit", units=[route_unit])
+    named_route = knowledge.route_index.find(text) if not topics and not helps and (facets or yes_no) else []
+    if named_route and not _names_place(knowledge, text) and not knowledge.kind_index.find(text):
+        # “就业超市在哪儿 几点开门”: the route's own answer (where it is not known, said so), not the
+        # clause in play that names it, nor a district's offices
+        unit = knowledge.units.get(f"route:{named_route[0].id}")
+        if unit is not None:
+            return Plan("unit", units=[unit])
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
         if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]):
@@ -227,9 +237,11 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("facets", topic=topics[0], facets=["who"])
         hits = knowledge.units.search(text, limit=1, allowed=lambda unit: not unit.id.startswith("situation:")) if topics else []
         return Plan("unit", units=[hits[0].unit]) if hits else Plan("situation", situation=employer)
-    personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party and not employer_speaks
+    # (“要我们自己申请吗” asks how it is applied for, not whether one may)
+    personal_yes_no = yes_no and bool(PERSONAL.search(text)) and not third_party and not employer_speaks and facets != ["how"]
     combined = asks_combined and "benefit" in facets  # “两个能一起领吗”: about the policies, not the asker
-    asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party)) and not combined
+    asks_to_take_part = (personal_yes_no or (yes_no and bool(ELIGIBILITY.search(text)) and not third_party and facets != ["how"])) \
+        and not combined
     if topics and all(isinstance(t, schema.Measure) for t in topics) and {"where", "phone"} & set(facets) \
             and _names_place(knowledge, text):
         return Plan("institution")  # “西城 就业帮扶 找哪”: a measure has no office of its own; the district's does it
@@ -287,6 +299,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return None  # “在哪看” after the recruitment campaigns, “那我还能去哪找工作”: where the jobs are is the channels' list
         if recent is not None:  # (“檔案要放哪裡” names the archives, not a field of the policy in play)
             return Plan("facets", topic=recent, facets=facets)
+        period = knowledge.units.get("faq:period")
+        if "until" in facets and period is not None and not content_words(FACET_WORDS.sub("", text)):
+            return Plan("unit", units=[period])  # “到啥时候” with no entry in play: the campaign's time, not the list
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
     if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
@@ -367,6 +382,27 @@ def comparison(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
         facets = ["what", "amount"] if MONEY_ASKED.search(text) else ["what"]
     lead = f"{named[0].name}和{named[1].name}不是同一项，区别看下面：" if compared else ""
     return Plan("several", text=lead, parts=[Plan("facets", topic=topic, facets=facets, asked=topic.name) for topic in named])
+
+
+# the campaign asked about as a whole (“给我介绍一下…攻坚行动的通知”, “这个攻坚行动到底干啥的”)
+CAMPAIGN_WHAT = re.compile(r"是啥|是什么|是干啥|干啥的|干什么的|做什么的|介绍|讲的啥|讲了啥|讲的什么|讲了什么|说的啥|说了啥|怎么回事|"
+                           r"咋回事|是个啥|是个什么|啥意思|什么意思")
+# what may stand beside it: the campaign's own descriptors and the words of asking
+CAMPAIGN_FILLER = re.compile(r"北京市?|20\d\d年?|22年|今年|离校未就业|高校毕业生|大学生|毕业生|就业|服务|攻坚|行动|通知|文件|政策|那个|这个|这次|本次|"
+                             r"你们|一下|到底|具体|请问|给我|跟我|帮我|说说|讲讲|能不能|可以|我想|了解|想问|的|啊|呀|吗|呢|吧|哈|了|么")
+OVERVIEW = ("faq:about_notice", "faq:period", "faq:targets")
+
+
+def campaign_overview(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """The campaign asked about as a whole: who issued the notice and when, when it runs, whom it
+    serves (each a unit with its source). None when something in it is asked (“攻坚行动以什么为支撑”)."""
+    if not (CAMPAIGN_WORDS.search(text) and CAMPAIGN_WHAT.search(text)) or knowledge.topics_in(text) or asked_facets(text):
+        return None
+    rest = re.sub(r"[\W_]+", "", CAMPAIGN_FILLER.sub("", CAMPAIGN_WHAT.sub("", normalize_chars(text))))
+    units = [unit for key in OVERVIEW if (unit := knowledge.units.get(key)) is not None]
+    if rest or not units:
+        return None
+    return Plan("several", parts=[Plan("unit", units=[unit]) for unit in units])
 
 
 def campaign_time(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:

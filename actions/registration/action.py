@@ -174,6 +174,8 @@ REGISTERING = re.compile(r"登|等记|注册|报.?名|实名|建档|录|填|接�
                          r"加一个|不住|sign ?up|regist|enrol|continue|update|change|wrong", re.IGNORECASE)
 
 
+# what comes after registering, asked (“登记之后你们能给我啥服务”): a question, not a request to register
+AFTER_REGISTERING = re.compile(r"登记(?:之后|以后|后|完)(?:了)?.{0,12}(?:啥|什么|哪些|多少|几次|怎么|会不会|能不能)")
 FOUND_JOB = re.compile(r"找到(?:了)?工作了|已经(?:就业|上班|入职)|(?:现在|已经)?(?:上班了|入职了)|签了(?:工作|单位|offer)")
 
 
@@ -195,7 +197,7 @@ class ActionRegistration(Action):
             # “北京现在最低工资是多少” asks no registration; “我之前做过求职登记，现在找到工作了” asks what to do now
             # “帮我改改简历” asks a favour, not a change of the registration
             if not text.startswith("/") and (not REGISTERING.search(normalize_chars(text)) or FOUND_JOB.search(normalize_chars(text))
-                                             or refused(text)):
+                                             or AFTER_REGISTERING.search(normalize_chars(text)) or refused(text)):
                 instead = await answer_instead(dispatcher, tracker, domain)
                 if instead is not None:
                     return instead

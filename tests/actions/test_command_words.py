@@ -28,6 +28,8 @@ def test_a_question_taken_for_registering_is_answered_and_starts_nothing() -> No
     result = run(ActionRegistration(), sender_tracker("北京的最低工资标准现在是多少", "register"))
     assert "2320" in result.text and "同意" not in result.text
     assert result.slot(TASK_SLOT) is None
+    after = run(ActionRegistration(), sender_tracker("登记之后你们能给我啥服务", "register"))
+    assert "职业指导" in after.text and "你同意吗" not in after.text and after.slot(TASK_SLOT) is None
 
 
 def test_asking_to_register_still_starts_it() -> None:

@@ -324,3 +324,33 @@ def test_reaching_a_person_there_right_after_the_hotline_is_about_the_hotline() 
     result = run(ActionAnswerPolicy(), make_tracker("How do I reach a human there?", "request_human",
                                                     slots={"answer_ref": "english:route:hotline_12333"}))
     assert "press 1 and then 0" in result.text and "passing you to the bureau's staff" not in result.text
+
+
+def test_the_campaign_asked_about_as_a_whole_gets_who_issued_it_when_it_runs_and_whom_it_serves() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("北京2022年那个离校未就业攻坚行动是啥", "nlu_fallback", confidence=0.45))
+    assert "2022年7月19日" in result.text and "2022年7月—12月" in result.text and "35岁以下登记失业青年" in result.text
+    assert "人数" not in result.text  # not the headcount the words “离校未就业” pulled before
+    # something inside it asked is that thing
+    inside = run(ActionAnswerPolicy(), make_tracker("攻坚行动以什么为支撑", "nlu_fallback", confidence=0.45))
+    assert "实名服务" in inside.text and "2022年7月19日" not in inside.text
+
+
+def test_a_bare_until_with_no_entry_in_play_is_the_campaigns_time_not_the_list() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("到啥时候", "ask_policy", slots={"answer_ref": "detail:employer_subsidies"}))
+    assert "2022年7月—12月" in result.text and "政策清单" not in result.text
+
+
+def test_a_route_asked_where_is_the_routes_answer_even_with_a_measure_in_play() -> None:
+    earlier = [{"event": "user", "text": "有哪些招聘活动", "parse_data": {"intent": {"name": "ask_policy"}}},
+               {"event": "action", "name": "action_answer_policy"}, {"event": "slot", "name": "answer_ref", "value": "measure:m7"}]
+    result = run(ActionAnswerPolicy(), make_tracker("就业超市在哪", "ask_help_routes", events=earlier, slots={"answer_ref": "measure:m7"}))
+    assert result.text.startswith("【就业超市】") and "未核实" in result.text
+
+
+def test_whether_one_must_apply_oneself_is_how_to_apply_not_a_check() -> None:
+    earlier = [{"event": "user", "text": "扩岗补助多少钱", "parse_data": {"intent": {"name": "ask_policy"}}},
+               {"event": "action", "name": "action_answer_policy"},
+               {"event": "slot", "name": "answer_ref", "value": "policy:expansion_subsidy"}]
+    result = run(ActionAnswerPolicy(), make_tracker("要我们自己申请不", "check_eligibility", events=earlier,
+                                                    slots={"answer_ref": "policy:expansion_subsidy"}))
+    assert "免申即享" in result.text and "你符合条件" not in result.text
