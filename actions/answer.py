@@ -66,7 +66,7 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several', 'subscriptions', 'channels'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several', 'subscriptions', 'channels', 'out_of_scope'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
@@ -90,6 +90,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if str(tracker.get_slot("answer_ref") or "").startswith(("subscribe:", "unsubscribe:", "subscriptions:")) \
             and REMAINING.search(text) and len(content_words(text)) <= SHORT:
         return Plan("subscriptions")  # “还剩啥” right after taking a district out: what is still subscribed
+    if WORLD.search(text) and not WORK_WORDS.search(text):  # “对了，你知道今天北京天气吗”, whatever the NLU made of it
+        return None if own == "action_out_of_scope" else Plan("out_of_scope")
     refusal = refused(text)
     if refusal:  # “帮我弄一份假的实习证明”, “帮我查下前男友的手机号”, “你们就是个摆设”
         return Plan("standing", text=refusal)
@@ -304,7 +306,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("unit", units=[period])  # “到啥时候” with no entry in play: the campaign's time, not the list
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
-    if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
+    # (“今天北京下雨吗”, surely out of scope, shares only 北京 with the entry in play: no follow-up of it)
+    sure_aside = own in ("action_out_of_scope", *SMALL_TALK_ACTIONS) and intent_confidence(tracker) >= ASIDE_SURE
+    if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text) and not sure_aside:
         inside = detail_of(knowledge, [recent], text, WITHIN_IN_PLAY)
         if inside is not None:  # “能贷款吗” after start-up help: inside the topic in play
             return Plan("unit", units=[inside])
@@ -410,6 +414,13 @@ def campaign_time(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     if WHEN.search(text) and CAMPAIGN_WORDS.search(text) and not knowledge.topics_in(text):
         return knowledge.units.get("faq:period")
     return None
+
+
+ASIDE_SURE = 0.9  # the NLU this sure a message is out of scope or small talk
+
+
+def intent_confidence(tracker: Tracker) -> float:
+    return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
 
 
 def sure_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
@@ -1076,6 +1087,9 @@ IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|�
 NOT_OURS = re.compile(r"代写|代考|替考|枪手|(?:帮我|给我|替我)[^，。？?!！]{0,4}写[^，。？?!！]{0,4}(?:论文|作业|代码|报告|小说)")
 NOT_OURS_ANSWER = ("抱歉，这个我帮不了：代写论文、作业这类事不是就业服务。我能回答离校未就业毕业生的就业政策、求助途径、"
                    "招聘渠道和服务机构方面的问题，也可以帮你做求职登记。")
+# everyday matters outside employment services (not “游戏公司招人吗”: a job wish)
+WORLD = re.compile(r"天气|下雨|下雪|气温|雾霾|空气质量|彩票|双色球|算命|星座|运势|炒股|股票|外卖|菜谱|怎么做菜|weather")
+WORK_WORDS = re.compile(r"工作|岗位|招聘|就业|公司|单位|补贴|见习|培训|行业")
 # writing or polishing the asker's own papers (“帮我改改简历”): career guidance does that, not the chat
 PAPERS = re.compile(r"(?:帮我|给我|替我|帮忙|你能|能不能|能否|可以|可不可以)[^，。？?!！]{0,4}(?:写|改|修改|优化|润色|美化|弄|做)[^，。？?!！]{0,4}"
                     r"(?:简历|求职信|自荐信|推荐信|个人陈述)")
@@ -1205,6 +1219,10 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         return events
     if plan.kind == "english":
         return await in_english(knowledge, dispatcher, tracker, domain)
+    if plan.kind == "out_of_scope":
+        from actions.fallback import ActionOutOfScope  # fallback builds on this module
+
+        return await ActionOutOfScope().answer(dispatcher, tracker, domain)
     if plan.kind == "subscribe":
         from actions.subscriptions import ActionSubscribe  # subscriptions builds on this module
 

@@ -23,7 +23,7 @@ from ledger.model import Registration
 MAX_FAILURES = 3
 OPTIONAL_TRIES = 2  # an optional question is skipped after this many answers it cannot take
 FREE_TEXT = ("name", "school", "major", "intention")
-CANCEL = re.compile(r"^(?:(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了)(?:吧|了|啦)?)+$")
+CANCEL = re.compile(r"^(?:(?:我|那|还是|我还是)?(?:取消|算了|退出|放弃|不填了|不想填了|不弄了|不登了|不搞了|不想登了|不想弄了|不想搞了|不想做了|不做了)(?:吧|了|啦)?)+$")
 # “Actually, cancel it.”, “Stop the registration”: in English, as the whole message
 CANCEL_ENGLISH = re.compile(r"^(?:ok(?:ay)?,?\s*|actually,?\s*|never ?mind,?\s*|no,?\s*)*(?:please\s+)?(?:cancel|stop|quit|abort|forget)"
                             r"(?:\s+(?:it|this|that|the registration|registering|registration|please))*[.!\s]*$", re.IGNORECASE)
@@ -126,6 +126,7 @@ def is_cancel(text: str) -> bool:
 
 # ---- entry points ----------------------------------------------------------------------------
 
+HUMAN = re.compile(r"^(?:我要|我想|帮我|请|麻烦)?(?:转|找|要)?(?:人工|人工客服|人工服务|客服|工作人员|真人)(?:吧|啊|呀|谢谢)?$")
 NOT_STARTED = Reply("（求职登记还没开始：要登记请回复“同意”，不登记请回复“不同意”。）", ["同意", "不同意"])
 # a question in English (“What about a traineeship — who can join?”): the registration is in Chinese
 ENGLISH_QUESTION = re.compile(r"^[^\u4e00-\u9fff]*[A-Za-z]{2,}[^\u4e00-\u9fff]*\?\s*$")
@@ -200,7 +201,7 @@ def handle(draft: Optional[Draft], turn: Turn, retention_days: int) -> Outcome:
         return _consent(turn, text, retention_days)
     if draft.phase == "resume":
         return _resume(draft, text, turn)
-    if text in ("转人工", "人工", "人工客服", "找人工", "找工作人员"):
+    if HUMAN.match(_compact(text)):  # “转人工”, “我要转人工”, “帮我转人工客服吧”
         return Outcome([_ask(draft)], draft, "human")
     if draft.phase == "confirm":
         return _confirm(draft, turn, text)

@@ -87,3 +87,9 @@ def test_an_age_told_beside_a_where_or_what_question_asks_no_check() -> None:
     assert "你符合条件" not in result.text and "35岁以下" in result.text
     checked = run(ActionCheckEligibility(), sender_tracker("我24岁，2021年毕业，能参加吗", "check_eligibility"))
     assert "你符合条件" in checked.text
+
+
+def test_a_wish_to_start_up_after_graduating_gets_the_start_up_help_not_the_check() -> None:
+    for text in ("我想毕业后创业，有什么支持？", "我打算毕业后创业开个咖啡店 政府有啥支持"):
+        result = run(ActionCheckEligibility(), sender_tracker(text, "check_eligibility"))
+        assert "创业培训" in result.text and "你正是攻坚行动的服务对象" not in result.text, text

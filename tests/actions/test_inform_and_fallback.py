@@ -363,3 +363,20 @@ def test_thanks_the_nlu_does_not_know_are_thanks() -> None:
 
     result = run(ActionOutOfScope(), make_tracker("唔該晒👍", "out_of_scope", confidence=0.48))
     assert [m.get("response") for m in result.messages] == ["utter_thank"]
+
+
+def test_weather_asked_in_the_middle_of_a_policy_thread_is_declined_not_read_as_a_follow_up() -> None:
+    from actions.fallback import ActionOutOfScope
+    from actions.policy import ActionAnswerPolicy
+
+    earlier = [{"event": "user", "text": "社保补贴是怎么回事", "parse_data": {"intent": {"name": "ask_policy"}}},
+               {"event": "action", "name": "action_answer_policy"},
+               {"event": "slot", "name": "answer_ref", "value": "policy:shebao_subsidy"}]
+    slots = {"answer_ref": "policy:shebao_subsidy"}
+    sure = run(ActionOutOfScope(), make_tracker("今天北京下雨吗", "out_of_scope", events=earlier, slots=slots, confidence=0.99))
+    assert "抱歉" in sure.text and "社保补贴" not in sure.text
+    unsure = run(ActionAnswerPolicy(), make_tracker("对了，你知道今天北京天气吗", "chitchat", events=earlier, slots=slots, confidence=0.55))
+    assert "抱歉" in unsure.text and "社保补贴" not in unsure.text
+    # a job wish in the same words is no weather talk
+    wish = run(ActionAnswerPolicy(), make_tracker("想找个天气预报相关的工作，有岗位吗", "ask_job_channels", confidence=0.9))
+    assert "抱歉，这个我帮不上忙" not in wish.text

@@ -83,11 +83,20 @@ def test_several_values_in_one_message_are_all_taken() -> None:
     assert "身份证" in reply  # the next question skips the phone already given
 
 
-def test_cancel_words_run_together_still_cancel() -> None:
+@pytest.mark.parametrize("words", ["算了不填了", "算了不想登了", "我不登了"])
+def test_cancel_words_run_together_still_cancel(words: str) -> None:
     talk = Talk()
     talk.fill(["同意", "王芳"])
-    assert "已取消登记" in talk.say("算了不填了")
+    assert "已取消登记" in talk.say(words)
     assert talk.draft is None
+
+
+@pytest.mark.parametrize("words", ["转人工", "我要转人工", "帮我找工作人员吧"])
+def test_asking_for_a_person_at_a_step_keeps_the_draft_for_the_person(words: str) -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳"])
+    talk.say(words)
+    assert talk.last is not None and talk.last.status == "human" and talk.draft is not None
 
 
 def test_a_wrong_phone_given_with_the_name_is_said_at_once() -> None:
