@@ -135,6 +135,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     overview = campaign_overview(knowledge, text)
     if overview is not None:  # “离校未就业攻坚行动是啥”: who issued it and when, when it runs, whom it serves
         return overview
+    period_asked = campaign_time(knowledge, text) if not ISSUED.search(text) else None
+    if period_asked is not None:  # “这个离校未就业攻坚行动搞到什么时候” (not the headcount its words pull)
+        return Plan("unit", units=[period_asked])
     compared = comparison(knowledge, text)
     if compared is not None:  # “见习和培训有啥区别”, “见习补贴和扩岗补助，钱都是发给单位的吗”: each entry answered
         return compared
@@ -306,9 +309,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
             return Plan("unit", units=[period])  # “到啥时候” with no entry in play: the campaign's time, not the list
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
-    # (“今天北京下雨吗”, surely out of scope, shares only 北京 with the entry in play: no follow-up of it)
-    sure_aside = own in ("action_out_of_scope", *SMALL_TALK_ACTIONS) and intent_confidence(tracker) >= ASIDE_SURE
-    if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text) and not sure_aside:
+    if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
         inside = detail_of(knowledge, [recent], text, WITHIN_IN_PLAY)
         if inside is not None:  # “能贷款吗” after start-up help: inside the topic in play
             return Plan("unit", units=[inside])
@@ -409,18 +410,14 @@ def campaign_overview(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     return Plan("several", parts=[Plan("unit", units=[unit]) for unit in units])
 
 
+ISSUED = re.compile(r"发的|发布|印发|出台|下发|文号")  # when the notice was issued is the notice's own fact
+
+
 def campaign_time(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     """“这次行动啥时候开始啥时候结束”: the campaign's period."""
     if WHEN.search(text) and CAMPAIGN_WORDS.search(text) and not knowledge.topics_in(text):
         return knowledge.units.get("faq:period")
     return None
-
-
-ASIDE_SURE = 0.9  # the NLU this sure a message is out of scope or small talk
-
-
-def intent_confidence(tracker: Tracker) -> float:
-    return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
 
 
 def sure_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:

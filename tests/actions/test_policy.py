@@ -354,3 +354,8 @@ def test_whether_one_must_apply_oneself_is_how_to_apply_not_a_check() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("要我们自己申请不", "check_eligibility", events=earlier,
                                                     slots={"answer_ref": "policy:expansion_subsidy"}))
     assert "免申即享" in result.text and "你符合条件" not in result.text
+
+
+def test_when_the_campaign_runs_asked_with_its_long_name_is_its_period() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("这个离校未就业攻坚行动搞到什么时候", "nlu_fallback", confidence=0.45))
+    assert "2022年7月—12月" in result.text and "人数" not in result.text
