@@ -66,7 +66,7 @@ TOPIC_KINDS = ("policy", "measure", "eligibility", "situation")
 
 @dataclass
 class Plan:
-    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several', 'subscriptions', 'channels', 'out_of_scope'
+    kind: str  # 'facets', 'unit', 'situation', 'choose', 'english', 'institution', 'eligibility', 'standing', 'subscribe', 'unknown', 'several', 'subscriptions', 'channels', 'out_of_scope', 'measures'
     topic: Optional[Topic] = None
     facets: List[str] = field(default_factory=list)
     units: List[Unit] = field(default_factory=list)
@@ -132,6 +132,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     several = several_questions(knowledge, text)
     if several is not None:  # “扩岗补助多少钱？见习补贴发给谁？”: each answered
         return several
+    counted = measures_counted(knowledge, text)
+    if counted is not None:  # “主要措施一共几项” (the notice's 10), “京政办发20号一共多少条措施” (its 16)
+        return counted
     overview = campaign_overview(knowledge, text)
     if overview is not None:  # “离校未就业攻坚行动是啥”: who issued it and when, when it runs, whom it serves
         return overview
@@ -307,6 +310,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         period = knowledge.units.get("faq:period")
         if "until" in facets and period is not None and not content_words(FACET_WORDS.sub("", text)):
             return Plan("unit", units=[period])  # “到啥时候” with no entry in play: the campaign's time, not the list
+        hotline = knowledge.units.get("route:hotline_12333")
+        if facets == ["phone"] and hotline is not None and len(content_words(text)) <= SHORT:
+            return Plan("unit", units=[hotline])  # “咨询电话多少” with nothing in play: 12333, not a district's offices
         if not content_words(FACET_WORDS.sub("", text)):
             return None  # “怎么申请” with nothing in play: the feature's own answer (the list) asks which
     if not topics and recent is not None and not asks_to_take_part and not _names_place(knowledge, text):
@@ -393,7 +399,7 @@ def comparison(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
 CAMPAIGN_WHAT = re.compile(r"是啥|是什么|是干啥|干啥的|干什么的|做什么的|介绍|讲的啥|讲了啥|讲的什么|讲了什么|说的啥|说了啥|怎么回事|"
                            r"咋回事|是个啥|是个什么|啥意思|什么意思")
 # what may stand beside it: the campaign's own descriptors and the words of asking
-CAMPAIGN_FILLER = re.compile(r"北京市?|20\d\d年?|22年|今年|离校未就业|高校毕业生|大学生|毕业生|就业|服务|攻坚|行动|通知|文件|政策|那个|这个|这次|本次|"
+CAMPAIGN_FILLER = re.compile(r"北京市?|20\d\d年?|22年|今年|离校未就业|高校毕业生|大学生|毕业生|就业|服务|攻[坚艰尖]|功坚|行动|通知|文件|政策|那个|这个|这次|本次|"
                              r"你们|一下|到底|具体|请问|给我|跟我|帮我|说说|讲讲|能不能|可以|我想|了解|想问|的|啊|呀|吗|呢|吧|哈|了|么")
 OVERVIEW = ("faq:about_notice", "faq:period", "faq:targets")
 
@@ -408,6 +414,21 @@ def campaign_overview(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     if rest or not units:
         return None
     return Plan("several", parts=[Plan("unit", units=[unit]) for unit in units])
+
+
+HOW_MANY_MEASURES = re.compile(r"几项|几条|多少项|多少条|几个|多少个|一共几|共几|有几")
+MEASURES_20 = re.compile(r"若干措施|20号|二十号|京政办|20条")
+
+
+def measures_counted(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """How many measures: the 20号文's (a unit says 16, reported) when it is named, else the notice's
+    own list of 10."""
+    if not (HOW_MANY_MEASURES.search(text) and "措施" in text):
+        return None
+    if MEASURES_20.search(text):
+        unit = knowledge.units.get("detail:measures_20_count")
+        return Plan("unit", units=[unit]) if unit is not None else None
+    return Plan("measures") if not knowledge.topics_in(text) else None
 
 
 ISSUED = re.compile(r"发的|发布|印发|出台|下发|文号")  # when the notice was issued is the notice's own fact
@@ -1216,6 +1237,10 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         return events
     if plan.kind == "english":
         return await in_english(knowledge, dispatcher, tracker, domain)
+    if plan.kind == "measures":
+        from actions.policy import ActionListMeasures  # policy builds on this module
+
+        return await ActionListMeasures().answer(dispatcher, tracker, domain)
     if plan.kind == "out_of_scope":
         from actions.fallback import ActionOutOfScope  # fallback builds on this module
 

@@ -359,3 +359,21 @@ def test_whether_one_must_apply_oneself_is_how_to_apply_not_a_check() -> None:
 def test_when_the_campaign_runs_asked_with_its_long_name_is_its_period() -> None:
     result = run(ActionAnswerPolicy(), make_tracker("这个离校未就业攻坚行动搞到什么时候", "nlu_fallback", confidence=0.45))
     assert "2022年7月—12月" in result.text and "人数" not in result.text
+
+
+def test_how_many_measures_is_the_notices_ten_unless_the_20_document_is_named() -> None:
+    notice = run(ActionAnswerPolicy(), make_tracker("主要措施一共几项", "faq", confidence=0.9))
+    assert "10项主要措施" in notice.text and "16条" not in notice.text
+    document = run(ActionAnswerPolicy(), make_tracker("京政办发20号一共多少条措施", "list_measures", confidence=0.9))
+    assert "16条" in document.text and "10项主要措施" not in document.text
+
+
+def test_a_phone_number_asked_with_nothing_in_play_is_the_hotline() -> None:
+    for text in ("咨询电话多少", "諮詢電話多少"):
+        result = run(ActionAnswerPolicy(), make_tracker(text, "ask_institution", confidence=0.53))
+        assert "12333" in result.text and "哪个区" not in result.text, text
+
+
+def test_the_campaign_named_with_a_typo_is_still_the_campaign() -> None:
+    result = run(ActionAnswerPolicy(), make_tracker("毕业生就业攻艰行动是啥", "nlu_fallback", confidence=0.45))
+    assert "2022年7月—12月" in result.text
