@@ -418,6 +418,7 @@ def campaign_overview(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
 
 HOW_MANY_MEASURES = re.compile(r"几项|几条|多少项|多少条|几个|多少个|一共几|共几|有几")
 MEASURES_20 = re.compile(r"若干措施|20号|二十号|京政办|20条")
+PRONOUN_OF_DOCUMENT = re.compile(r"它|这个文件|那个文件|该文件")
 
 
 def measures_counted(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
@@ -428,7 +429,9 @@ def measures_counted(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     if MEASURES_20.search(text):
         unit = knowledge.units.get("detail:measures_20_count")
         return Plan("unit", units=[unit]) if unit is not None else None
-    return Plan("measures") if not knowledge.topics_in(text) else None
+    if PRONOUN_OF_DOCUMENT.search(text) or knowledge.topics_in(text):
+        return None  # “它一共有几条措施”: of the document before, whichever it was
+    return Plan("measures")
 
 
 ISSUED = re.compile(r"发的|发布|印发|出台|下发|文号")  # when the notice was issued is the notice's own fact
