@@ -228,6 +228,37 @@ measurement.
 | **R / S** | **end of round 9 (1ff6259), held out** | **R 132/150 (88.0 %), S 115/150 (76.7 %)** | **R 24, S 16 of 30** | **6 / 13** | **0** |
 | U / V | end of round 9 (1ff6259), development | U 139/150 (92.7 %), V 143/150 (95.3 %) | U 25, V 26 of 30 | 6 / 13 | 0 |
 | A–T | end of round 9 (1ff6259), development | A 145, B 148, C 148, D 147, E 143, G 146, H 140, I 138, J 123, K 123, L 140, M 141, P 138, Q 140, T 147 of 150; F 99 of 100 | A 26, B 27, C 25, D 24, E 25, G 27, H 20, I 21, J 22, K 19, L 18, M 16, P 27, Q 24, T 25 of 30; F 36 of 40 | 6–7 / 11–14 | 0 |
+| W / X | start of round 10 (de8e189: round 9's code, a freshly trained model), held out | W 133/150 (88.7 %), X 126/150 (84.0 %) | W 18, X 20 of 30 | 6 / 12–13 | 0 (the first run flagged 1999, 2002 and 60: the registration's own example “1999年”, its 16–60 range and a birth year worked out from an age given; the detector now knows those) |
+| O / R | start of round 10 (de8e189), held out | O 130/150 (86.7 %), R 132/150 (88.0 %) | O 20, R 24 of 30 | 6 / 11–13 | 0 |
+| N / S | start of round 10 (de8e189), development from this round | N 130/150 (86.7 %), S 115/150 (76.7 %) | N 18, S 16 of 30 | 6 / 12–13 | 0 |
+| **W / X** | **end of round 10 (66c1f21), held out** | **W 133/150 (88.7 %), X 126/150 (84.0 %)** | **W 18, X 20 of 30** | **6 / 12–13** | **0** |
+| **O / R** | **end of round 10 (66c1f21), held out** | **O 130/150 (86.7 %), R 132/150 (88.0 %)** | **O 22, R 25 of 30** | **6 / 11–13** | **0** |
+| N / S | end of round 10 (66c1f21), development | N 133/150 (88.7 %), S 121/150 (80.7 %) | N 20, S 19 of 30 | 6 / 12–13 | 0 |
+| A–V | end of round 10 (66c1f21), development | A 145, B 148, C 148, D 147, E 144, G 147, H 141, I 138, J 123, K 123, L 140, M 141, P 138, Q 142, T 147, U 140, V 145 of 150; F 99 of 100 | A 25, B 27, C 25, D 24, E 26, G 27, H 23, I 21, J 23, K 19, L 18, M 18, P 27, Q 24, T 26, U 25, V 27 of 30; F 37 of 40 | 6–7 / 11–14 | 0 |
+
+Round 10: two new sets (W: graduates' phone-typed questions; X: other askers and long stories)
+were written before any change and held out with O and R; N and S, held out since rounds 6 and 8,
+became development sets and their misses were read. On the held-out sets single questions did not
+move (W 133, X 126, O 130, R 132 of 150 at start and end); conversations went from 20 to 22 (O) and
+24 to 25 (R), W and X stayed at 18 and 20. No figure was invented and replies kept a median of 6
+phone lines. The development sets moved (N 130 → 133 and 18 → 20 conversations, S 115 → 121 and
+16 → 19; H, J, M, T and V one or two conversations more, A one fewer: a consent-step aside whose
+reply used to pass only because the repeated privacy notice contained the words expected). One
+mechanism was tried and dropped on measurement: letting retrieval's sure unit answer before the
+intent's routing lost 4–12 questions on every development set. The round's mechanisms: two entries
+compared, or one field asked of both, are both answered; the question after a story is what
+retrieval reads; a question the NLU took for a request for a person is answered; an age beside a
+where/what question asks no check; the subsidy asked after a programme's check is the programme's;
+the campaign asked about as a whole gets who issued it, when it runs and whom it serves; a bare
+“到啥时候” with no entry in play is the campaign's time; a named route asked where is the route's
+answer; “要我们自己申请不” is how to apply; how many measures is the notice's 10 or the 20号文's 16;
+a phone number asked with nothing in play is 12333; weather and other everyday matters are declined
+mid-thread; a question at the registration's consent step is answered with one line recalling the
+consent instead of the whole notice again; cancelling and asking for a person at a step in more
+words; “有没有现金补贴”, “唔該晒”, “reach a human there” after the hotline. The held-out single
+questions not moving in a round of generic fixes says the remaining misses are spread thin: most
+held-out misses (judged from the development sets' misses) are a unit retrieval ranks first or
+second that the routing does not pick, or a fact the knowledge base words differently.
 
 Round 9: two new development sets (U: askers other than the graduate and long stories; V: short
 phone messages and whole conversations) were written before any change; N, O, R and S stayed held

@@ -43,6 +43,9 @@ FLOORS = {
     "frozen-2026-12-07-t.yml": (0.93, 23),
     # round 9: U and V the development sets (end: 92.7 % and 25, 95.3 % and 26)
     "frozen-2026-12-07-u.yml": (0.89, 22), "frozen-2026-12-07-v.yml": (0.91, 22),
+    # round 10: W and X held out (start and end: 88.7 % and 18, 84.0 % and 20); N and S development sets
+    # since (end: 88.7 % and 20, 80.7 % and 19); O and R after round 10: 86.7 % and 22, 88.0 % and 25
+    "frozen-2026-12-07-w.yml": (0.86, 15), "frozen-2026-12-07-x.yml": (0.81, 17),
 }
 
 
