@@ -42,8 +42,9 @@ def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) ->
     return bool((tracker.get_slot("age") or tracker.get_slot("grad_year")) and "呢" in text)
 
 
-# a question for something other than whether one qualifies (where, how, what)
-ASKS_OTHER = re.compile(r"什么|啥|怎么|咋|哪|多少|几|如何")
+# a question for something other than whether one qualifies (where, how, how much); “我是2019届的
+# 有啥政策” still asks whether there is any for them: the check's
+ASKS_OTHER = re.compile(r"去哪|哪里|哪儿|在哪|怎么|咋|如何|多少|几")
 
 
 class ActionCheckEligibility(KnowledgeAction):
