@@ -234,7 +234,7 @@ measurement.
 | **W / X** | **end of round 10 (66c1f21), held out** | **W 133/150 (88.7 %), X 126/150 (84.0 %)** | **W 18, X 20 of 30** | **6 / 12–13** | **0** |
 | **O / R** | **end of round 10 (66c1f21), held out** | **O 130/150 (86.7 %), R 132/150 (88.0 %)** | **O 22, R 25 of 30** | **6 / 11–13** | **0** |
 | N / S | end of round 10 (66c1f21), development | N 133/150 (88.7 %), S 121/150 (80.7 %) | N 20, S 19 of 30 | 6 / 12–13 | 0 |
-| A–V | end of round 10 (66c1f21), development | A 145, B 148, C 148, D 147, E 144, G 147, H 141, I 138, J 123, K 123, L 140, M 141, P 138, Q 142, T 147, U 140, V 145 of 150; F 99 of 100 | A 25, B 27, C 25, D 24, E 26, G 27, H 23, I 21, J 23, K 19, L 18, M 18, P 27, Q 24, T 26, U 25, V 27 of 30; F 37 of 40 | 6–7 / 11–14 | 0 |
+| A–V | end of round 10 (66c1f21), development | A 145, B 148, C 148, D 147, E 144, G 147, H 141, I 138, J 123, K 123, L 140, M 141, P 138, Q 141 (142 before the last commit's eligibility fix), T 147, U 140, V 145 of 150; F 99 of 100 | A 25, B 27, C 25, D 24, E 26, G 27, H 23, I 21, J 23, K 19, L 18, M 18, P 27, Q 24, T 26, U 25, V 27 of 30; F 37 of 40 | 6–7 / 11–14 | 0 |
 
 Round 10: two new sets (W: graduates' phone-typed questions; X: other askers and long stories)
 were written before any change and held out with O and R; N and S, held out since rounds 6 and 8,
