@@ -32,12 +32,11 @@ def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) ->
     or year (“我34，去年毕业的”), answers the check's question, or follows a check up (“那见习呢”)."""
     if QUALIFYING.search(normalize_chars(text)):
         return True
-    answering = tracker.get_slot("pending") or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:")
-    if ASKS_OTHER.search(normalize_chars(text)) and not answering:
+    if tracker.get_slot("pending") or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:"):
+        return True  # the check's question answered, or the check followed up
+    if ASKS_OTHER.search(normalize_chars(text)):
         return False  # “刚被裁 28岁 去哪登记失业啊”: the age is the story, where to go is asked
     if parse_age([text]) is not None or parse_grad_year([text], knowledge.notice.reference_year) is not None:
-        return True
-    if tracker.get_slot("pending") or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:"):
         return True
     return bool((tracker.get_slot("age") or tracker.get_slot("grad_year")) and "呢" in text)
 
