@@ -35,7 +35,7 @@ ROOT = HERE.parents[1]
 SETS = sorted(HERE.glob("frozen-*.yml"))
 # sets still held out: their misses are never printed (make heldout, this module's command line), only
 # their figures, so that a later round can measure on them again
-HELD_OUT = {"frozen-2026-12-06-o.yml", "frozen-2026-12-07-r.yml", "frozen-2026-12-07-w.yml", "frozen-2026-12-07-x.yml"}
+HELD_OUT = {"frozen-2026-12-06-o.yml", "frozen-2026-12-07-r.yml", "frozen-2026-12-07-y.yml", "frozen-2026-12-07-z.yml"}
 PHONE_COLUMNS = 18  # full-width characters on one line of a chat bubble on a phone
 FIGURE = re.compile(r"(?<![A-Za-z0-9\-])\d[\d,，.]*\d|(?<![A-Za-z0-9\-])\d(?![A-Za-z0-9\-])")
 

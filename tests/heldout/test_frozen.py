@@ -46,6 +46,8 @@ FLOORS = {
     # round 10: W and X held out (start and end: 88.7 % and 18, 84.0 % and 20); N and S development sets
     # since (end: 88.7 % and 20, 80.7 % and 19); O and R after round 10: 86.7 % and 22, 88.0 % and 25
     "frozen-2026-12-07-w.yml": (0.86, 15), "frozen-2026-12-07-x.yml": (0.81, 17),
+    # round 11: Y and Z held out, below their baselines on fcd5ea4 (88.0 % and 21, 74.0 % and 14)
+    "frozen-2026-12-07-y.yml": (0.86, 19), "frozen-2026-12-07-z.yml": (0.72, 12),
 }
 
 
