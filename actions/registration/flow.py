@@ -521,6 +521,10 @@ def _take_extra(draft: Draft, extra: Dict[str, Any], exclude: str) -> List[str]:
     for key, value in extra.items():
         if key == exclude or key in draft.values or key in draft.skipped:
             continue
+        if isinstance(value, P.Skipped):  # “…，身份证跳过，…”: that optional question is not asked
+            draft.skipped.append(key)
+            noted.append(key)
+            continue
         draft.values[key] = value
         noted.append(key)
     return noted

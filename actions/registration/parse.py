@@ -449,6 +449,8 @@ def extract_listed(text: str, today: date) -> Dict[str, Value]:
         if key is None and previous == "school" and "major" not in found:
             parsed = parse_major(part, Options())
             key, value = ("major", parsed) if not isinstance(parsed, Problem) else (None, None)
+        if key is None and is_skip(part) and (previous == "phone" or "身份证" in part):
+            key, value = "id_number", Skipped()  # “王小明，138…，跳过”: the optional ID number after the phone
         if key is not None and key not in found:
             found[key] = value
         previous = key or ""

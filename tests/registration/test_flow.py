@@ -407,6 +407,28 @@ def test_everything_in_one_message_after_the_name_question() -> None:
     assert "就业状态" in reply
 
 
+@pytest.mark.parametrize("message", [
+    "王小明，13800138000，跳过",
+    "王小明，13800138000，身份证跳过",
+    "王小明，13800138000，跳过，北京联合大学，计算机，本科，2022年毕业",
+])
+def test_skip_in_a_listed_message_skips_the_id_number(message: str) -> None:
+    talk = Talk()
+    talk.say("同意")
+    reply = talk.say(message)
+    assert talk.draft is not None and talk.draft.values["phone"] == "13800138000"
+    assert "id_number" in talk.draft.skipped and "id_number" not in talk.draft.values
+    assert "身份证号 未填写" in reply and "（3/14）" not in reply  # the ID question is not asked after all
+    assert ("学校" in reply) if "大学" not in message else ("年龄" in reply)
+
+
+def test_skip_in_a_list_is_not_taken_for_the_id_number_elsewhere() -> None:
+    talk = Talk()
+    talk.fill(["同意", "王芳", "13912345678", "110108199903154565"])
+    talk.say("北京联合大学，计算机，本科，跳过")  # not after the phone nor naming the ID: nothing skipped
+    assert talk.draft is not None and talk.draft.values["id_number"] == "110108199903154565"
+
+
 def test_consent_and_answers_in_one_message() -> None:
     talk = Talk()
     reply = talk.say("同意 我叫陈晨 手机13700002222")
