@@ -66,7 +66,7 @@ EXCLUSIVE = re.compile(r"(只|仅|就只|光)(要|订|想要|想订|想收|收|�
 CONDITIONAL = re.compile(r"只要(一)?有|只要.{0,15}?就(会)?(通知|告诉|推|发|提醒|给|跟|叫|喊|说)")
 ALL_CITY = re.compile(r"全市|全北京|整个北京|所有(的)?区|全部(的)?区|各(个)?区|哪个区都|哪都行|区域不限|不限")
 ALL_KINDS = re.compile(r"全部|所有|全都|都要|都订|全订|每一类|每种|各类")
-ADD_AREAS = re.compile(r"也|加上|再加|增加|添加|加一个|还有")
+ADD_AREAS = re.compile(r"也|加上|再加|增加|添加|加一个|还有|再(?:订|订阅|关注|来|要)|多订")  # “再订阅一个朝阳区的”
 ALSO = re.compile(r"呢[？?。!！\s]*$")  # “那海淀的呢” after subscribing: that district as well
 
 # “取消” alone names nothing: asked what to cancel instead of unsubscribing everything
@@ -264,10 +264,14 @@ class ActionSubscribe(KnowledgeAction):
         identity = tracker.sender_id
         before = {s.kind: s for s in await run(store.subscriptions_of, identity)}
         city_wide = wants_city_wide(request) and not districts
+        narrowing = wants_only(request)
+        # “只要见习岗位” right after “订阅海淀区的招聘会”: the districts chosen go with the kind kept
+        inherited = [] if districts or city_wide or not narrowing else \
+            list(dict.fromkeys(d for k, s in before.items() if k not in kinds for d in s.districts))
         lines = []
         for kind in kinds:
             old = before.get(kind)
-            chosen = districts
+            chosen = districts if old is not None else districts or inherited
             if old is not None and not districts and not city_wide:
                 chosen = old.districts  # nothing said about districts: keep them
             elif old is not None and districts and old.districts and not from_button(request) and (
@@ -280,7 +284,7 @@ class ActionSubscribe(KnowledgeAction):
                 lines.append(f"已更新：{KINDS[kind]}，区域从{areas(old.districts)}改为{areas(chosen)}")
             else:
                 lines.append(f"{KINDS[kind]}（{areas(chosen)}）之前已经订阅了，保持不变")
-        dropped = [k for k in before if k not in kinds] if wants_only(request) else []
+        dropped = [k for k in before if k not in kinds] if narrowing else []
         for kind in dropped:
             await run(store.unsubscribe, identity, kind)
         text = "\n".join(lines) + "\n" + delivery_note(identity)

@@ -112,6 +112,13 @@ def test_only_one_kind_unsubscribes_the_others(store: NoticeStore, sender: str) 
     assert "已退订：招聘会、政策更新" in result.text
 
 
+def test_only_a_new_kind_keeps_the_districts_just_chosen(store: NoticeStore, sender: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))  # “订阅海淀区的招聘会”, then:
+    result = run(ActionSubscribe(), tracker(sender, "只要见习岗位", "subscribe", [("notice_kind", "见习岗位")]))
+    assert kinds(store, sender) == {"traineeship": ["海淀区"]}
+    assert "已订阅：见习岗位（海淀区）" in result.text and "已退订：招聘会" in result.text
+
+
 def test_whenever_is_not_only(store: NoticeStore, sender: str) -> None:
     store.subscribe(Subscription(sender, "policy"))
     run(ActionSubscribe(), tracker(sender, "只要有见习岗位就通知我", "subscribe", [("notice_kind", "见习岗位")]))
@@ -159,6 +166,13 @@ def test_adding_a_district_right_after_subscribing(store: NoticeStore, sender: s
                                             {"answer_ref": "subscribe:fair"}))
     assert kinds(store, sender) == {"fair": ["朝阳区", "海淀区"]}
     assert "海淀区" in result.text
+
+
+@pytest.mark.parametrize("text", ["再订阅一个朝阳区的", "再订个朝阳的"])
+def test_subscribing_another_district_again_adds_it(store: NoticeStore, sender: str, text: str) -> None:
+    store.subscribe(Subscription(sender, "fair", ["海淀区"]))
+    run(ActionSubscribe(), tracker(sender, text, "subscribe", [("district", "朝阳")], {"answer_ref": "subscribe:fair"}))
+    assert kinds(store, sender) == {"fair": ["海淀区", "朝阳区"]}
 
 
 def test_narrowing_to_one_district_right_after_subscribing(store: NoticeStore, sender: str) -> None:
