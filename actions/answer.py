@@ -85,12 +85,13 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if is_english(text):
         return Plan("english")
     if own != "action_subscribe" and str(tracker.get_slot("answer_ref") or "").startswith("subscribe:") and _names_place(knowledge, text) \
-            and (len(content_words(text)) <= SHORT or bool(SUBSCRIPTION_FOLLOW_UP.search(text))):
+            and (len(content_words(text)) <= SHORT or bool(SUBSCRIPTION_FOLLOW_UP.search(text))) \
+            and not (knowledge.kind_index.find(text) or {"where", "phone"} & set(asked_facets(text))):  # not “通州区人社局在哪”
         return Plan("subscribe")  # “那海淀的呢” right after subscribing: that district too
     if str(tracker.get_slot("answer_ref") or "").startswith(("subscribe:", "unsubscribe:", "subscriptions:")) \
             and REMAINING.search(text) and len(content_words(text)) <= SHORT:
         return Plan("subscriptions")  # “还剩啥” right after taking a district out: what is still subscribed
-    if WORLD.search(text) and not WORK_WORDS.search(text):  # “对了，你知道今天北京天气吗”, whatever the NLU made of it
+    if WORLD.search(text) and not WORK_WORDS.search(text) or FORTUNE.search(text):  # “对了，你知道今天北京天气吗”, whatever the NLU made of it
         return None if own == "action_out_of_scope" else Plan("out_of_scope")
     refusal = refused(text)
     if refusal:  # “帮我弄一份假的实习证明”, “帮我查下前男友的手机号”, “你们就是个摆设”
@@ -1104,13 +1105,16 @@ HOTLINE_ASKED = re.compile(r"12333[^，。,.?？]{0,6}(?:能打|打得通|几点
 
 # what the assistant will not do, and abuse: a polite answer saying so, not a guess at a policy
 IMPROPER = re.compile(r"(?:帮我|给我|替我|能不能|能否|可不可以|可以|想)[^，。？?!！]{0,8}(?:假的?|伪造|造假|作假)|走后门|托关系|钱好说|塞钱|"
-                      r"(?:查|找|要)[^，。？?!！]{0,4}(?:别人|他人|前男友|前女友|男朋友|女朋友|某人)[^，。？?!！]{0,4}(?:手机|电话|身份证|住址|地址|信息)")
+                      r"像真的|跟真的一样|和真的一样|以假乱真|"  # “帮我弄一张学位证，做得像真的就行”
+                      r"(?:查|找|要|打听)[^，。？?!！]{0,6}(?:别人|他人|前男友|前女友|男朋友|女朋友|前任|某人)[^，。？?!！]{0,10}"
+                      r"(?:手机|电话|身份证|住址|地址|信息|在哪|哪家|公司|单位|上班)")
 NOT_OURS = re.compile(r"代写|代考|替考|枪手|(?:帮我|给我|替我)[^，。？?!！]{0,4}写[^，。？?!！]{0,4}(?:论文|作业|代码|报告|小说)")
 NOT_OURS_ANSWER = ("抱歉，这个我帮不了：代写论文、作业这类事不是就业服务。我能回答离校未就业毕业生的就业政策、求助途径、"
                    "招聘渠道和服务机构方面的问题，也可以帮你做求职登记。")
 # everyday matters outside employment services (not “游戏公司招人吗”: a job wish)
 WORLD = re.compile(r"天气|下雨|下雪|气温|雾霾|空气质量|彩票|双色球|算命|星座|运势|炒股|股票|外卖|菜谱|怎么做菜|weather")
 WORK_WORDS = re.compile(r"工作|岗位|招聘|就业|公司|单位|补贴|见习|培训|行业")
+FORTUNE = re.compile(r"算命|命里|八字|运势|星座|塔罗|风水|占卜|生辰|算一卦|算卦")  # “帮我算算今年命里能不能找到工作”, job or not
 # writing or polishing the asker's own papers (“帮我改改简历”): career guidance does that, not the chat
 PAPERS = re.compile(r"(?:帮我|给我|替我|帮忙|你能|能不能|能否|可以|可不可以)[^，。？?!！]{0,4}(?:写|改|修改|优化|润色|美化|弄|做)[^，。？?!！]{0,4}"
                     r"(?:简历|求职信|自荐信|推荐信|个人陈述)")

@@ -197,6 +197,9 @@ def clauses(text: str) -> List[str]:
     return [part for part in re.split(r"[\s,，。.!！?？~～、;；:：…]+", text.lower()) if part]
 
 
+THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|谢了|感谢|辛苦)(?:你|您|啦|了|哈|你们|了哈)*$|^(?:thanks?|thank you|thx)$", re.IGNORECASE)
+
+
 def leaves(part: str) -> bool:
     return bool(END.search(part) or LEAVE.match(part))
 
@@ -205,7 +208,8 @@ def ends(text: str) -> bool:
     """“结束人工”, or a whole message like “不用了谢谢” / “算了” / “我自己看看”, or one made of such
     clauses (“不用了，取消转人工”), or such a clause after a complaint that is no question (“等了好久没人
     理，算了不用人工了”)."""
-    parts = clauses(text)
+    said = clauses(text)
+    parts = [p for p in said if not THANKS_ONLY.match(p)] or said  # “没事了，问题已经解决了，谢谢”: the thanks leaves too
     whole = "".join(parts)
     if END.search(text) or LEAVE.match(whole) or LEAVE_ENGLISH.match(text) or (parts and all(leaves(p) for p in parts)):
         return True

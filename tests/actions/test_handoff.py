@@ -193,6 +193,8 @@ def test_leaving_said_in_several_clauses_still_ends_the_case_but_a_question_does
     assert not ends("见习补贴多少？不用人工了")
     assert ends("不用了 结束吧") and ends("结束吧") and ends("退出人工")
     assert ends("算了不用了，我还是问你吧") and ends("我还是问你吧")  # back to the assistant
+    assert ends("没事了，问题已经解决了，谢谢") and ends("解决了 谢谢你们")  # thanks after leaving leaves too
+    assert not ends("谢谢") and not ends("谢谢，见习补贴多少？")  # thanks alone, or with a question, stays with staff
 
 
 def test_leaving_the_person_with_a_question_in_the_same_message_ends_the_case_and_answers_it() -> None:

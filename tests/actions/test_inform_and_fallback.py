@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from actions.fallback import ActionChitchat, ActionClarify, ActionHelp, ActionOutOfScope
+from actions.eligibility import ActionCheckEligibility
 from actions.policy import ActionAnswerPolicy
 from actions.inform import ActionRouteInform
 from tests.actions.conftest import make_tracker, run
@@ -72,7 +73,8 @@ def test_out_of_scope_is_refused_with_what_the_assistant_can_do() -> None:
 
 def test_what_the_assistant_will_not_do_and_abuse_get_a_polite_answer_not_a_guess() -> None:
     for text, intent in (("能帮我弄一份假的实习证明吗 急用", "nlu_fallback"), ("帮我查下我前男友现在的手机号", "view_registration"),
-                         ("你能帮我走个后门，直接把我安排进国企吗？钱好说", "nlu_fallback")):
+                         ("你能帮我走个后门，直接把我安排进国企吗？钱好说", "nlu_fallback"),
+                         ("你能帮我弄一张学位证吗？做得像真的就行。", "faq"), ("帮我查一下我前女友现在在哪家公司上班。", "view_registration")):
         result = run(ActionClarify(), make_tracker(text, intent, confidence=0.5))
         assert result.text.startswith("抱歉，这个我不能帮你") and "求职登记" in result.text, text
     abuse = run(ActionOutOfScope(), make_tracker("你们就是个摆设，屁用没有", "out_of_scope", confidence=0.6))
@@ -380,3 +382,6 @@ def test_weather_asked_in_the_middle_of_a_policy_thread_is_declined_not_read_as_
     # a job wish in the same words is no weather talk
     wish = run(ActionAnswerPolicy(), make_tracker("想找个天气预报相关的工作，有岗位吗", "ask_job_channels", confidence=0.9))
     assert "抱歉，这个我帮不上忙" not in wish.text
+    # fortune-telling about one's job is out of scope all the same
+    fortune = run(ActionCheckEligibility(), make_tracker("我是1999年腊月生的，帮我算算今年命里能不能找到工作。", "check_eligibility", confidence=0.8))
+    assert "抱歉" in fortune.text and "符合" not in fortune.text

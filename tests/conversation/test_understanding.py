@@ -326,3 +326,9 @@ def test_private_employers_are_covered_by_the_rights_measure_too(conversation: C
 def test_a_detail_of_the_hardship_help_is_its_field_not_the_whole_help(conversation: Conversation) -> None:
     text = conversation.text("困难家庭的结对帮扶都是谁来结对")
     assert "党员干部" in text
+
+
+def test_where_a_districts_office_is_right_after_subscribing_is_the_directory(conversation: Conversation) -> None:
+    conversation.text("订阅通州区的招聘会")
+    text = conversation.text("通州区人社局在哪")
+    assert "通州区" in text and "示例" in text and "订阅" not in text
