@@ -104,7 +104,7 @@ class Turn:
         # what the assistant works out from the graduate's words (ID numbers read before the thousands
         # folding joins a phone number and an ID number written “139…，110108…”)
         unfolded = normalize_key(self.user) + "\n" + normalize_key(said_before)
-        derived = ages_from_id_numbers(unfolded) + classes_named(said) + ages_and_birth_years(said)
+        derived = ages_from_id_numbers(unfolded) + classes_named(said) + ages_and_birth_years(said) + years_allowed()
         return [f for f in figures("\n".join(self.texts)) if f not in known and f not in said and f not in derived]
 
 
@@ -126,6 +126,13 @@ def ages_and_birth_years(said: str) -> List[str]:
     (“2000年出生” → 26 or 25): the registration's summary shows one from the other."""
     year = date.today().year
     return [str(year - int(n) - less) for pattern in (AGE, BORN) for n in pattern.findall(said) for less in (0, 1)]
+
+
+def years_allowed() -> List[str]:
+    """This year and the next: the registration's graduation-year question gives them as its example
+    and upper bound (“毕业年份请填4位数字，如2026（应在1980–2027之间）”)."""
+    year = date.today().year
+    return [str(year), str(year + 1)]
 
 
 SHORT_CLASS = re.compile(r"(?<!\d)(\d{2})\s*(?:届|年毕业)")

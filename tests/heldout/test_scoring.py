@@ -41,6 +41,13 @@ def test_the_registrations_own_questions_are_known() -> None:
     assert said.invented(known=known_figures()) == []
 
 
+def test_the_graduation_years_the_registration_allows_are_known() -> None:
+    year = date.today().year
+    asked_again = Turn(user="2099", expect=[], texts=[f"毕业年份请填4位数字，如{year}（应在1980–{year + 1}之间）。"])
+    assert asked_again.invented(known="1980") == []
+    assert Turn(user="2099", expect=[], texts=[f"{year + 2}年"]).invented(known="") == [str(year + 2)]
+
+
 def test_the_sets_held_out_exist_and_their_misses_are_never_printed() -> None:
     from tests.heldout import frozen
 
