@@ -699,12 +699,28 @@ def _by_retrieval(
 SENTENCE_END = re.compile(r"(?<=[。！!？?；;：:\n])")
 
 
+# a sentence that is the asker's question whatever words it uses: it ends in a question mark, or says it asks
+ASKS_OUTRIGHT = re.compile(r"[？?][^\w]*$|请问|想问|想知道|想了解|问一下|问下|咨询一下|我的问题是")
+CLAUSE_END = re.compile(r"(?<=[，,])")
+# a clause reporting what someone said or what was read (not “再说回档案”)
+TELLING = re.compile(r"听说|据说|网上|新闻|报道|看到|看了|刷到|(?:有人|别人|朋友|同学|家里|老师|学校|居委会|社区|他们|人家|我妈|我爸)说")
+
+
 def asked_part(text: str) -> Optional[str]:
     """The question after a story (“我是一名家长。我女儿…还没找到工作。想问问…能为她做些什么？”): the
-    sentences from the first that asks something, when sentences that ask nothing come before it."""
+    sentences from the first that asks (a question mark or “请问”, else any question word: “有几个孩子
+    电话打不通。” tells), and within it the clauses from the one that asks, after a clause reporting what
+    was heard (“网上说北京有个攻坚行动，这是哪个部门发的通知？”); None when the message asks from its start."""
     sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
-    first = next((i for i, sentence in enumerate(sentences) if QUESTION.search(sentence)), 0)
-    return "".join(sentences[first:]) if first else None
+    outright = [i for i, sentence in enumerate(sentences) if ASKS_OUTRIGHT.search(sentence)]
+    first = outright[0] if outright else next((i for i, sentence in enumerate(sentences) if QUESTION.search(sentence)), 0)
+    clauses = [part for part in CLAUSE_END.split(sentences[first]) if part.strip()] if sentences else []
+    asking = next((j for j, clause in enumerate(clauses) if QUESTION.search(clause)), 0)
+    if asking and not all(TELLING.search(clause) for clause in clauses[:asking]):
+        asking = 0
+    if not first and not asking:
+        return None
+    return "".join(clauses[asking:]) + "".join(sentences[first + 1:])
 
 
 # characters of asking, not of what is asked: a word pair with one of them tells no unit apart
@@ -1357,7 +1373,7 @@ async def in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher,
 
 # a date or place asked for exactly (“仲夏之约哪天在哪办”): the clause answers what happens, and
 # says once that the date or place is not known
-EXACT_WHEN = re.compile(r"哪天|几号|几月几|具体时间|具体日期|什么时候开始|啥时候开始|哪一天|日期|开始时间|报名时间|考试时间|笔试时间")
+EXACT_WHEN = re.compile(r"哪天|几号|几月几|几月份|哪个月|哪月|具体时间|具体日期|什么时候开始|啥时候开始|哪一天|日期|开始时间|报名时间|考试时间|笔试时间")
 EXACT_WHERE = re.compile(r"在哪办|在哪举办|在哪儿办|在哪里办|在哪举行|地点|地址|在哪开")
 # what an answer must hold to answer them: a day (not a year or “常态化”), a place
 EXACT_EVIDENCE = {"日期": r"\d+月\d+日|\d+日|\d+号|年底|月底|中旬|上旬|下旬|即日起|\d+月[—-]\d+月",

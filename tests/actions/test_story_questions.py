@@ -1,0 +1,28 @@
+"""The question a message asks after telling a story (actions/answer.py asked_part): what retrieval
+reads when the story's own words would pull other entries."""
+from __future__ import annotations
+
+import pytest
+
+from actions.answer import asked_part
+
+
+@pytest.mark.parametrize("text, question", [
+    # a question mark or “我想知道” marks the question; “有几个孩子电话打不通” before it tells
+    ("我是社区的就业专干，手上有一份名单，有几个孩子电话一直打不通。我想知道区人社局是怎么要求联系的？",
+     "我想知道区人社局是怎么要求联系的？"),
+    # within the question's sentence, what was heard comes first, then what is asked of it
+    ("我是家长，孩子还没找到工作。网上说北京有个攻坚行动，这是哪个部门发的通知？", "这是哪个部门发的通知？"),
+    ("我是一名家长。我女儿还没找到工作。想问问你们能为她做些什么？", "想问问你们能为她做些什么？"),
+])
+def test_the_question_after_a_story(text: str, question: str) -> None:
+    assert asked_part(text) == question
+
+
+@pytest.mark.parametrize("text", [
+    "见习补贴多少钱？",  # asks from its start
+    "再说回档案，经开区的呢",  # “再说” reports nothing: the whole message is the question
+    "我22届的，有什么政策",
+])
+def test_a_message_that_asks_from_its_start_has_no_story(text: str) -> None:
+    assert asked_part(text) is None
