@@ -337,7 +337,10 @@ def _collect(draft: Draft, turn: Turn, text: str) -> Outcome:
     if turn.knowledge_question and not answer and not data and not tried and len(turn.text) <= P.MAX_TEXT \
             and _other_field_problem(draft, step, turn) is None:
         return Outcome([_ask(draft, again=True)], draft, "aside")
-    parsed = listed[step.key] if step.key in listed else step.parser(turn.text, _options(step, turn))
+    # (“软件开发，海淀朝阳都行” at the wish: the part no other field takes is the wish)
+    unlisted = P.unlisted_parts(turn.text, turn.today) if listed and step.key in FREE_TEXT else []
+    answer_text = unlisted[0] if len(unlisted) == 1 else turn.text
+    parsed = listed[step.key] if step.key in listed else step.parser(answer_text, _options(step, turn))
     if isinstance(parsed, P.Problem) and step.key in extra:
         parsed = extra[step.key]
     if isinstance(parsed, P.Problem) and data and step.key == "name":

@@ -436,11 +436,21 @@ _WISH = re.compile(r"^(?:我?想(?:找|做|当|干)|意向是?|求职意向是?|
 _PLACE_ONLY = re.compile(r"^(?:住|住在|家在|现居|在)?[\u4e00-\u9fff]{2,4}$")
 
 
+def listed_parts(text: str) -> List[str]:
+    return [part for part in LIST_SEPARATORS.split(clean(text)) if part]
+
+
+def unlisted_parts(text: str, today: date) -> List[str]:
+    """The parts of a listed message that no recogniser takes (“软件开发，海淀朝阳都行”: 软件开发)."""
+    return [part for part in listed_parts(text) if _listed_part(part, today)[0] is None]
+
+
 def extract_listed(text: str, today: date) -> Dict[str, Value]:
     """Values of a message listing answers separated by commas or spaces, each part one answer: a
-    part no recogniser takes right after the school is the major (people list them in that order)."""
-    parts = [part for part in LIST_SEPARATORS.split(clean(text)) if part]
-    if len(parts) < 3:
+    part no recogniser takes right after the school is the major (people list them in that order).
+    Two parts are a list when one is a school or a part only a list's later answers take (“海淀朝阳都行”)."""
+    parts = listed_parts(text)
+    if len(parts) < 2 or len(parts) == 2 and not any(_listed_part(part, today)[0] for part in parts):
         return {}
     found: Dict[str, Value] = {}
     previous = ""
@@ -476,4 +486,22 @@ def _listed_part(part: str, today: date) -> Tuple[Optional[str], Optional[Value]
         return ("intention", wish) if not isinstance(wish, Problem) else (None, None)
     if _PLACE_ONLY.match(part) and len(find_districts(part)) == 1 and len(part) <= len(find_districts(part)[0]) + 3:
         return "district", find_districts(part)[0]
+    if _ANY_AREA.fullmatch(part):  # “工作区域不限”
+        return "preferred_districts", ["不限"]
+    if _AREAS_FINE.search(part) and find_districts(part):  # “海淀朝阳都行”
+        return "preferred_districts", find_districts(part)
+    if part in STATUS_WORDS:  # “未就业”
+        return "status", STATUS_WORDS[part]
+    wanted = _NEEDS.match(part)
+    services = parse_services(wanted.group(1), Options()) if wanted else None
+    if services and not isinstance(services, Problem):  # “需要岗位推介”
+        return "services", services
+    if _NO_HARDSHIP.fullmatch(part):  # “没有困难情形”
+        return "difficulty", False
     return None, None
+
+
+_ANY_AREA = re.compile(r"(?:工作)?(?:区域|地区|地点|区)?(?:不限|都行|随便|无所谓|哪都行|哪里都行)(?:区域|地区)?")
+_AREAS_FINE = re.compile(r"(?:都行|都可以|均可|也行|都好|都成)$")
+_NEEDS = re.compile(r"^(?:需要|想要|要)(.{2,12})$")
+_NO_HARDSHIP = re.compile(r"(?:没有|无|不是|不属于|非)(?:任何)?困难(?:情形|家庭|情况)?")

@@ -429,6 +429,35 @@ def test_skip_in_a_list_is_not_taken_for_the_id_number_elsewhere() -> None:
     assert talk.draft is not None and talk.draft.values["id_number"] == "110108199903154565"
 
 
+def test_the_later_answers_listed_together_each_go_to_their_field() -> None:
+    talk = Talk()
+    talk.fill(FULL[:10])  # up to the status question
+    reply = talk.say("未就业，想找软件开发，工作区域不限，需要岗位推介，没有困难情形")
+    assert talk.draft is not None and talk.draft.phase == "confirm"
+    values = talk.draft.values
+    assert values["status"] == "未就业" and values["intention"] == "软件开发" and values["preferred_districts"] == ["不限"]
+    assert values["services"] == ["recommendation"] and values["difficulty"] is False
+    assert "请核对" in reply
+
+
+def test_a_wish_and_the_districts_wanted_in_one_message() -> None:
+    talk = Talk()
+    talk.fill(FULL[:11])  # the wish is asked
+    reply = talk.say("软件开发，海淀朝阳都行")
+    assert talk.draft is not None
+    assert talk.draft.values["intention"] == "软件开发" and talk.draft.values["preferred_districts"] == ["海淀区", "朝阳区"]
+    assert "服务" in reply  # the next question is the services
+
+
+def test_a_school_and_a_major_are_two_answers() -> None:
+    talk = Talk()
+    talk.fill(["同意", "吴昊", "15012345678", "跳过"])
+    reply = talk.say("首都师范大学，汉语言文学")
+    assert talk.draft is not None
+    assert talk.draft.values["school"] == "首都师范大学" and talk.draft.values["major"] == "汉语言文学"
+    assert "学历" in reply
+
+
 def test_consent_and_answers_in_one_message() -> None:
     talk = Talk()
     reply = talk.say("同意 我叫陈晨 手机13700002222")
