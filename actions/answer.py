@@ -145,6 +145,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     compared = comparison(knowledge, text)
     if compared is not None:  # “见习和培训有啥区别”, “见习补贴和扩岗补助，钱都是发给单位的吗”: each entry answered
         return compared
+    exact = exact_date_follow_up(knowledge, tracker, text)
+    if exact is not None:  # “具体哪天” after the autumn job fairs: what is known of them, and that the day is not
+        return exact
     follow = follow_up(knowledge, tracker, text)
     if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         return follow
@@ -153,6 +156,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     detail = None if directory else asked_detail(knowledge, text) or (asked_detail(knowledge, focus) if focus else None)
     before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
     previous = None if directory else before
+    if detail is None and not directory:  # “通知要求各区对见习做到哪“两清”？”: the clause the quoted words come from
+        detail = quoted_clause(knowledge, text)
     if detail is None and previous:  # “两个能一起领吗” after “吸纳就业补贴要签多久合同”
         detail = asked_detail(knowledge, f"{text} {text} {previous}")
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
@@ -1380,6 +1385,35 @@ EXACT_EVIDENCE = {"日期": r"\d+月\d+日|\d+日|\d+号|年底|月底|中旬|�
                   "地点": EVIDENCE["where"]}
 EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE))
 SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
+
+
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
+
+
+def quoted_clause(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
+    """A clause of the notice (or a detail) ranked first, surely, for a message quoting a term that
+    names no entry (“两清”, “打包办”): the asker quotes the notice, so the clause outweighs a field of
+    the entry the message also names."""
+    quoted = QUOTED.findall(normalize_chars(text))
+    if not quoted or any(knowledge.topics_in(term) or CAMPAIGN_WORDS.search(term) for term in quoted):
+        return None
+    hits = knowledge.units.search(text, limit=2)
+    if not hits or hits[0].score < STRONG or (len(hits) > 1 and hits[0].score < CLEAR_MARGIN * hits[1].score):
+        return None
+    best = hits[0].unit
+    return best if best.facet == "point" or best.topic.startswith("detail:") else None
+
+
+def exact_date_follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
+    """A bare “具体哪天” about the entry just answered: that entry (the reply says once that the day is
+    not known when its text holds none)."""
+    if not EXACT_WHEN.search(text) or knowledge.topics_in(text) or len(content_words(EXACT_WHEN.sub("", text))) > 2:
+        return None
+    ref = str(tracker.get_slot("answer_ref") or "")
+    if not ref.startswith(("measure:", "policy:", "detail:", "faq:", "route:")):
+        return None
+    unit = knowledge.units.get(f"{ref}#what") or knowledge.units.get(ref)
+    return Plan("unit", units=[unit]) if unit is not None else None
 
 
 # “低保户算困难家庭吗”: whether something counts, asked of an entry

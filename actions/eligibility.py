@@ -34,8 +34,8 @@ def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) ->
         return True
     if tracker.get_slot("pending") or str(tracker.get_slot("answer_ref") or "").startswith("eligibility:"):
         return True  # the check's question answered, or the check followed up
-    if ASKS_OTHER.search(normalize_chars(text)):
-        return False  # “刚被裁 28岁 去哪登记失业啊”: the age is the story, where to go is asked
+    if ASKS_OTHER.search(normalize_chars(text)) or ABOUT_DATA.search(text):
+        return False  # “刚被裁 28岁 去哪登记失业啊”, “22届 我信息会给残联吗”: the age is the story, not what is asked
     if parse_age([text]) is not None or parse_grad_year([text], knowledge.notice.reference_year) is not None:
         return True
     return bool((tracker.get_slot("age") or tracker.get_slot("grad_year")) and "呢" in text)
@@ -44,6 +44,7 @@ def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) ->
 # a question for something other than whether one qualifies (where, how, how much); “我是2019届的
 # 有啥政策” still asks whether there is any for them: the check's
 ASKS_OTHER = re.compile(r"去哪|哪里|哪儿|在哪|怎么|咋|如何|多少|几")
+ABOUT_DATA = re.compile(r"信息|资料|数据|隐私|泄露|泄漏")  # what is done with one's data
 
 
 class ActionCheckEligibility(KnowledgeAction):

@@ -332,3 +332,20 @@ def test_where_a_districts_office_is_right_after_subscribing_is_the_directory(co
     conversation.text("订阅通州区的招聘会")
     text = conversation.text("通州区人社局在哪")
     assert "通州区" in text and "示例" in text and "订阅" not in text
+
+
+def test_a_bare_which_day_after_an_answer_says_the_day_is_not_known(conversation: Conversation) -> None:
+    conversation.text("有啥招聘活动")
+    conversation.text("秋天呢")
+    text = conversation.text("具体哪天")
+    assert "金秋招聘月" in text and "具体日期目前没有可核实的信息" in text
+
+
+def test_an_age_beside_a_question_about_ones_data_asks_for_no_check(conversation: Conversation) -> None:
+    text = conversation.text("我是残疾人 22届毕业 我信息会给残联吗")
+    assert "残联" in text and "你符合条件" not in text
+
+
+def test_a_quoted_term_of_the_notice_is_answered_by_its_clause(conversation: Conversation) -> None:
+    text = conversation.text("通知要求各区对见习做到哪“两清”？")
+    assert "底数清" in text and "需求清" in text
