@@ -26,7 +26,7 @@ from actions.request import current_request
 from policy_kb import KnowledgeBase, Topic, schema
 from policy_kb.retrieval import Hit
 from policy_kb.text import is_english
-from policy_kb.text import normalize_chars
+from policy_kb.text import normalize_chars, normalize_key
 from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, NO_MATERIALS, Unit, asked_facets
 
 # the message asks a yes/no question about itself: eligibility, decided by the eligibility check
@@ -145,6 +145,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     compared = comparison(knowledge, text)
     if compared is not None:  # “见习和培训有啥区别”, “见习补贴和扩岗补助，钱都是发给单位的吗”: each entry answered
         return compared
+    hosting = hosting_traineeships(knowledge, text)
+    if hosting is not None:  # “我们是一家社会组织，能不能设立见习岗位”: who may host, yes first
+        return hosting
     exact = exact_date_follow_up(knowledge, tracker, text)
     if exact is not None:  # “具体哪天” after the autumn job fairs: what is known of them, and that the day is not
         return exact
@@ -179,7 +182,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         facets = ["phone"]
     yes_no = bool(YES_NO.search(TRAILING_SYMBOLS.sub("", text)))  # “见习能参加吗 🙏”
     situations = knowledge.situations_in(text)
-    rights = [s for s in situations if s.kind == "rights"]
+    # (several problems told: the one the question names last, “…就不要我了，这算就业歧视吗”)
+    rights = last_named_first([s for s in situations if s.kind == "rights"], text)
     if rights and not topics:
         return Plan("situation", situation=rights[0])
     # the most specific situation first: “2022届的，家里低保” is a hardship family's case
@@ -1328,7 +1332,8 @@ async def execute(plan: Plan, dispatcher: CollectingDispatcher, tracker: Tracker
         whole = knowledge.units.get(f"{unit.topic}#what") if unit.facet == "point" and WHY.search(latest_text(tracker)) else None
         unit = whole or unit  # “为啥要拿我的信息去比对，图啥”: a clause says what is done, the summary what for
         buttons = more_buttons(knowledge, topic_of(knowledge, unit), [unit.facet])
-        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(plan.asked or latest_text(tracker), unit.text))
+        return say_unit(knowledge, dispatcher, tracker, unit, buttons=buttons, unknown=unknown_asked(plan.asked or latest_text(tracker), unit.text),
+                        lead=plan.text)
     from actions.fallback import remember_unanswered  # fallback builds on this module
 
     await remember_unanswered(tracker, "unclear")  # a choice offered is a question not yet answered
@@ -1387,6 +1392,12 @@ EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE))
 SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
 
 
+def last_named_first(situations: Sequence[schema.Situation], text: str) -> List[schema.Situation]:
+    """Situations ordered by where the message last names them, latest first."""
+    key = normalize_key(text)
+    return sorted(situations, key=lambda s: -max(key.rfind(normalize_key(name)) for name in [s.name, *s.aliases] if name))
+
+
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 
 
@@ -1402,6 +1413,28 @@ def quoted_clause(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
         return None
     best = hits[0].unit
     return best if best.facet == "point" or best.topic.startswith("detail:") else None
+
+
+# an organisation asking whether it may host trainees (not a graduate asking to join one)
+HOSTS_TRAINEES = re.compile(r"(?:设立?|设置|开设|招收?|接收|收|提供|申请设立?|申请)(?:几个|一些|点|些)?(?:就业)?见习(?:岗位|生|人员|的)?|"
+                            r"(?:当|做|成为|作为)见习(?:单位|基地)")
+ORGANISATION = re.compile(r"我们|我司|我单位|本单位|公司|企业|单位|组织|项目组|课题组|机构|协会|基金会|民非|事业单位")
+HOST_KINDS = ("企事业单位", "企业", "公司", "事业单位", "社会组织", "民非", "政府投资项目", "科研项目", "项目组", "课题组")
+HOST_YES_NO = re.compile(r"能不能|可不可以|行不行|能否|可以吗|能吗|行吗|[能可以行][^，。？?]{0,10}[吗么][？?。！!\s]*$")
+
+
+def hosting_traineeships(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
+    """Who may set up traineeship posts, for an organisation asking whether it may; “可以。” first when
+    the kind of organisation it says it is is among them."""
+    unit = knowledge.units.get("policy:traineeship#what")
+    if unit is None or not HOSTS_TRAINEES.search(text) or not ORGANISATION.search(text) or not QUESTION.search(text) \
+            or asked_facets(text):  # (“怎么申请设立见习岗位”, “需要什么条件”: the field asked)
+        return None
+    named = [kind for kind in HOST_KINDS if kind in text]
+    listed = unit.text.replace("企事业单位", "企业 事业单位 企事业单位")
+    host = {"民非": "社会组织", "项目组": "科研项目", "课题组": "科研项目", "公司": "企业"}
+    yes = bool(named) and all(host.get(kind, kind) in listed for kind in named)
+    return Plan("unit", units=[unit], text="可以。" if yes and HOST_YES_NO.search(text) else "")
 
 
 def exact_date_follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
@@ -1474,12 +1507,12 @@ def unknown_line(unknown: Sequence[str]) -> str:
 
 def say_unit(
     knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, unit: Unit,
-    heading: Optional[str] = None, buttons: Sequence[Button] = (), unknown: Sequence[str] = (),
+    heading: Optional[str] = None, buttons: Sequence[Button] = (), unknown: Sequence[str] = (), lead: str = "",
 ) -> List[EventType]:
     """One answer unit said with its sources (and buttons), and recorded as the answer given; what
     the graduate asked that it does not hold (a date, a place) said once to be unknown."""
     text = render.units_answer(knowledge, [unit], heading or _unit_heading(knowledge, unit))
-    text = yes_first(latest_text(tracker), topic_of(knowledge, unit), [unit]) + in_district_named(knowledge, latest_text(tracker), text)
+    text = (lead or yes_first(latest_text(tracker), topic_of(knowledge, unit), [unit])) + in_district_named(knowledge, latest_text(tracker), text)
     text = city_wide_note(knowledge, latest_text(tracker), text) + text
     text += unknown_line(unknown)
     dispatcher.utter_message(text=text, buttons=list(buttons) or None)

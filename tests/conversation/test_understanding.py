@@ -349,3 +349,14 @@ def test_an_age_beside_a_question_about_ones_data_asks_for_no_check(conversation
 def test_a_quoted_term_of_the_notice_is_answered_by_its_clause(conversation: Conversation) -> None:
     text = conversation.text("通知要求各区对见习做到哪“两清”？")
     assert "底数清" in text and "需求清" in text
+
+
+@pytest.mark.parametrize("question", ["我们是一家社会组织（民非），能不能申请设立见习岗位？", "我们是一个科研项目组，能招见习生吗"])
+def test_an_organisation_asking_whether_it_may_host_trainees_gets_yes_and_who_may(conversation: Conversation, question: str) -> None:
+    text = conversation.text(question)
+    assert text.startswith("可以。") and "社会组织" in text and "科研项目" in text
+
+
+def test_the_problem_the_question_names_last_is_answered(conversation: Conversation) -> None:
+    text = conversation.text("面试时被问有没有对象、打不打算生孩子，然后就不要我了，这算就业歧视吗？人社部门怎么处理？")
+    assert "歧视" in text
