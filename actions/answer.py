@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -32,8 +32,8 @@ from policy_kb.units import FACET_CUES, FACET_QUESTIONS, FACET_TITLES, NO_MATERI
 # the message asks a yes/no question about itself: eligibility, decided by the eligibility check
 YES_NO = re.compile(
     r"能不能|能否|可不可以|行不行|算不算|符合吗|符合不|有资格|够格|也行|"
-    r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领|要我|收我)[^，。？?！!]{0,10}(?:吗|么|不|没)[？?。！!\s～~]*$"
-)
+    r"(?:能|可以|行|算|符合|享受|参加|申请|报名|领|要我|收我)[^，。？?！!]{0,10}(?:吗|(?<![什怎这那多要])么|不|没)[？?。！!\s～~]*$"
+)  # (“能为她做些什么？” asks what, not whether)
 # the message asks what help exists (“我是X，有什么帮助”)
 SCOPE_WORDS = re.compile(r"服务(?:范围|对象)")
 ASKS_HELP = re.compile(
@@ -155,7 +155,7 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if follow is not None:  # “哪天” after “这通知谁发的”: the short question read with the one before it
         return follow
     directory = own == "action_answer_institution" and _names_place(knowledge, text)  # “我户口在朝阳，档案放哪”
-    focus = asked_part(text)  # the question after a story, if the message tells one first
+    focus = asked_part(text, lambda clause: bool(knowledge.topics_in(clause)))  # the question after a story, if told first
     detail = None if directory else asked_detail(knowledge, text) or (asked_detail(knowledge, focus) if focus else None)
     before = previous_question(tracker) if len(content_words(text)) <= SHORT else None  # a short message's context
     previous = None if directory else before
@@ -249,6 +249,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("situation", situation=knowledge.situations[GENERAL_SITUATION])  # “本人研究生，离校未就业，有啥政策”
     third_party = bool(THIRD_PARTY.search(text))  # “公司得自己去申请吗”: about the employer, not the asker
     employer_speaks = any(s.employer for s in situations)  # “我们公司想设几个见习岗位，可以吗”: no graduate's check
+    if employer_speaks and topics and isinstance(topics[0], schema.Policy) and yes_no and not facets \
+            and topics[0].eligibility is not None:  # “我们…签的是半年合同，能领一次性吸纳就业补贴吗”: its conditions
+        return Plan("facets", topic=topics[0], facets=["who"])
     if employer_speaks and own == "action_check_eligibility" and (not facets or facets == ["who"]):  # (“我们想设见习岗位，需要什么条件”)
         employer = next(s for s in situations if s.employer)
         if topics and facets == ["who"] and isinstance(topics[0], schema.Policy):  # “2022年1月毕业的也能算扩岗补助的对象吗”
@@ -301,6 +304,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     recent = recent_topic(knowledge, tracker)
     if SUBSIDY_WORDS.search(text):
         recent = subsidy_of(knowledge, recent)
+    if not topics and isinstance(recent, schema.Policy) and recent.eligibility is not None and ELLIPSIS.search(text) \
+            and EMPLOYER_WE.search(text):  # “那要是我们只签半年呢” after a hiring subsidy: its conditions, not the asker's check
+        return Plan("facets", topic=recent, facets=["who"])
     stated = bool(latest_entities(tracker, "age") or latest_entities(tracker, "grad_year")) and not QUESTION.search(text)
     if not topics and stated and isinstance(recent, schema.Policy) and recent.eligibility is not None and not helps:
         return Plan("eligibility")  # “我24岁 2021年毕业的” after who may join: the asker's facts, checked
@@ -496,6 +502,7 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 HAS_IT = re.compile(r"有[吗么嘛][？?。!！\s]*$|有没有")  # “那职业指导有吗”
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|([\u4e00-\u9fff])不\1|什么|啥|怎么|咋|哪|谁|几|多少|多久|多长|多大|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
+EMPLOYER_WE = re.compile(r"我们(?:公司|单位|企业|只|签|招|给)|我司|我单位|本单位|咱们公司|咱公司")  # the employer speaking
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question
 ELLIPSIS = re.compile(r"^(?:那|那么|要是|如果)?(?:我|他|她|孩子)?.{1,8}呢[？?。！!\s]*$")  # “那我想创业呢”
@@ -668,7 +675,7 @@ def _by_retrieval(
     generic = generic or (name == "faq" and faq_far_behind(tracker, ranked, text, knowledge))
     if not (unsure or generic):
         return None
-    focus = asked_part(text)
+    focus = asked_part(text, lambda clause: bool(knowledge.topics_in(clause)))
     if focus:  # “我是社区工作人员。区人社局是怎么摸清情况的？”: the question, without the story before it
         focused = by_topic(knowledge.units.search(focus, limit=8), knowledge)
         if focused and (not ranked or focused[0][1] >= STRONG or focused[0][1] > ranked[0][1]):
@@ -715,17 +722,18 @@ CLAUSE_END = re.compile(r"(?<=[，,])")
 TELLING = re.compile(r"听说|据说|网上|新闻|报道|看到|看了|刷到|(?:有人|别人|朋友|同学|家里|老师|学校|居委会|社区|他们|人家|我妈|我爸)说")
 
 
-def asked_part(text: str) -> Optional[str]:
+def asked_part(text: str, names_entry: Callable[[str], bool] = lambda _: False) -> Optional[str]:
     """The question after a story (“我是一名家长。我女儿…还没找到工作。想问问…能为她做些什么？”): the
     sentences from the first that asks (a question mark or “请问”, else any question word: “有几个孩子
     电话打不通。” tells), and within it the clauses from the one that asks, after a clause reporting what
-    was heard (“网上说北京有个攻坚行动，这是哪个部门发的通知？”); None when the message asks from its start."""
+    was heard (“网上说北京有个攻坚行动，这是哪个部门发的通知？”) unless it names an entry (“听说有个求职创业
+    补贴，一次给多少”: asked of that entry); None when the message asks from its start."""
     sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
     outright = [i for i, sentence in enumerate(sentences) if ASKS_OUTRIGHT.search(sentence)]
     first = outright[0] if outright else next((i for i, sentence in enumerate(sentences) if QUESTION.search(sentence)), 0)
     clauses = [part for part in CLAUSE_END.split(sentences[first]) if part.strip()] if sentences else []
     asking = next((j for j, clause in enumerate(clauses) if QUESTION.search(clause)), 0)
-    if asking and not all(TELLING.search(clause) for clause in clauses[:asking]):
+    if asking and not all(TELLING.search(clause) and not names_entry(clause) for clause in clauses[:asking]):
         asking = 0
     if not first and not asking:
         return None

@@ -26,3 +26,12 @@ def test_the_question_after_a_story(text: str, question: str) -> None:
 ])
 def test_a_message_that_asks_from_its_start_has_no_story(text: str) -> None:
     assert asked_part(text) is None
+
+
+def test_a_heard_clause_naming_an_entry_stays_with_the_question() -> None:
+    from actions.knowledge import kb
+
+    knowledge = kb()
+    text = "听说北京有个求职创业补贴，一次给多少"
+    assert asked_part(text, lambda clause: bool(knowledge.topics_in(clause))) is None
+    assert asked_part(text) == "一次给多少"  # without knowing the entry, the heard clause is cut

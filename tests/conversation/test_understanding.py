@@ -360,3 +360,15 @@ def test_an_organisation_asking_whether_it_may_host_trainees_gets_yes_and_who_ma
 def test_the_problem_the_question_names_last_is_answered(conversation: Conversation) -> None:
     text = conversation.text("面试时被问有没有对象、打不打算生孩子，然后就不要我了，这算就业歧视吗？人社部门怎么处理？")
     assert "歧视" in text
+
+
+def test_what_can_be_done_for_her_is_the_help_not_a_check(conversation: Conversation) -> None:
+    text = conversation.text("您好，我是一名家长。我女儿2022年6月从北京一所二本院校毕业，学会计的，到现在还没找到工作。"
+                             "想问问你们这个攻坚行动能为她做些什么？")
+    assert "职业指导" in text and "岗位推介" in text and "还需要知道" not in text
+
+
+def test_an_employer_asking_whether_it_qualifies_gets_the_conditions_and_keeps_them(conversation: Conversation) -> None:
+    text = conversation.text("我们是小微企业，新招的毕业生签的是半年合同，能领一次性吸纳就业补贴吗？")
+    assert "1年以上劳动合同" in text
+    assert "1年以上劳动合同" in conversation.text("那要是我们只签半年呢？")

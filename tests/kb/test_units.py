@@ -152,3 +152,9 @@ def test_clauses_of_the_notice_reached_by_the_ways_graduates_ask() -> None:
 
 def test_a_share_asked_is_the_entry_s_summary_not_an_amount_of_money() -> None:
     assert asked_facets("困难家庭帮扶比例多少") == ["what"]
+
+
+def test_the_notices_work_requirements_are_section_six_not_the_citys_supervision() -> None:
+    kb = load_kb()
+    assert kb.units.search("各区要干啥 有啥工作要求", limit=1)[0].unit.id == "detail:districts_duty"
+    assert kb.units.search("市里怎么检查各区", limit=1)[0].unit.id == "faq:supervision"
