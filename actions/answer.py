@@ -148,6 +148,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     hosting = hosting_traineeships(knowledge, text)
     if hosting is not None:  # “我们是一家社会组织，能不能设立见习岗位”: who may host, yes first
         return hosting
+    after = what_follows(knowledge, tracker, text)
+    if after is not None:  # “交接以后会做什么处理？” after the clause on the handover: the whole measure
+        return after
     exact = exact_date_follow_up(knowledge, tracker, text)
     if exact is not None:  # “具体哪天” after the autumn job fairs: what is known of them, and that the day is not
         return exact
@@ -166,7 +169,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if detail is not None:  # a fact only retrieval reaches (“通知的文号是多少”): the intent cannot name it
         return Plan("unit", units=[detail])
     # (a yes/no question about the asker, “这个攻坚行动能帮到我吗”, needs the story: it is their case)
-    impersonal = bool(focus) and not knowledge.topics_in(focus) and not YES_NO.search(focus) and not PERSONAL.search(focus)
+    # (nor is help asked after telling one's situation, “我家是低保家庭…。有什么帮扶政策吗？”: the situation's help)
+    impersonal = bool(focus) and not knowledge.topics_in(focus) and not YES_NO.search(focus) and not PERSONAL.search(focus) \
+        and not (ASKS_HELP.search(focus) and any(s.kind == "help" for s in knowledge.situations_in(text)))
     focused = sure_unit(knowledge, focus) if impersonal and not directory else None
     if focused is not None:  # “我是社区工作人员。区人社局怎么摸清情况的？”: the story's entries are not what is asked
         return Plan("unit", units=[focused])
@@ -1445,6 +1450,27 @@ def hosting_traineeships(knowledge: KnowledgeBase, text: str) -> Optional[Plan]:
     host = {"民非": "社会组织", "项目组": "科研项目", "课题组": "科研项目", "公司": "企业"}
     yes = bool(named) and all(host.get(kind, kind) in listed for kind in named)
     return Plan("unit", units=[unit], text="可以。" if yes and HOST_YES_NO.search(text) else "")
+
+
+NEXT_STEP = re.compile(r"以后|之后|然后|接下来|下一步|后续|再往后")
+NEXT_STEP_WORDS = 10  # characters a “what next” may say besides (“交接会做什么处理”)
+
+
+def what_follows(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
+    """A short “what happens next” after a clause of a measure: the measure as a whole, every step."""
+    ref = str(tracker.get_slot("answer_ref") or "")
+    if not ref.startswith("measure:") or not NEXT_STEP.search(text) or knowledge.topics_in(text) \
+            or len(content_words(NEXT_STEP.sub("", text))) > NEXT_STEP_WORDS:
+        return None
+    whole = knowledge.units.get(f"{ref}#what")
+    said = last_bot_text(tracker)
+    if whole is None or whole.text in said:
+        return None  # the whole measure was the answer already: retrieval reads the question
+    return Plan("unit", units=[whole])
+
+
+def last_bot_text(tracker: Tracker) -> str:
+    return next((str(event.get("text") or "") for event in reversed(tracker.events) if event.get("event") == "bot"), "")
 
 
 def exact_date_follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:

@@ -372,3 +372,14 @@ def test_an_employer_asking_whether_it_qualifies_gets_the_conditions_and_keeps_t
     text = conversation.text("我们是小微企业，新招的毕业生签的是半年合同，能领一次性吸纳就业补贴吗？")
     assert "1年以上劳动合同" in text
     assert "1年以上劳动合同" in conversation.text("那要是我们只签半年呢？")
+
+
+def test_what_happens_next_after_a_clause_is_the_whole_measure(conversation: Conversation) -> None:
+    assert "7月中旬" in conversation.text("今年离校未就业毕业生的数据，人社局什么时候跟教委交接？")
+    text = conversation.text("交接以后会做什么处理？")
+    assert "公安" in text and "数据库" in text
+
+
+def test_help_asked_after_telling_ones_hardship_is_that_help(conversation: Conversation) -> None:
+    text = conversation.text("我家是低保家庭，我2022年大专毕业，到现在没工作。有什么帮扶政策吗？")
+    assert "一人一档" in text and "3-5个就业机会" in text

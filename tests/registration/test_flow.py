@@ -514,7 +514,7 @@ def test_emoji_or_a_huge_paste_taken_for_out_of_scope_still_count_as_wrong_answe
     assert "太长" in pasted.say("北京" * 1000, intent="out_of_scope")
 
 
-@pytest.mark.parametrize("text", ["我已经填了哪些，给我看看", "填了哪些", "我都填了啥"])
+@pytest.mark.parametrize("text", ["我已经填了哪些，给我看看", "填了哪些", "我都填了啥", "我想看看我刚才都填了什么", "我刚才填了啥"])
 def test_asking_what_was_filled_mid_way_shows_the_draft(text: str) -> None:
     talk = Talk()
     talk.fill(["同意", "刘洋", "13700001111"])
