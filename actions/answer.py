@@ -240,9 +240,15 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         unit = knowledge.units.get(f"route:{named_route[0].id}")
         if unit is not None:
             return Plan("unit", units=[unit])
+    own_money = knowledge.units.get("detail:graduate_own_subsidies")
+    if helps and not topics and own_money is not None and CASH_ASKED.search(text) and not helps[0].employer \
+            and helps[0].id != "wants_startup":  # “我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领”
+        return Plan("unit", units=[own_money])
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
-        if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]):
+        # (not the field restating whom the question is about: “对有创业意向的毕业生提供什么服务” asks what is given)
+        if inside is not None and speaks_more_of(rest, inside, [helps[0].answer]) \
+                and not (inside.facet in ("who", "recipient") and WHAT_IS_GIVEN.search(text)):
             return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the field that says it, not the situation's help
         return Plan("situation", situation=helps[0])
     in_play = situation_in_play(knowledge, tracker)
@@ -507,6 +513,8 @@ def decisive_unit(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
 HAS_IT = re.compile(r"有[吗么嘛][？?。!！\s]*$|有没有")  # “那职业指导有吗”
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|([\u4e00-\u9fff])不\1|什么|啥|怎么|咋|哪|谁|几|多少|多久|多长|多大|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
+CASH_ASKED = re.compile(r"现金|(?:有没有|有无|有啥|有什么|能领|可以领|能拿|可以拿)[^，。？?]{0,4}(?:补贴|补助|钱)|补贴可以领|补贴能领|发钱|给钱")
+WHAT_IS_GIVEN = re.compile(r"提供(?:什么|啥|哪些)|(?:什么|啥|哪些)(?:服务|帮助|支持|扶持|帮扶)")
 EMPLOYER_WE = re.compile(r"我们(?:公司|单位|企业|只|签|招|给)|我司|我单位|本单位|咱们公司|咱公司")  # the employer speaking
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")
 TRAILING_SYMBOLS = re.compile(r"[^\w？?。！!～~）)]+$")  # emoji and the like after the question

@@ -383,3 +383,18 @@ def test_what_happens_next_after_a_clause_is_the_whole_measure(conversation: Con
 def test_help_asked_after_telling_ones_hardship_is_that_help(conversation: Conversation) -> None:
     text = conversation.text("我家是低保家庭，我2022年大专毕业，到现在没工作。有什么帮扶政策吗？")
     assert "一人一档" in text and "3-5个就业机会" in text
+
+
+def test_what_is_given_to_those_wishing_to_start_a_business_is_the_help_not_who_gets_it(conversation: Conversation) -> None:
+    text = conversation.text("我弟弟毕业后想自己创业，不想上班。通知里对有创业意向的毕业生提供什么服务？")
+    assert "创业培训" in text and "创业服务" in text and "扶持" in text
+
+
+def test_cash_asked_for_by_a_graduate_in_hardship_is_the_graduates_own_subsidies(conversation: Conversation) -> None:
+    text = conversation.text("我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领？")
+    assert "求职创业补贴" in text and "1000" in text
+
+
+def test_staff_asking_how_the_bureau_contacts_graduates_get_the_ways(conversation: Conversation) -> None:
+    text = conversation.text("我是社区工作人员，辖区里有离校未就业的大学生，区人社局会怎么联系他们？")
+    assert "电话" in text and "走访" in text
