@@ -1421,6 +1421,7 @@ def last_named_first(situations: Sequence[schema.Situation], text: str) -> List[
     return sorted(situations, key=lambda s: -max(key.rfind(normalize_key(name)) for name in [s.name, *s.aliases] if name))
 
 
+LIST_ASKED = re.compile(r"哪些|哪几|都有什么|都有啥|有什么东西|什么东西")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 
 
@@ -1431,11 +1432,16 @@ def quoted_clause(knowledge: KnowledgeBase, text: str) -> Optional[Unit]:
     quoted = QUOTED.findall(normalize_chars(text))
     if not quoted or any(knowledge.topics_in(term) or CAMPAIGN_WORDS.search(term) for term in quoted):
         return None
-    hits = knowledge.units.search(text, limit=2)
-    if not hits or hits[0].score < STRONG or (len(hits) > 1 and hits[0].score < CLEAR_MARGIN * hits[1].score):
-        return None
+    hits = knowledge.units.search(text, limit=4)
+    runner_up = next((hit.score for hit in hits[1:] if hit.unit.topic != hits[0].unit.topic), 0.0) if hits else 0.0
+    if not hits or hits[0].score < STRONG or hits[0].score < CLEAR_MARGIN * runner_up:
+        return None  # (clauses of one measure close together do not make it less sure)
     best = hits[0].unit
-    return best if best.facet == "point" or best.topic.startswith("detail:") else None
+    if best.facet == "point":  # (“要求“亮出”哪些东西”: every clause of the measure that says it, i.e. the measure)
+        saying = [u for u in knowledge.units.of_topic(best.topic) if u.facet == "point" and any(term in u.text for term in quoted)]
+        whole = knowledge.units.get(f"{best.topic}#what")
+        return whole if len(saying) >= 2 and whole is not None and LIST_ASKED.search(text) else best
+    return best if best.topic.startswith("detail:") else None
 
 
 # an organisation asking whether it may host trainees (not a graduate asking to join one)

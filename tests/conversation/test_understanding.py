@@ -398,3 +398,8 @@ def test_cash_asked_for_by_a_graduate_in_hardship_is_the_graduates_own_subsidies
 def test_staff_asking_how_the_bureau_contacts_graduates_get_the_ways(conversation: Conversation) -> None:
     text = conversation.text("我是社区工作人员，辖区里有离校未就业的大学生，区人社局会怎么联系他们？")
     assert "电话" in text and "走访" in text
+
+
+def test_a_quoted_word_several_clauses_share_asked_as_a_list_is_the_whole_measure(conversation: Conversation) -> None:
+    text = conversation.text("公共就业服务公开行动要求“亮出”哪些东西？")
+    assert "求助途径" in text and "招聘渠道" in text and "目录" in text and "政策清单" in text
