@@ -1410,8 +1410,10 @@ EXACT_WHEN = re.compile(r"哪天|几号|几月几|几月份|哪个月|哪月|具
 EXACT_WHERE = re.compile(r"在哪办|在哪举办|在哪儿办|在哪里办|在哪举行|地点|地址|在哪开")
 # what an answer must hold to answer them: a day (not a year or “常态化”), a place
 EXACT_EVIDENCE = {"日期": r"\d+月\d+日|\d+日|\d+号|年底|月底|中旬|上旬|下旬|即日起|\d+月[—-]\d+月",
-                  "地点": EVIDENCE["where"]}
-EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE))
+                  "地点": EVIDENCE["where"], "频率": r"每月|每周|每天|每年|定期|常态化|随时|\d+天一次"}
+# how often (“多久打一次”, “多久更新一次”): a rhythm the answer must state
+EXACT_OFTEN = re.compile(r"多久(?:[\u4e00-\u9fff]{0,2})一次|多长时间一次|几天一次|多久更新|频率|隔多久")
+EXACT_NAMES = (("日期", EXACT_WHEN), ("地点", EXACT_WHERE), ("频率", EXACT_OFTEN))
 SOURCE_NOTE = re.compile(r"（?来源：[^\n]*")
 
 

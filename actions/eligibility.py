@@ -43,7 +43,7 @@ def asks_to_be_checked(knowledge: KnowledgeBase, tracker: Tracker, text: str) ->
 
 # a question for something other than whether one qualifies (where, how, how much); “我是2019届的
 # 有啥政策” still asks whether there is any for them: the check's
-ASKS_OTHER = re.compile(r"去哪|哪里|哪儿|在哪|怎么|咋|如何|多少|几")
+ASKS_OTHER = re.compile(r"去哪|哪里|哪儿|在哪|怎么|咋|如何|多少|几|干嘛|干啥|做什么|做啥|该先")  # (“22届 啥也不懂 该先干嘛”)
 ABOUT_DATA = re.compile(r"信息|资料|数据|隐私|泄露|泄漏")  # what is done with one's data
 
 

@@ -23,6 +23,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 WHAT_CAN_YOU_DO = re.compile(r"\bwhat (?:can|could|do) you (?:do|offer)\b|\bhow (?:can|could) you help\b|\bwhat help\b", re.IGNORECASE)
 GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\w\s,!.?']{0,30}$", re.IGNORECASE)
 THANKS = re.compile(r"^\W*(thanks|thank you|thx|bye|goodbye)\b", re.IGNORECASE)
+ASKS_AFTER_THANKS = re.compile(r"\?|\b(?:what|where|when|how|who|which|can|could|is|are|do|does)\b", re.IGNORECASE)
 INTRO = (
     "I'm the Beijing employment-service assistant for graduates who left school without a job. "
     "In English I can tell you about the 2022 campaign, traineeships, the subsidies, where to get help "
@@ -53,9 +54,12 @@ UNVERIFIED_CONTACT = ("The addresses, phone numbers and opening hours of the dis
 def answer_in_english(knowledge: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     text = latest_text(tracker)
     buttons = [text_button(title, question) for title, question in SUGGESTIONS]
-    if THANKS.search(text):
+    thanked = THANKS.search(text)
+    if thanked and not ASKS_AFTER_THANKS.search(text[thanked.end():]):
         dispatcher.utter_message(text="You're welcome. Good luck with your job search!")
         return answered(tracker, "english:thanks")
+    if thanked:  # “Thanks, what's the platform website?”: the question after the thanks
+        text = text[thanked.end():].lstrip(" ,.!;:-")
     if GREETING.match(text):
         dispatcher.utter_message(text=f"Hello! {INTRO}", buttons=buttons)
         return answered(tracker, "english:greet", buttons=buttons)

@@ -35,3 +35,10 @@ def test_a_heard_clause_naming_an_entry_stays_with_the_question() -> None:
     text = "听说北京有个求职创业补贴，一次给多少"
     assert asked_part(text, lambda clause: bool(knowledge.topics_in(clause))) is None
     assert asked_part(text) == "一次给多少"  # without knowing the entry, the heard clause is cut
+
+
+def test_how_often_is_said_unknown_when_the_answer_states_no_rhythm() -> None:
+    from actions.answer import unknown_asked
+
+    assert unknown_asked("人社局会给我打电话吗 多久打一次", "区人社局通过电话、走访入户等了解情况") == ["频率"]
+    assert unknown_asked("岗位多久更新一次", "常态化发布岗位信息") == []  # “常态化” is the rhythm the notice gives

@@ -403,3 +403,13 @@ def test_staff_asking_how_the_bureau_contacts_graduates_get_the_ways(conversatio
 def test_a_quoted_word_several_clauses_share_asked_as_a_list_is_the_whole_measure(conversation: Conversation) -> None:
     text = conversation.text("公共就业服务公开行动要求“亮出”哪些东西？")
     assert "求助途径" in text and "招聘渠道" in text and "目录" in text and "政策清单" in text
+
+
+def test_thanks_with_a_question_in_english_answers_the_question(conversation: Conversation) -> None:
+    text = conversation.text("Thanks, what's the platform website?")
+    assert "fuwu.rsj.beijing.gov.cn" in text
+
+
+def test_a_graduate_asking_what_to_do_first_gets_the_help_not_a_check(conversation: Conversation) -> None:
+    text = conversation.text("俺22届北京生源 毕业了还没工作 啥也不懂 该先干嘛🙏")
+    assert "求职登记" in text and "还需要知道" not in text
