@@ -39,7 +39,7 @@ SCOPE_WORDS = re.compile(r"服务(?:范围|对象)")
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
     r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞|"
-    r"帮他|帮她|帮孩子|做点啥|做点什么|能做啥|能干啥|该做啥|该干啥|做些什么|做些啥|为她做|为他做|为孩子做"
+    r"帮他|帮她|帮孩子|做点啥|做点什么|能做啥|能干啥|该做啥|该干啥|做些什么|做些啥|为她做|为他做|为孩子做|该先干|先干嘛|该干嘛|先做什么|该先做|从哪开始|从哪儿开始"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;

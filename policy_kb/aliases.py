@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Generic, Iterable, List, Optional, Tuple, TypeVar
 
-from policy_kb.spelling import Speller
+from policy_kb.spelling import COMMON_WORD, Speller, is_word
 from policy_kb.text import normalize_key
 
 T = TypeVar("T")
@@ -91,11 +91,18 @@ def _one_typo_window(haystack: str, key: str) -> Optional[int]:
             start = found - offset
             window = haystack[start:start + len(key)]
             if start >= 0 and len(window) == len(key) and sum(a != b for a, b in zip(window, key)) == 1:
-                typed = next(a for a, b in zip(window, key) if a != b)
-                if typed not in NOT_A_TYPO:  # “就业服务的” is not “就业服务季” mistyped
+                at = start + next(i for i, (a, b) in enumerate(zip(window, key)) if a != b)
+                typed = haystack[at]
+                # (“就业服务的” is not “就业服务季” mistyped, nor “社区工作人员” “社区工作者”: 人员 is a word)
+                if typed not in NOT_A_TYPO and not _word_with_next(haystack, at):
                     return start
             found = haystack.find(half, found + 1)
     return None
+
+
+def _word_with_next(haystack: str, at: int) -> bool:
+    """Whether the character at `at` and the one after it make a common word (人员): typed on purpose."""
+    return at + 1 < len(haystack) and is_word(haystack[at:at + 2], COMMON_WORD)
 
 
 TYPO_MIN_LENGTH = 4

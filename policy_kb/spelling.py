@@ -98,7 +98,7 @@ def term_sounds(term: str) -> Tuple[str, ...]:
 COMMON_WORD = 5000  # jieba's frequency of a word too common to be a typo (其实 11950; 不住 2023)
 
 
-def _is_word(text: str, least: int = 1) -> bool:
+def is_word(text: str, least: int = 1) -> bool:
     import jieba
 
     jieba.initialize()
@@ -279,7 +279,7 @@ class Speller:
         allowed = 1 if len(term) < 4 else 2
         if not wrong or len(wrong) > allowed or any(a in NOT_A_TYPO or not looks_alike(a, b) for a, b in wrong):
             return False
-        return not _is_word(window)  # 货款 looks like 贷款 and is a word of its own
+        return not is_word(window)  # 货款 looks like 贷款 and is a word of its own
 
     def _match(self, window: str) -> Optional[str]:
         """The term `window` is a typo of; of several, the one sharing most characters with it."""
@@ -300,6 +300,6 @@ class Speller:
             return False
         differing = [i for i, (a, b) in enumerate(zip(window, term)) if a != b]
         if len(differing) >= 2 and differing[-1] - differing[0] == len(differing) - 1 \
-                and _is_word(window[differing[0]:differing[-1] + 1], COMMON_WORD):
+                and is_word(window[differing[0]:differing[-1] + 1], COMMON_WORD):
             return False  # “户口其实在通州”: 其实 is a common word of its own, not 歧视 mistyped (不住 in 扩岗不住 is rarer)
-        return not _is_word(window)  # 事业 sounds like 失业 and is a word of its own
+        return not is_word(window)  # 事业 sounds like 失业 and is a word of its own
