@@ -39,7 +39,7 @@ SCOPE_WORDS = re.compile(r"服务(?:范围|对象)")
 ASKS_HELP = re.compile(
     r"兜底|管我|保障|帮助|帮扶|帮忙|帮上忙|帮得上|帮我|帮啥|帮什么|能帮|怎么帮|政策|扶持|支持|福利|优惠|补贴|怎么办|咋办|咋整|咋弄|怎么弄|"
     r"能做什么|有什么|有啥|有没有|能得到|可以享受|照顾|优先|服务|出路|提供|能给|给啥|该怎么|怎么整|咋搞|"
-    r"帮他|帮她|帮孩子|做点啥|做点什么|能做啥|能干啥|该做啥|该干啥|做些什么|做些啥|为她做|为他做|为孩子做|该先干|先干嘛|该干嘛|先做什么|该先做|从哪开始|从哪儿开始"
+    r"帮他|帮她|帮孩子|做点啥|做点什么|能做啥|能干啥|该做啥|该干啥|做些什么|做些啥|为她做|为他做|为孩子做"
 )
 FOLLOW_UP_TURNS = 3  # a topic stays in play for this many of the graduate's messages
 # retrieval scores: sure enough over a confident intent's own answer; over a list intent's list;
@@ -223,14 +223,17 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     dealt_with = SUBJECT_DEALT.search(text)  # “档案该咋办” asks about the archives, not for help in general
     kind_asked = bool(knowledge.kind_index.find(text)) and bool(facets or dealt_with)
     route_asked = bool(knowledge.route_index.find(text)) and bool(facets or yes_no or "有没有" in text)  # “有没有小程序啥的”
-    asked_of_it = SUBJECT_DEALT.sub("", text)
+    # (the office's own name asks for no help: “顺义区就业服务中心的地址和电话是多少”)
+    asked_of_it = OFFICE_NAMES.sub("", SUBJECT_DEALT.sub("", text))
     if route_asked:
         asked_of_it = asked_of_it.replace("有没有", "")  # “有没有小程序”: asked of the route, not for help
     subject_asked = (kind_asked or route_asked) and not ASKS_HELP.search(asked_of_it) \
         and bool(helps) and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps)
     if subject_asked and kind_asked and not topics and own != "action_answer_institution":
         return Plan("institution")
-    route_unit = knowledge.units.get(f"route:{knowledge.route_index.find(text)[0].id}") if subject_asked and route_asked else None
+    # (a kind of office with a district named is that district's office: the directory answers)
+    route_unit = knowledge.units.get(f"route:{knowledge.route_index.find(text)[0].id}") \
+        if subject_asked and route_asked and not (kind_asked and _names_place(knowledge, text)) else None
     if route_unit is not None and not topics:  # “有没有小程序啥的”: that route
         return Plan("unit", units=[route_unit])
     named_route = knowledge.route_index.find(text) if not topics and not helps and (facets or yes_no) else []
@@ -514,6 +517,7 @@ HAS_IT = re.compile(r"有[吗么嘛][？?。!！\s]*$|有没有")  # “那职�
 HELP_YES_NO = re.compile(r"帮|管我|管不管|提供|支持|照顾|优先")
 QUESTION = re.compile(r"[?？吗呢么嘛]|([\u4e00-\u9fff])不\1|什么|啥|怎么|咋|哪|谁|几|多少|多久|多长|多大|能不能|可不可以|是否|如何|为啥|为什么|有没有|是不是|行不行")
 CASH_ASKED = re.compile(r"现金|(?:有没有|有无|有啥|有什么|能领|可以领|能拿|可以拿)[^，。？?]{0,4}(?:补贴|补助|钱)|补贴可以领|补贴能领|发钱|给钱")
+OFFICE_NAMES = re.compile(r"(?:就业|人才|公共|人力资源)?(?:服务)(?:中心|机构|站|大厅|窗口)")
 WHAT_IS_GIVEN = re.compile(r"提供(?:什么|啥|哪些)|(?:什么|啥|哪些)(?:服务|帮助|支持|扶持|帮扶)")
 EMPLOYER_WE = re.compile(r"我们(?:公司|单位|企业|只|签|招|给)|我司|我单位|本单位|咱们公司|咱公司")  # the employer speaking
 THIRD_PARTY = re.compile(r"公司|单位|企业|老板|雇主|用人方|招聘方")

@@ -412,4 +412,9 @@ def test_thanks_with_a_question_in_english_answers_the_question(conversation: Co
 
 def test_a_graduate_asking_what_to_do_first_gets_the_help_not_a_check(conversation: Conversation) -> None:
     text = conversation.text("俺22届北京生源 毕业了还没工作 啥也不懂 该先干嘛🙏")
-    assert "求职登记" in text and "还需要知道" not in text
+    assert "第一步做求职登记" in text and "还需要知道" not in text
+
+
+def test_a_districts_office_asked_after_a_story_is_the_directory(conversation: Conversation) -> None:
+    text = conversation.text("我今年毕业，家在顺义，想去区里的就业服务中心当面咨询，顺义区就业服务中心的地址和电话是多少？")
+    assert "顺义区" in text and "示例" in text

@@ -56,6 +56,7 @@ def test_the_field_asked_is_read_from_everyday_words() -> None:
     assert "until" not in asked_facets("剩余期限的见习补贴给谁")  # the subsidy's own name, no deadline asked
     assert asked_facets("是不是得企业自己跑到区里去申请") == ["how"]  # whoever goes, how it is applied for
     assert asked_facets("钱打到哪？") == ["recipient"] and asked_facets("顺义谁管大学生见习") == ["where"]
+    assert asked_facets("那我这种情况可以打哪个电话问问？") == ["phone"]  # a number to call, not who is paid
 
 
 def test_retrieval_costs_well_under_three_milliseconds_a_question() -> None:
