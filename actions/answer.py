@@ -311,6 +311,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and after_directory and "materials" in facets and len(content_words(text)) <= SHORT:
         return Plan("standing", text=f"{NO_MATERIALS}。")  # “要带啥” after a directory answer
     after_entry = str(tracker.get_slot("answer_ref") or "").startswith(("faq:", "detail:", "route:"))
+    entry = knowledge.units.get(str(tracker.get_slot("answer_ref") or "")) if after_entry else None
+    if not topics and entry is not None and facets == ["materials"] and len(content_words(text)) <= FOLLOW_UP_SHORT \
+            and not re.search(r"材料|证件|证明|身份证|带上|携带", entry.text):
+        return Plan("standing", text=f"{NO_MATERIALS}。")  # “去区里办要带什么” after the first step: none is listed
     if not topics and after_entry and ELLIPSIS.search(text) and _names_place(knowledge, text):
         return Plan("institution")  # “那朝阳的呢” after “档案咋办”: that district's office
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):

@@ -418,3 +418,9 @@ def test_a_graduate_asking_what_to_do_first_gets_the_help_not_a_check(conversati
 def test_a_districts_office_asked_after_a_story_is_the_directory(conversation: Conversation) -> None:
     text = conversation.text("我今年毕业，家在顺义，想去区里的就业服务中心当面咨询，顺义区就业服务中心的地址和电话是多少？")
     assert "顺义区" in text and "示例" in text
+
+
+def test_materials_asked_after_an_entry_that_lists_none_are_said_to_be_unlisted(conversation: Conversation) -> None:
+    assert "第一步做求职登记" in conversation.text("没找到工作，第一步该干嘛")
+    text = conversation.text("去区里办要带什么")
+    assert "通知没有列出需要的材料" in text
