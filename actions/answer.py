@@ -151,6 +151,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     after = what_follows(knowledge, tracker, text)
     if after is not None:  # “交接以后会做什么处理？” after the clause on the handover: the whole measure
         return after
+    unlisted = materials_unlisted(knowledge, tracker, text)
+    if unlisted is not None:  # “去区里办要带什么” after the first step: the entry lists none
+        return unlisted
     exact = exact_date_follow_up(knowledge, tracker, text)
     if exact is not None:  # “具体哪天” after the autumn job fairs: what is known of them, and that the day is not
         return exact
@@ -311,10 +314,6 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if not topics and after_directory and "materials" in facets and len(content_words(text)) <= SHORT:
         return Plan("standing", text=f"{NO_MATERIALS}。")  # “要带啥” after a directory answer
     after_entry = str(tracker.get_slot("answer_ref") or "").startswith(("faq:", "detail:", "route:"))
-    entry = knowledge.units.get(str(tracker.get_slot("answer_ref") or "")) if after_entry else None
-    if not topics and entry is not None and facets == ["materials"] and len(content_words(text)) <= FOLLOW_UP_SHORT \
-            and not re.search(r"材料|证件|证明|身份证|带上|携带", entry.text):
-        return Plan("standing", text=f"{NO_MATERIALS}。")  # “去区里办要带什么” after the first step: none is listed
     if not topics and after_entry and ELLIPSIS.search(text) and _names_place(knowledge, text):
         return Plan("institution")  # “那朝阳的呢” after “档案咋办”: that district's office
     if not topics and after_directory and (_names_place(knowledge, text) or {"phone", "where"} & set(facets)):
@@ -1495,6 +1494,16 @@ def what_follows(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optio
 
 def last_bot_text(tracker: Tracker) -> str:
     return next((str(event.get("text") or "") for event in reversed(tracker.events) if event.get("event") == "bot"), "")
+
+
+def materials_unlisted(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
+    """Materials asked, briefly, right after a detail, FAQ or route answer that lists none: said so once."""
+    entry = knowledge.units.get(str(tracker.get_slot("answer_ref") or ""))
+    if entry is None or not entry.topic.startswith(("faq:", "detail:", "route:")) or knowledge.topics_in(text) \
+            or asked_facets(text) != ["materials"] or len(content_words(text)) > FOLLOW_UP_SHORT \
+            or re.search(r"材料|证件|证明|身份证|带上|携带", entry.text):
+        return None
+    return Plan("standing", text=f"{NO_MATERIALS}。")
 
 
 def exact_date_follow_up(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:
