@@ -151,6 +151,13 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     after = what_follows(knowledge, tracker, text)
     if after is not None:  # “交接以后会做什么处理？” after the clause on the handover: the whole measure
         return after
+    early = knowledge.units.get("measure:m5#4")
+    if early is not None and EARLY_CONTRACT.search(normalize_chars(text)):  # “见习期还没满公司就跟我签合同了 公司还能拿补贴吗”
+        return Plan("unit", units=[early])
+    site = knowledge.units.get("route:bj_graduate_platform")
+    if site is not None and WEB_ADDRESS.search(text) and "平台" in text and not knowledge.route_index.find(text) \
+            and not re.search(r"24365|国家|全国", text):  # “平台网址发我一下”: the Beijing platform, the one the notice names
+        return Plan("unit", units=[site])
     unlisted = materials_unlisted(knowledge, tracker, text)
     if unlisted is not None:  # “去区里办要带什么” after the first step: the entry lists none
         return unlisted
@@ -250,6 +257,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if helps and not topics and own_money is not None and CASH_ASKED.search(text) and not helps[0].employer \
             and helps[0].id != "wants_startup":  # “我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领”
         return Plan("unit", units=[own_money])
+    held = situation_in_play(knowledge, tracker)
+    if held is not None and held.kind == "help" and helps and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps) \
+            and held.id not in (GENERAL_SITUATION, YOUTH_SITUATION) and ELLIPSIS.search(text) and not topics:
+        return Plan("situation", situation=held)  # “实在找不着工作呢” after a hardship family's help: that help (兜底)
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
         # (not the field restating whom the question is about: “对有创业意向的毕业生提供什么服务” asks what is given)
@@ -1494,6 +1505,12 @@ def what_follows(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optio
 
 def last_bot_text(tracker: Tracker) -> str:
     return next((str(event.get("text") or "") for event in reversed(tracker.events) if event.get("event") == "bot"), "")
+
+
+# a traineeship ended early by a contract: the host keeps the rest of the subsidy (通知 五（五）)
+EARLY_CONTRACT = re.compile(r"见习[^，。？?]{0,4}(?:没满|未满|还没满|没到期|还没到期|没结束|还没结束|到一半|一半)[^？?]{0,16}签[^，。？?]{0,4}合同|"
+                            r"签[^，。？?]{0,6}合同[^？?]{0,10}见习[^，。？?]{0,4}(?:没满|未满|还没满|没到期|没结束)")
+WEB_ADDRESS = re.compile(r"网址|网站|链接|域名|url|website", re.IGNORECASE)
 
 
 def materials_unlisted(knowledge: KnowledgeBase, tracker: Tracker, text: str) -> Optional[Plan]:

@@ -424,3 +424,19 @@ def test_materials_asked_after_an_entry_that_lists_none_are_said_to_be_unlisted(
     assert "第一步做求职登记" in conversation.text("没找到工作，第一步该干嘛")
     text = conversation.text("去区里办要带什么")
     assert "通知没有列出需要的材料" in text
+
+
+@pytest.mark.parametrize("question", ["见习期还没满公司就跟我签合同了 公司还能拿补贴吗", "见习还没到期，见习单位就和见习人员签了劳动合同，单位还能拿补贴吗？"])
+def test_a_traineeship_ended_early_by_a_contract_is_the_remaining_subsidy(conversation: Conversation, question: str) -> None:
+    text = conversation.text(question)
+    assert "剩余期限" in text and "2022年底" in text
+
+
+def test_the_platforms_web_address_asked_briefly(conversation: Conversation) -> None:
+    assert "fuwu.rsj.beijing.gov.cn" in conversation.text("平台网址发我一下")
+
+
+def test_still_no_job_after_a_hardship_familys_help_keeps_that_help(conversation: Conversation) -> None:
+    conversation.text("我是孩子奶奶，家里是低保户，孙子今年毕业还没工作，政府能帮啥？")
+    text = conversation.text("实在找不着工作呢")
+    assert "公益性岗位" in text and "兜底" in text
