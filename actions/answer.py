@@ -152,7 +152,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if after is not None:  # “交接以后会做什么处理？” after the clause on the handover: the whole measure
         return after
     early = knowledge.units.get("measure:m5#4")
-    if early is not None and EARLY_CONTRACT.search(normalize_chars(text)):  # “见习期还没满公司就跟我签合同了 公司还能拿补贴吗”
+    if early is not None and EARLY_CONTRACT.search(normalize_chars(text)) and "recipient" not in asked_facets(text):
+        # “见习期还没满公司就跟我签合同了 公司还能拿补贴吗” (“…是发给我个人吗” asks who is paid: that field's yes/no)
         return Plan("unit", units=[early])
     site = knowledge.units.get("route:bj_graduate_platform")
     if site is not None and WEB_ADDRESS.search(text) and "平台" in text and not knowledge.route_index.find(text) \
