@@ -341,31 +341,10 @@ def test_a_bare_which_day_after_an_answer_says_the_day_is_not_known(conversation
     assert "金秋招聘月" in text and "具体日期目前没有可核实的信息" in text
 
 
-def test_an_age_beside_a_question_about_ones_data_asks_for_no_check(conversation: Conversation) -> None:
-    text = conversation.text("我是残疾人 22届毕业 我信息会给残联吗")
-    assert "残联" in text and "你符合条件" not in text
-
-
-def test_a_quoted_term_of_the_notice_is_answered_by_its_clause(conversation: Conversation) -> None:
-    text = conversation.text("通知要求各区对见习做到哪“两清”？")
-    assert "底数清" in text and "需求清" in text
-
-
 @pytest.mark.parametrize("question", ["我们是一家社会组织（民非），能不能申请设立见习岗位？", "我们是一个科研项目组，能招见习生吗"])
 def test_an_organisation_asking_whether_it_may_host_trainees_gets_yes_and_who_may(conversation: Conversation, question: str) -> None:
     text = conversation.text(question)
     assert text.startswith("可以。") and "社会组织" in text and "科研项目" in text
-
-
-def test_the_problem_the_question_names_last_is_answered(conversation: Conversation) -> None:
-    text = conversation.text("面试时被问有没有对象、打不打算生孩子，然后就不要我了，这算就业歧视吗？人社部门怎么处理？")
-    assert "歧视" in text
-
-
-def test_what_can_be_done_for_her_is_the_help_not_a_check(conversation: Conversation) -> None:
-    text = conversation.text("您好，我是一名家长。我女儿2022年6月从北京一所二本院校毕业，学会计的，到现在还没找到工作。"
-                             "想问问你们这个攻坚行动能为她做些什么？")
-    assert "职业指导" in text and "岗位推介" in text and "还需要知道" not in text
 
 
 def test_an_employer_asking_whether_it_qualifies_gets_the_conditions_and_keeps_them(conversation: Conversation) -> None:
@@ -380,46 +359,6 @@ def test_what_happens_next_after_a_clause_is_the_whole_measure(conversation: Con
     assert "公安" in text and "数据库" in text
 
 
-def test_help_asked_after_telling_ones_hardship_is_that_help(conversation: Conversation) -> None:
-    text = conversation.text("我家是低保家庭，我2022年大专毕业，到现在没工作。有什么帮扶政策吗？")
-    assert "一人一档" in text and "3-5个就业机会" in text
-
-
-def test_what_is_given_to_those_wishing_to_start_a_business_is_the_help_not_who_gets_it(conversation: Conversation) -> None:
-    text = conversation.text("我弟弟毕业后想自己创业，不想上班。通知里对有创业意向的毕业生提供什么服务？")
-    assert "创业培训" in text and "创业服务" in text and "扶持" in text
-
-
-def test_cash_asked_for_by_a_graduate_in_hardship_is_the_graduates_own_subsidies(conversation: Conversation) -> None:
-    text = conversation.text("我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领？")
-    assert "求职创业补贴" in text and "1000" in text
-
-
-def test_staff_asking_how_the_bureau_contacts_graduates_get_the_ways(conversation: Conversation) -> None:
-    text = conversation.text("我是社区工作人员，辖区里有离校未就业的大学生，区人社局会怎么联系他们？")
-    assert "电话" in text and "走访" in text
-
-
-def test_a_quoted_word_several_clauses_share_asked_as_a_list_is_the_whole_measure(conversation: Conversation) -> None:
-    text = conversation.text("公共就业服务公开行动要求“亮出”哪些东西？")
-    assert "求助途径" in text and "招聘渠道" in text and "目录" in text and "政策清单" in text
-
-
-def test_thanks_with_a_question_in_english_answers_the_question(conversation: Conversation) -> None:
-    text = conversation.text("Thanks, what's the platform website?")
-    assert "fuwu.rsj.beijing.gov.cn" in text
-
-
-def test_a_graduate_asking_what_to_do_first_gets_the_help_not_a_check(conversation: Conversation) -> None:
-    text = conversation.text("俺22届北京生源 毕业了还没工作 啥也不懂 该先干嘛🙏")
-    assert "第一步做求职登记" in text and "还需要知道" not in text
-
-
-def test_a_districts_office_asked_after_a_story_is_the_directory(conversation: Conversation) -> None:
-    text = conversation.text("我今年毕业，家在顺义，想去区里的就业服务中心当面咨询，顺义区就业服务中心的地址和电话是多少？")
-    assert "顺义区" in text and "示例" in text
-
-
 def test_materials_asked_after_an_entry_that_lists_none_are_said_to_be_unlisted(conversation: Conversation) -> None:
     assert "第一步做求职登记" in conversation.text("没找到工作，第一步该干嘛")
     text = conversation.text("去区里办要带什么")
@@ -432,11 +371,32 @@ def test_a_traineeship_ended_early_by_a_contract_is_the_remaining_subsidy(conver
     assert "剩余期限" in text and "2022年底" in text
 
 
-def test_the_platforms_web_address_asked_briefly(conversation: Conversation) -> None:
-    assert "fuwu.rsj.beijing.gov.cn" in conversation.text("平台网址发我一下")
-
-
 def test_still_no_job_after_a_hardship_familys_help_keeps_that_help(conversation: Conversation) -> None:
     conversation.text("我是孩子奶奶，家里是低保户，孙子今年毕业还没工作，政府能帮啥？")
     text = conversation.text("实在找不着工作呢")
     assert "公益性岗位" in text and "兜底" in text
+
+
+# one question, the words its answer must hold and the words it must not (round 11's held-out misses, in other words)
+ANSWERED = [
+    ("我是残疾人 22届毕业 我信息会给残联吗", ["残联"], ["你符合条件"]),  # an age beside a question about one's data: no check
+    ("通知要求各区对见习做到哪“两清”？", ["底数清", "需求清"], []),  # a quoted term of the notice: its clause
+    ("公共就业服务公开行动要求“亮出”哪些东西？", ["求助途径", "招聘渠道", "目录", "政策清单"], []),  # shared by several clauses, a list asked
+    ("面试时被问有没有对象、打不打算生孩子，然后就不要我了，这算就业歧视吗？人社部门怎么处理？", ["歧视"], []),  # the problem named last
+    ("您好，我是一名家长。我女儿2022年6月从北京一所二本院校毕业，学会计的，到现在还没找到工作。想问问你们这个攻坚行动能为她做些什么？",
+     ["职业指导", "岗位推介"], ["还需要知道"]),  # “做些什么” is no yes/no question
+    ("我家是低保家庭，我2022年大专毕业，到现在没工作。有什么帮扶政策吗？", ["一人一档", "3-5个就业机会"], []),
+    ("我弟弟毕业后想自己创业，不想上班。通知里对有创业意向的毕业生提供什么服务？", ["创业培训", "创业服务", "扶持"], []),
+    ("我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领？", ["求职创业补贴", "1000"], []),
+    ("我是社区工作人员，辖区里有离校未就业的大学生，区人社局会怎么联系他们？", ["电话", "走访"], []),  # 社区工作人员 is no typo of 社区工作者
+    ("Thanks, what's the platform website?", ["fuwu.rsj.beijing.gov.cn"], []),
+    ("平台网址发我一下", ["fuwu.rsj.beijing.gov.cn"], []),
+    ("俺22届北京生源 毕业了还没工作 啥也不懂 该先干嘛🙏", ["第一步做求职登记"], ["还需要知道"]),
+    ("我今年毕业，家在顺义，想去区里的就业服务中心当面咨询，顺义区就业服务中心的地址和电话是多少？", ["顺义区", "示例"], []),
+]
+
+
+@pytest.mark.parametrize("question, said, unsaid", ANSWERED)
+def test_the_question_asked_is_answered(conversation: Conversation, question: str, said: list, unsaid: list) -> None:
+    text = conversation.text(question)
+    assert all(word in text for word in said) and not any(word in text for word in unsaid), text
