@@ -258,10 +258,11 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if helps and not topics and own_money is not None and CASH_ASKED.search(text) and not helps[0].employer \
             and helps[0].id != "wants_startup":  # “我是零就业家庭的毕业生，除了推荐岗位，有没有现金补贴可以领”
         return Plan("unit", units=[own_money])
-    held = situation_in_play(knowledge, tracker)
-    if held is not None and held.kind == "help" and helps and all(s.id in (GENERAL_SITUATION, YOUTH_SITUATION) for s in helps) \
-            and held.id not in (GENERAL_SITUATION, YOUTH_SITUATION) and ELLIPSIS.search(text) and not topics:
-        return Plan("situation", situation=held)  # “实在找不着工作呢” after a hardship family's help: that help (兜底)
+    in_play = situation_in_play(knowledge, tracker)
+    general = (GENERAL_SITUATION, YOUTH_SITUATION)
+    if in_play is not None and in_play.kind == "help" and in_play.id not in general and helps \
+            and all(s.id in general for s in helps) and ELLIPSIS.search(text) and not topics:
+        return Plan("situation", situation=in_play)  # “实在找不着工作呢” after a hardship family's help: that help (兜底)
     if helps and asks_help and not faq_over_situation and not (topics and (facets or yes_no)) and not subject_asked:  # not “考研期间能去见习不”
         inside = detail_of(knowledge, topics, text) if topics else None
         # (not the field restating whom the question is about: “对有创业意向的毕业生提供什么服务” asks what is given)
@@ -269,7 +270,6 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
                 and not (inside.facet in ("who", "recipient") and WHAT_IS_GIVEN.search(text)):
             return Plan("unit", units=[inside])  # “结对帮扶是谁来结对”: the field that says it, not the situation's help
         return Plan("situation", situation=helps[0])
-    in_play = situation_in_play(knowledge, tracker)
     if not helps and not topics and yes_no and HELP_YES_NO.search(text) and in_play is not None and in_play.kind == "help" \
             and len(content_words(text)) <= FOLLOW_UP_SHORT:
         return Plan("situation", situation=in_play)  # “真的能帮我找到吗” after the help for a hardship family
