@@ -14,13 +14,13 @@ TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -n
 
 .PHONY: run test test-setup venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-import benchmark-load run-cluster clean
 
-# Options of bot.local, e.g. make run RUN_ARGS='--rasa-port 5006 --actions-port 5056' (.venv/bin/python -m bot.local --help)
+# Options of devstack.local, e.g. make run RUN_ARGS='--rasa-port 5006 --actions-port 5056' (.venv/bin/python -m devstack.local --help)
 RUN_ARGS ?=
 run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops everything
-	$(PY) -m bot.local $(RUN_ARGS)
+	$(PY) -m devstack.local $(RUN_ARGS)
 
 run-cluster: model  ## the production topology here: 2 of each process on Redis and PostgreSQL (docs/deployment.md)
-	$(PY) -m bot.cluster
+	$(PY) -m devstack.cluster
 
 test: test-setup model validate  ## the full test suite (CI runs this)
 	$(PY) -m pytest

@@ -1,7 +1,7 @@
 """Handoff to a person (转人工): the graduate's case goes to the staff console's queue with the
 conversation so far; until the case is closed every message goes to the case and the assistant
 only acknowledges (“有人吗” always, other messages at most every few minutes) and says how to
-leave; staff replies reach the graduate through the push worker (bot/push/replies.py). The
+leave; staff replies reach the graduate through the push worker (push/replies.py). The
 graduate leaves with “结束人工” or a whole message like “不用了” / “算了” / “我自己看看”.
 
 The action keeps its old name, `action_offer_human` (the rule for request_human and the trained

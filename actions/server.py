@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.knowledge import open_store
 from actions.registration.storage import open_ledger
-from bot.health import check, database_probe, in_thread
-from bot.logs import configure_or_exit
-from bot.metrics import ACTION_ANSWERS, ACTION_FAILURES, ACTIONS, FALLBACK_ANSWERS, KB_RELOADS, MEDIA_TYPE, render
+from runtime.health import check, database_probe, in_thread
+from runtime.logs import configure_or_exit
+from runtime.metrics import ACTION_ANSWERS, ACTION_FAILURES, ACTIONS, FALLBACK_ANSWERS, KB_RELOADS, MEDIA_TYPE, render
 from ledger.config import LedgerConfigError
 from policy_kb import KBError
 from policy_kb.store import KBStore
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    configure_or_exit("action server")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (bot/logs.py)
+    configure_or_exit("action server")  # LOG_FORMAT, LOG_LEVEL; personal numbers masked (runtime/logs.py)
     try:
         store = open_store()
     except KBError as error:

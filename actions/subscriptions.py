@@ -172,7 +172,7 @@ def subscription_lines(subs: Sequence[Subscription]) -> str:
 
 
 def delivery_note(identity: str) -> str:
-    """Where new notices arrive: only the channels the push worker sends on (bot/push/worker.py)."""
+    """Where new notices arrive: only the channels the push worker sends on (push/worker.py)."""
     if identity.split(":", 1)[0] in PUSH_CHANNELS:
         return "有新发布的信息会在这里推送给你。"
     return "这个对话渠道不能主动推送消息，要收到推送请在微信公众号或Telegram里订阅；在这里可以随时问“最近有什么招聘会”。"

@@ -1,1 +1,2 @@
-"""The gateway side: clients of the Rasa server, channels, and the local runner."""
+"""The gateway process: gateway/ (the app, the Rasa client, shared state) and channels/ (WeChat,
+Telegram, the web chat)."""

@@ -3,7 +3,7 @@
 A case opens when a graduate asks for a person; the conversation so far is copied into it. While
 it is open every message the graduate sends is added to it (the assistant says nothing); staff
 replies are queued for delivery on the graduate's channel (the push worker sends them, see
-bot/push/replies.py). A case closes when staff close it, when the graduate ends it (“结束人工”), or,
+push/replies.py). A case closes when staff close it, when the graduate ends it (“结束人工”), or,
 on the graduate's next message, when nobody has written in it for IDLE_DAYS. At most one open case
 per identity (a partial unique index): two “转人工” racing end in one case.
 """

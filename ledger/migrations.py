@@ -69,7 +69,7 @@ def _v1_initial(conn: Connection) -> None:
 
 
 def _v2_notices(conn: Connection) -> None:
-    """Notices, subscriptions, broadcasts and their deliveries (notices/, bot/push/)."""
+    """Notices, subscriptions, broadcasts and their deliveries (notices/, push/)."""
     serial, big, stamp = _types(conn)
     statements = [
         f"""CREATE TABLE notices (
@@ -115,7 +115,7 @@ def _v2_notices(conn: Connection) -> None:
 
 
 def _v3_staff(conn: Connection) -> None:
-    """Staff accounts and sessions of the web console (bot/console/)."""
+    """Staff accounts and sessions of the web console (console/)."""
     stamp = _types(conn).stamp
     statements = [
         f"""CREATE TABLE staff_users (

@@ -1,1 +1,2 @@
-"""Rasa training data (domain/, data/, generated/) and the one custom NLU component."""
+"""Rasa training data (domain/, data/, generated/), the custom NLU and dialogue components
+(tokenizer, selector, task_policy) and, under server/, the Rasa server's plug-ins."""

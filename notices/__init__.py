@@ -2,4 +2,4 @@
 graduates' subscriptions to them, and broadcasts with one recorded delivery per recipient.
 
 The tables live in the same database as the registration ledger (ledger/db.py engine and
-ledger/migrations.py, step 2); the push worker (bot/push/) works the deliveries off."""
+ledger/migrations.py, step 2); the push worker (push/) works the deliveries off."""

@@ -21,7 +21,7 @@ from typing import List
 
 import httpx
 
-from bot.stack import ROOT, Stack, running_stack
+from devstack.stack import ROOT, Stack, running_stack
 from tests.conftest import MODEL, free_port
 from tests.heldout.evaluate import load_questions
 

@@ -24,7 +24,7 @@ from typing import List
 
 import httpx
 
-from bot.stack import ROOT, running_gateway, running_stack
+from devstack.stack import ROOT, running_gateway, running_stack
 from tests.conftest import MODEL, free_port
 from tests.heldout.evaluate import load_questions
 from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes

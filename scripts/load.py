@@ -1,5 +1,5 @@
 """Load tool (not a test): many graduates at once through the WeChat and Telegram stand-ins, on the
-production topology of 1 or 2 replicas (bot.cluster), reporting latency, throughput, errors, and
+production topology of 1 or 2 replicas (devstack.cluster), reporting latency, throughput, errors, and
 CPU and memory per process. Figures and how they were taken: docs/load.md.
 
     python -m scripts.load --replicas 1|2 --graduates N[,N…] --duration S --mix kb|mixed [--soak]
@@ -44,8 +44,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import httpx
 import redis
 
-from bot.cluster import Cluster, ClusterError, Ports, running_cluster
-from bot.stack import ROOT, StackError
+from devstack.cluster import Cluster, ClusterError, Ports, running_cluster
+from devstack.stack import ROOT, StackError
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.store import Ledger

@@ -24,8 +24,8 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stack import ROOT
-from nlu.rasa_patches import install
+from devstack.stack import ROOT
+from nlu.server.rasa_patches import install
 
 
 class DictRedis:
@@ -72,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("tracker", type=Path)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args(argv)
-    install()  # as nlu.serve runs Rasa (event classes from a table)
+    install()  # as nlu.server.serve runs Rasa (event classes from a table)
     domain = Domain.load(str(ROOT / "nlu" / "domain"))
     raw = args.tracker.read_bytes()
     s = store(domain)

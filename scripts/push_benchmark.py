@@ -3,7 +3,7 @@
 1. Fan-out: a 100,000-recipient broadcast on PostgreSQL + Redis, through the calls the worker's
    scheduler makes (claim the broadcast, NoticeStore.fan_out = one INSERT … SELECT, read the
    pending ids, XADD of 2,000 ids per Lua script call) until every id is in the Redis stream. Target ≤ 10 s.
-2. Sending: two `python -m bot.push` processes work off one broadcast against the Telegram
+2. Sending: two `python -m push` processes work off one broadcast against the Telegram
    stand-in for ~20 s; the rate is counted in the stand-in's own timestamps, as a ratio to 30 msg/s
    (target ≥ 0.95, and never more than 30 in any 1-s window, never 2 to one chat within 1 s).
 
@@ -31,10 +31,10 @@ from typing import Dict, List
 
 import redis
 
-from bot.push.book import Book
-from bot.push.queue import RedisStreamQueue
-from bot.push.worker import Worker, queue_of
-from bot.stack import ROOT
+from push.book import Book
+from push.queue import RedisStreamQueue
+from push.worker import Worker, queue_of
+from devstack.stack import ROOT
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.store import Ledger
@@ -162,7 +162,7 @@ def start_workers(count: int, env: Dict[str, str], logs: Path) -> List[subproces
     workers = []
     for n in range(count):
         with open(logs / f"push-worker-{n}.log", "wb") as log:
-            workers.append(subprocess.Popen([sys.executable, "-m", "bot.push"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+            workers.append(subprocess.Popen([sys.executable, "-m", "push"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.monotonic() + 30
     for n in range(count):
         while "running" not in (logs / f"push-worker-{n}.log").read_text(errors="replace"):

@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import httpx
 import pytest
 
-from bot.stack import Stack, free_port, running_stack  # noqa: F401 - free_port: the tests take it from here
+from devstack.stack import Stack, free_port, running_stack  # noqa: F401 - free_port: the tests take it from here
 from ledger.crypto import new_key
 from tests.databases import postgres_database
 

@@ -33,7 +33,7 @@ from ledger.crypto import CipherError
 from ledger.fields import FOLLOW_UP_KINDS
 from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
-from nlu.redaction import MARKER_KEY, find_spans, marker
+from nlu.server.redaction import MARKER_KEY, find_spans, marker
 from policy_kb.text import is_english, normalize_chars
 from policy_kb.units import Unit
 
@@ -133,7 +133,7 @@ PERSONAL_LABELS = {"name": "姓名", "phone": "手机号", "id_number": "身份�
 
 
 def mark_personal(events: List[EventType], tracker: Tracker, dispatcher: CollectingDispatcher, values: Dict[str, Any]) -> List[EventType]:
-    """Tell Rasa's tracker store (nlu/private_store.py) where the latest message and this turn's
+    """Tell Rasa's tracker store (nlu/server/private_store.py) where the latest message and this turn's
     replies hold a name, phone or ID number: character spans on a slot event, never the values."""
     known = {PERSONAL_LABELS[key]: str(value) for key, value in values.items() if key in PERSONAL_LABELS and value}
     user = find_spans((tracker.latest_message or {}).get("text") or "", known)

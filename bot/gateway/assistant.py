@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import httpx
 
 from bot.gateway.replies import Reply, from_rasa
-from bot.metrics import count_turn
+from runtime.metrics import count_turn
 
 log = logging.getLogger(__name__)
 SORRY = "系统有点忙，请稍后再试。急事可以拨打12333人社服务热线。"
@@ -72,7 +72,7 @@ class Assistant:
     async def ask(self, channel: str, user: str, text: str, turn: Optional[str] = None, once: bool = False) -> List[Reply]:
         """The assistant's replies to one message. `turn` names the turn (Rasa keeps it on the user
         event); `once` (with `turn`): a turn sent again — Rasa answers it from the conversation when
-        it already ran there and runs it only when it did not (nlu/private_rest.py)."""
+        it already ran there and runs it only when it did not (nlu/server/private_rest.py)."""
         sender = f"{channel}:{user}"
         started = time.perf_counter()
         order = self.order(sender)

@@ -7,7 +7,7 @@ before acknowledging, the gateway writes the turn down (`record`), and crosses i
 answer is out (`done`). Every gateway renews a liveness key (`alive:<holder>`, 3 s) every second
 and sweeps the journal every second: the entries of a gateway whose key is gone are taken over
 (one Lua script: of two sweepers one wins) and handed to their channel's replayer, which sends
-the turn to Rasa again with `once` (nlu/private_rest.py) — Rasa answers it from the conversation
+the turn to Rasa again with `once` (nlu/server/private_rest.py) — Rasa answers it from the conversation
 when it ran and runs it when it did not — and delivers the answer. So an acknowledged turn is
 answered within a few seconds of its gateway's death, and never run twice. It is answered at
 least once: a gateway that dies after sending an answer and before crossing its entry out has it
@@ -42,7 +42,7 @@ from cryptography.fernet import Fernet
 
 from bot.gateway.background import Background
 from bot.gateway.stores import RedisStore, Store
-from bot.metrics import GATEWAY_TAKEOVERS
+from runtime.metrics import GATEWAY_TAKEOVERS
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""bot.stack.free_port: ports for the processes the tests, the benchmarks and the cluster start are
+"""devstack.stack.free_port: ports for the processes the tests, the benchmarks and the cluster start are
 taken below the kernel's ephemeral range, so no outgoing connection can take one before the
 server binds it (it did: "address already in use" under load), and are free when handed out."""
 from __future__ import annotations
 
 import socket
 
-from bot.stack import _ephemeral_low, free_port
+from devstack.stack import _ephemeral_low, free_port
 
 
 def test_ports_are_below_the_ephemeral_range_and_free() -> None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
-from bot.stack import ROOT, port_is_free, process_env
+from devstack.stack import ROOT, port_is_free, process_env
 from tests.conftest import free_port
 from tests.databases import postgres_database
 
@@ -140,28 +140,28 @@ def output(path: Path) -> str:
 
 @pytest.mark.stack
 def test_the_test_stack_stops_its_servers_on_sigterm(model: Path, tmp_path: Path, started: Started) -> None:
-    """A test run holding the stack (bot.stack.running_stack) stopped by SIGTERM while Rasa loads."""
+    """A test run holding the stack (devstack.stack.running_stack) stopped by SIGTERM while Rasa loads."""
     rasa_port, actions_port = free_port(), free_port()
-    script = ("import sys, time; from pathlib import Path; from bot.stack import running_stack\n"
+    script = ("import sys, time; from pathlib import Path; from devstack.stack import running_stack\n"
               "with running_stack(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])):\n"
               "    time.sleep(600)\n")
     runner = started.runner([sys.executable, "-c", script, str(model), str(rasa_port), str(actions_port),
                              str(tmp_path / "logs")], env=process_env(), stdin=subprocess.DEVNULL)
-    processes = started.running(runner, ["actions.server", "nlu.serve"])
+    processes = started.running(runner, ["actions.server", "nlu.server.serve"])
     runner.send_signal(signal.SIGTERM)
     assert_all_stopped(runner, processes, [rasa_port, actions_port])
 
 
 @pytest.mark.stack
 def test_make_run_cluster_stops_its_processes_on_sigterm(model: Path, tmp_path: Path, started: Started) -> None:
-    """bot.cluster (make run-cluster) stopped by SIGTERM while its Rasa server loads."""
+    """devstack.cluster (make run-cluster) stopped by SIGTERM while its Rasa server loads."""
     rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
     with postgres_database("signals") as url:
         runner = started.runner(
-            [sys.executable, "-m", "bot.cluster", "--replicas", "1", "--model", str(model), "--logs", str(tmp_path / "logs"),
+            [sys.executable, "-m", "devstack.cluster", "--replicas", "1", "--model", str(model), "--logs", str(tmp_path / "logs"),
              "--rasa-port", str(rasa_port), "--actions-port", str(actions_port), "--gateway-port", str(gateway_port)],
             env=process_env({"DATABASE_URL": url, "REDIS_URL": REDIS_URL}), stdin=subprocess.DEVNULL)
-        processes = started.running(runner, ["actions.server", "nlu.serve"])
+        processes = started.running(runner, ["actions.server", "nlu.server.serve"])
         runner.send_signal(signal.SIGTERM)
         assert_all_stopped(runner, processes, [rasa_port, actions_port])
 
@@ -184,13 +184,13 @@ def _ports() -> Dict[str, int]:
     return ports
 
 
-EVERY_PROCESS = ["actions.server", "nlu.serve", "bot.gateway", "bot.console"]
+EVERY_PROCESS = ["actions.server", "nlu.server.serve", "bot.gateway", "console"]
 
 
 @pytest.mark.stack
 def test_make_run_stopped_with_sigterm_leaves_no_process_and_frees_its_ports(
         model: Path, tmp_path: Path, started: Started) -> None:
-    """`kill <make's pid>` (what a service manager does): make passes SIGTERM to bot.local, which
+    """`kill <make's pid>` (what a service manager does): make passes SIGTERM to devstack.local, which
     stops all it started. stdin is a pipe that stays open: no terminal, and no end of input."""
     ports, out = _ports(), tmp_path / "out.txt"
     with out.open("wb") as sink:
@@ -215,7 +215,7 @@ def test_make_run_without_a_terminal_serves_until_stopped_then_a_hangup_stops_ev
     process group) stops everything."""
     ports, out = _ports(), tmp_path / "out.txt"
     with out.open("wb") as sink:
-        runner = started.runner([sys.executable, "-m", "bot.local", *_local_args(ports, tmp_path / "logs")],
+        runner = started.runner([sys.executable, "-m", "devstack.local", *_local_args(ports, tmp_path / "logs")],
                                 env=process_env({"GATEWAY_PORT": str(ports["gateway"])}),
                                 stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: NO_TERMINAL in output(out) or runner.poll() is not None, 300, "the no-terminal line")

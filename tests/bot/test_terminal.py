@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from bot.rasa_client import RasaRestClient
-from bot.stack import Stack
-from bot.terminal import chat, pick, render
+from devstack.rasa_client import RasaRestClient
+from devstack.stack import Stack
+from devstack.terminal import chat, pick, render
 
 
 def test_render_numbers_buttons_and_pick_maps_a_number_to_its_payload() -> None:

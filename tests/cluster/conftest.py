@@ -1,4 +1,4 @@
-"""The multi-replica topology (bot.cluster: 2 action servers, 2 Rasa servers, 2 gateways, 2 push
+"""The multi-replica topology (devstack.cluster: 2 action servers, 2 Rasa servers, 2 gateways, 2 push
 workers), started once for the session, on a Redis and a PostgreSQL server of the tests' own
 (redis-server and initdb/pg_ctl on free ports, so the tests may restart them; never the machine's
 shared ones), with the WeChat API and Telegram Bot API stand-ins in front. Where those binaries
@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from bot.channels.wechat.channel import SEND_AGAIN
-from bot.cluster import Cluster, Ports, running_cluster
+from devstack.cluster import Cluster, Ports, running_cluster
 from bot.gateway.assistant import SORRY
 from ledger.store import Ledger
 from tests.conftest import free_port

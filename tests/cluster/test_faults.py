@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Tuple
 import pytest
 import redis
 
-from bot.stack import Service
+from devstack.stack import Service
 from tests.cluster.conftest import (DEADLINE, Load, Topology, Turn, confirmed_are_saved, outcomes,
                                     private_servers_missing, recovered_after, restart)
 from tests.push.conftest import fair

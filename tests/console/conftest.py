@@ -10,9 +10,9 @@ from typing import Any, Dict, Optional
 import pytest
 from starlette.testclient import TestClient
 
-from bot.console.accounts import StaffStore
-from bot.console.app import create_app, staff_store
-from bot.console.config import ConsoleSettings
+from console.accounts import StaffStore
+from console.app import create_app, staff_store
+from console.config import ConsoleSettings
 from ledger.model import Registration
 from ledger.store import Ledger
 from notices.model import Subscription

@@ -14,12 +14,12 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from bot.console.accounts import StaffError, StaffStore
-from bot.console.app import create_app, staff_store
-from bot.console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
-from bot.console.db import staff_users
-from bot.console.passwords import PasswordError, dummy_hash, hash_password, needs_rehash, verify_password
-from bot.console.throttle import LoginThrottle
+from console.accounts import StaffError, StaffStore
+from console.app import create_app, staff_store
+from console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
+from console.db import staff_users
+from console.passwords import PasswordError, dummy_hash, hash_password, needs_rehash, verify_password
+from console.throttle import LoginThrottle
 from ledger.store import Ledger
 from tests.console.conftest import PASSWORD
 from tests.ledger.conftest import settings_for
@@ -159,7 +159,7 @@ def test_failed_logins_delay_the_next_attempt_from_that_address(tmp_path: Path) 
 
 
 def run_cli(*args: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.console", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+    return subprocess.run([sys.executable, "-m", "console", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **env})
 
 

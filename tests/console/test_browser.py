@@ -15,9 +15,9 @@ from typing import Callable, Dict, Iterator, Optional, Tuple
 import pytest
 from sqlalchemy import select, update
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.process import running_console
+from console.app import staff_store
+from console.config import ConsoleSettings
+from devstack.console import running_console
 from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from bot.console.app import create_app
-from bot.console.db import staff_sessions, staff_users
-from bot.console.passwords import verify_password
+from console.app import create_app
+from console.db import staff_sessions, staff_users
+from console.passwords import verify_password
 from notices.db import broadcasts, notices
 from tests.console.conftest import PASSWORD, Console, fair
 

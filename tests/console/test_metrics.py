@@ -8,9 +8,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from bot.console.app import create_app
-from bot.console.config import ConsoleConfigError, settings_from_env
-from bot.health import Listener
+from console.app import create_app
+from console.config import ConsoleConfigError, settings_from_env
+from runtime.health import Listener
 from tests.conftest import free_port
 from tests.console.conftest import PASSWORD, Console
 from tests.observability.prometheus import parse, value

@@ -10,10 +10,10 @@ from typing import Dict, List
 
 import httpx
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.process import running_console
-from bot.console.proxies import forwarded_client, parse_networks
+from console.app import staff_store
+from console.config import ConsoleSettings
+from devstack.console import running_console
+from console.proxies import forwarded_client, parse_networks
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.store import Ledger

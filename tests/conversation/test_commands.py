@@ -8,7 +8,7 @@ from typing import Iterator, List
 import pytest
 
 from actions.registration.storage import open_ledger
-from bot.stack import Stack
+from devstack.stack import Stack
 from handoff.store import HandoffStore
 from notices.model import Subscription
 from notices.store import NoticeStore

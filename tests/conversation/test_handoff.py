@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from actions.registration.storage import open_ledger
-from bot.stack import Stack
+from devstack.stack import Stack
 from handoff.store import HandoffStore
 from tests.conftest import Conversation
 

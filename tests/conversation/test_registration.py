@@ -10,7 +10,7 @@ from typing import Iterator, List, Tuple
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.stack import Stack
+from devstack.stack import Stack
 from ledger.config import settings_from_env
 from ledger.store import Ledger
 from tests.conftest import TEST_LEDGER_ENV, Conversation

@@ -1,4 +1,4 @@
-"""A turn through the REST channel (nlu/private_rest.py) runs once: the gateway names it
+"""A turn through the REST channel (nlu/server/private_rest.py) runs once: the gateway names it
 (`turn_id` in the metadata), and the same turn sent again with `"once": true` — by a gateway
 taking over a push whose first gateway died — is answered from the conversation when it ran, and
 run only when it did not. A client that goes away mid-turn does not cut the turn short."""
@@ -14,8 +14,8 @@ import httpx
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from bot.stack import Stack
-from nlu.private_rest import recorded_replies
+from devstack.stack import Stack
+from nlu.server.private_rest import recorded_replies
 
 WEBHOOK = "/webhooks/rest/webhook"
 

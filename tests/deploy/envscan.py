@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_PACKAGES = ("bot", "ledger", "actions", "notices", "nlu", "policy_kb")
+CODE_PACKAGES = ("bot", "push", "console", "runtime", "devstack", "ledger", "handoff", "unanswered", "actions", "notices", "nlu", "policy_kb")
 ENV_NAMES = {"env", "environ", "environment"}
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]+")
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bot.cluster import LOCK_STORE
+from devstack.cluster import LOCK_STORE
 from tests.deploy.envscan import ROOT, closure, module_file, readers_by_variable, variables_of
 
 COMPOSE = ROOT / "docker-compose.yml"
@@ -33,7 +33,7 @@ NOT_DEPLOYED = {
     "PUSH_KEY_PREFIX": "Redis key layout (deploy/endpoints.compose.yml); tests give each run its own",
     "PUSH_STORE_PREFIX": "must equal the gateway's own `gw:`; tests give each run its own",
     "POLICY_KB_DIR": "compose mounts policy_kb/data at the default path; tests point at a copy",
-    "STAFF_PASSWORD": "given to one `python -m bot.console add-user` run, never kept in a file",
+    "STAFF_PASSWORD": "given to one `python -m console add-user` run, never kept in a file",
 }
 # Variables a process's modules read that the process does not need in compose.
 NOT_NEEDED = {
@@ -158,7 +158,7 @@ def rasa_modules() -> Set[str]:
 def service_roots(service: Dict[str, Any]) -> Set[str]:
     module = command_module(service)
     roots = {module, f"{module}.__main__"}
-    return roots | rasa_modules() if module == "nlu.serve" else roots
+    return roots | rasa_modules() if module == "nlu.server.serve" else roots
 
 
 # --- the compose files ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Dict, Iterator
 
 import pytest
 
-from bot.stack import Stack, running_gateway
+from devstack.stack import Stack, running_gateway
 from tests.conftest import free_port
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.gateway.config import GatewayConfigError, settings_from_env
 from bot.gateway.limits import Rate
-from bot.stack import ROOT
+from devstack.stack import ROOT
 
 TG = "123456789:AAAbbbCCCdddEEEfffGGGhhh"
 WX = {"WECHAT_TOKEN": "tok123", "WECHAT_APP_ID": "wx123", "WECHAT_APP_SECRET": "s3cret"}

@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.stack import Stack, running_gateway, running_stack
+from devstack.stack import Stack, running_gateway, running_stack
 from ledger.config import settings_from_env
 from ledger.store import Ledger
 from notices.db import deliveries

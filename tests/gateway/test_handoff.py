@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from actions.registration.storage import open_ledger
-from bot.stack import Stack, running_gateway
+from devstack.stack import Stack, running_gateway
 from handoff.store import CLOSING_NOTICE, HandoffStore
 from ledger.sessions import web_identity
 from tests.conftest import free_port

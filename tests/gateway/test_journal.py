@@ -13,7 +13,7 @@ import redis
 
 from bot.gateway.journal import MAX_TAKES, LocalJournal, RedisJournal, make_journal, sealer
 from bot.gateway.stores import MemoryStore, RedisStore
-from bot.metrics import GATEWAY_TAKEOVERS
+from runtime.metrics import GATEWAY_TAKEOVERS
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 CLAIM = 3600.0

@@ -25,7 +25,7 @@ from bot.channels.telegram.render import MAX_BYTES, keyboard, outgoing
 from bot.gateway.journal import RedisJournal, sealer
 from bot.gateway.replies import Button, Reply
 from bot.gateway.stores import RedisStore
-from bot.stack import Stack, StackError, running_gateway
+from devstack.stack import Stack, StackError, running_gateway
 from tests.conftest import free_port
 from tests.gateway.conftest import Gateway
 from tests.standins.telegram import TelegramStandIn

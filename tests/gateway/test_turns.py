@@ -21,7 +21,7 @@ from bot.channels.wechat import channel as wechat_channel
 from bot.channels.wechat.channel import journal_entry
 from bot.channels.wechat.inbound import Inbound, dedupe_key
 from bot.channels.wechat.turns import DONE, REPLIED, Found, State, Turns, lease_key, reply_key
-from bot.gateway.app import create_app
+from bot.app import create_app
 from bot.gateway.assistant import AssistantUnavailable
 from bot.gateway.config import GatewaySettings, WeChatSettings
 from bot.gateway.journal import RedisJournal, sealer

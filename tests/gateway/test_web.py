@@ -10,7 +10,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from bot.stack import Stack, running_gateway
+from devstack.stack import Stack, running_gateway
 from ledger.sessions import web_identity
 from tests.browser import chromium
 from tests.conftest import free_port

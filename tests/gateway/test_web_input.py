@@ -10,7 +10,7 @@ from typing import List, Optional
 
 from starlette.testclient import TestClient
 
-from bot.gateway.app import create_app
+from bot.app import create_app
 from bot.gateway.config import GatewaySettings
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore

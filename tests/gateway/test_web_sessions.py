@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.channels.web.channel import COOKIE, web_inbox_key
-from bot.gateway.app import create_app
+from bot.app import create_app
 from bot.gateway.config import GatewaySettings
 from bot.gateway.limits import Rate
 from bot.gateway.replies import Reply

@@ -29,12 +29,12 @@ from bot.channels.wechat.client import TOKEN_KEY, WeChatClient
 from bot.channels.wechat.inbound import PushReader, Rejected, Resent, parse_xml
 from bot.channels.wechat.menu import MenuError, load_menu
 from bot.channels.wechat.render import MAX_BYTES, passive_text, render
-from bot.gateway.app import create_app
+from bot.app import create_app
 from bot.gateway.assistant import SORRY, AssistantUnavailable
 from bot.gateway.config import GatewaySettings, WeChatSettings
 from bot.gateway.replies import Button, Reply
 from bot.gateway.stores import MemoryStore
-from bot.stack import ROOT, Stack, running_gateway
+from devstack.stack import ROOT, Stack, running_gateway
 from tests.conftest import free_port
 from tests.standins.wechat import WeChatAPIStandIn, WeChatPushes
 

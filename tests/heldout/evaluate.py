@@ -428,7 +428,7 @@ the more specific answers of issue 13 often differ from.
 def main() -> int:
     import tempfile
 
-    from bot.stack import running_stack
+    from devstack.stack import running_stack
     from tests.conftest import MODEL, free_port
     from tests.heldout import frozen
 

@@ -245,7 +245,7 @@ def evaluate(rasa_url: str, path: Path) -> Report:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from bot.stack import running_stack
+    from devstack.stack import running_stack
     from tests.conftest import MODEL, free_port
 
     args = list(argv if argv is not None else sys.argv[1:])

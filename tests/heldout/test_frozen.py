@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.stack import Stack, free_port, running_stack
+from devstack.stack import Stack, free_port, running_stack
 from tests.heldout.frozen import SETS, evaluate
 
 pytestmark = pytest.mark.stack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.stack import Stack
+from devstack.stack import Stack
 from tests.heldout.evaluate import evaluate
 
 pytestmark = pytest.mark.stack

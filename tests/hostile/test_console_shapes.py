@@ -21,8 +21,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from starlette.testclient import TestClient
 
-from bot.console.app import create_app
-from bot.console.web import SECURITY_HEADERS
+from console.app import create_app
+from console.web import SECURITY_HEADERS
 from handoff.store import HandoffStore
 from ledger.export import BEIJING
 from tests.console.conftest import PASSWORD, Console, Session, console, database_url, fair, graduate, ledger  # noqa: F401

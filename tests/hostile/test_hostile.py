@@ -24,11 +24,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.db import staff_sessions, staff_users
-from bot.console.process import running_console
-from bot.stack import Stack, running_gateway
+from console.app import staff_store
+from console.config import ConsoleSettings
+from console.db import staff_sessions, staff_users
+from devstack.console import running_console
+from devstack.stack import Stack, running_gateway
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.db import audit_log, metadata

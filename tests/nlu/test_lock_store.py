@@ -1,4 +1,4 @@
-"""nlu/lock_store.py on the real Redis: a conversation's turns are served one at a time in the order
+"""nlu/server/lock_store.py on the real Redis: a conversation's turns are served one at a time in the order
 they came, across replicas (each replica its own store), a ticket left by a dead replica expires,
 the keys go once nothing waits, and Rasa builds the store from an endpoints file's settings."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu.lock_store import AtomicRedisLockStore
+from nlu.server.lock_store import AtomicRedisLockStore
 
 REDIS = urlsplit(os.environ.get("TEST_REDIS_URL_LOCKS", "redis://127.0.0.1:6379/12"))
 
@@ -108,7 +108,7 @@ def test_a_turn_whose_ticket_expires_while_waiting_fails_with_rasas_lock_error(r
 
 def test_rasa_builds_it_from_the_endpoints_file_settings() -> None:
     config = EndpointConfig(url=REDIS.hostname, port=REDIS.port, db=int(REDIS.path.strip("/")), key_prefix="rasa",
-                            type="nlu.lock_store.AtomicRedisLockStore")
+                            type="nlu.server.lock_store.AtomicRedisLockStore")
     store = LockStore.create(config)
     assert isinstance(store, AtomicRedisLockStore) and store.keys_of("x")[0] == "rasa:lock:x:q"
     with pytest.raises(NotImplementedError):

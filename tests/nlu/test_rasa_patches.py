@@ -1,4 +1,4 @@
-"""nlu/rasa_patches.py: the graph runner with each target set's graph built once gives what
+"""nlu/server/rasa_patches.py: the graph runner with each target set's graph built once gives what
 Rasa's own runner gives, run after run, whatever the targets and inputs; calls to an endpoint
 share one connection, which is closed before the server would drop it, and a server that went
 away is reached again on a new one; an action server's reply gets Rasa's verdict and error."""

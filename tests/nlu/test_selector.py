@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.stack import Stack
+from devstack.stack import Stack
 from nlu.selector import SelectiveResponseSelector
 from tests.conftest import Conversation
 

@@ -1,4 +1,4 @@
-"""bot/metrics.py on its own: what it renders is valid exposition text (checked by the strict
+"""runtime/metrics.py on its own: what it renders is valid exposition text (checked by the strict
 reader in prometheus.py, which is itself checked against broken texts), histogram buckets, label
 escaping, updates from many threads at once, and the cost of an update on the hot path."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.metrics import ACTIONS, CONSOLE, GATEWAY, PUSH, MetricError, Registry, render
+from runtime.metrics import ACTIONS, CONSOLE, GATEWAY, PUSH, MetricError, Registry, render
 from tests.observability.prometheus import ExpositionError, parse, value
 
 

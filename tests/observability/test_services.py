@@ -19,10 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.console.app import staff_store
-from bot.console.config import ConsoleSettings
-from bot.console.process import running_console
-from bot.stack import Stack, running_gateway, running_service
+from console.app import staff_store
+from console.config import ConsoleSettings
+from devstack.console import running_console
+from devstack.stack import Stack, running_gateway, running_service
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.store import Ledger
@@ -225,7 +225,7 @@ def test_push_worker_counts_deliveries_and_reports_its_queues(redis_prefix: str,
             bureau.subscribe([f"tg:{c}" for c in sent + blocked])
             port = free_port()
             env = worker_env(bureau, redis_prefix, telegram, PUSH_METRICS_PORT=str(port))
-            with running_service("bot.push", port, tmp_path, env):
+            with running_service("push", port, tmp_path, env):
                 metrics = f"http://127.0.0.1:{port}"
                 assert health(metrics + "/health")[:2] == (200, {"status": "ok", "database": "up", "redis": "up"})
                 broadcast = bureau.broadcast()
@@ -247,7 +247,7 @@ def test_push_worker_health_is_503_while_redis_is_down(tmp_path: Path) -> None:
             port = free_port()
             env = worker_env(bureau, "obs-down:", None, PUSH_METRICS_PORT=str(port),
                              REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-            with running_service("bot.push", port, tmp_path, env):
+            with running_service("push", port, tmp_path, env):
                 status, body, took = health(f"http://127.0.0.1:{port}/health")
                 parse(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10.0).text)
         finally:

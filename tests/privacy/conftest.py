@@ -1,4 +1,4 @@
-"""Two stacks whose Rasa keeps its conversations through nlu.private_store.PrivateTrackerStore:
+"""Two stacks whose Rasa keeps its conversations through nlu.server.private_store.PrivateTrackerStore:
 one on Redis (a database number of its own), one on a throwaway PostgreSQL database; the first
 also logs JSON lines (LOG_FORMAT=json). Both share the session's ledger (tests/conftest.py)."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Iterator, Tuple
 import pytest
 import redis
 
-from bot.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
 from tests.conftest import free_port
 from tests.databases import postgres_database
 

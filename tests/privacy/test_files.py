@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.console.process import running_console
+from devstack.console import running_console
 from ledger.config import settings_from_env
 from ledger.model import Registration
 from ledger.store import Ledger

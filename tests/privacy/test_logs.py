@@ -1,4 +1,4 @@
-"""bot/logs.py: one set-up for every process; phone and ID-card numbers masked in every record."""
+"""runtime/logs.py: one set-up for every process; phone and ID-card numbers masked in every record."""
 from __future__ import annotations
 
 import io
@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.logs import LogConfigError, configure_logging
+from runtime.logs import LogConfigError, configure_logging
 
 PHONE, ID_NUMBER = "13912345678", "110108199903074215"
 

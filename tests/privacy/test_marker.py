@@ -11,8 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.registration.action import mark_personal, task
-from nlu.private_store import private_events
-from nlu.redaction import MARKER_KEY
+from nlu.server.private_store import private_events
+from nlu.server.redaction import MARKER_KEY
 
 SAID = "我叫林晓雨，手机139****4321"
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from actions.registration.storage import open_ledger
-from bot.stack import Stack, running_gateway
+from devstack.stack import Stack, running_gateway
 from handoff.store import HandoffStore
 from ledger.db import metadata, schema_migrations
 from ledger.migrations import migrate

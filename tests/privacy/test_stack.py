@@ -1,6 +1,6 @@
 """Personal data out of the stored conversations, end to end: registrations through the REST
 channel on the real Rasa + action server, whose Rasa keeps conversations in Redis or PostgreSQL
-through nlu.private_store; then Redis and the events table are read raw, and the logs."""
+through nlu.server.private_store; then Redis and the events table are read raw, and the logs."""
 from __future__ import annotations
 
 import json
@@ -14,10 +14,10 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from bot.stack import ROOT, Stack
+from devstack.stack import ROOT, Stack
 from ledger.config import settings_from_env
 from ledger.store import Ledger
-from nlu.private_store import MERGED_BY_RASA
+from nlu.server.private_store import MERGED_BY_RASA
 from tests.conftest import TEST_LEDGER_ENV, Conversation, free_port
 from tests.privacy.conftest import EXPIRE_SECONDS
 
@@ -157,11 +157,11 @@ def test_json_logs_from_rasa_and_the_action_server(redis_registration: str, redi
 def test_a_broken_tracker_store_url_stops_rasa_naming_the_variable(tmp_path: Path) -> None:
     """The store is built before the model is loaded: any file does as the model."""
     endpoints, model = tmp_path / "endpoints.yml", tmp_path / "model.tar.gz"
-    endpoints.write_text("tracker_store:\n  type: nlu.private_store.PrivateTrackerStore\n", encoding="utf-8")
+    endpoints.write_text("tracker_store:\n  type: nlu.server.private_store.PrivateTrackerStore\n", encoding="utf-8")
     model.write_bytes(b"not a model")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
            "TRACKER_STORE_URL": "mongodb://u:s3cret@db/x"}
-    done = subprocess.run([sys.executable, "-m", "nlu.serve", "--interface", "127.0.0.1", "--port", str(free_port()),
+    done = subprocess.run([sys.executable, "-m", "nlu.server.serve", "--interface", "127.0.0.1", "--port", str(free_port()),
                            "--model", str(model), "--endpoints", str(endpoints)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     output = done.stdout + done.stderr

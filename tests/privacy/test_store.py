@@ -1,4 +1,4 @@
-"""nlu/private_store.py in process: the rewrite before saving, the event broker fed only the
+"""nlu/server/private_store.py in process: the rewrite before saving, the event broker fed only the
 rewritten events, settings failing by name, and the expiry of idle conversations (memory, and
 SQL on the real PostgreSQL server)."""
 from __future__ import annotations
@@ -21,8 +21,8 @@ from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
-from nlu.private_store import SWEEP_SECONDS, ContinuingRedisTrackerStore, PrivateTrackerStore, continued_events, StoreSettings, TrackerStoreConfigError, private_tracker, settings_from_env
-from nlu.redaction import MARKER_KEY, find_spans, marker
+from nlu.server.private_store import SWEEP_SECONDS, ContinuingRedisTrackerStore, PrivateTrackerStore, continued_events, StoreSettings, TrackerStoreConfigError, private_tracker, settings_from_env
+from nlu.server.redaction import MARKER_KEY, find_spans, marker
 from tests.databases import postgres_database
 
 NAME = "林晓雨"

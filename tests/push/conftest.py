@@ -1,7 +1,7 @@
 """Push-worker fixtures: a ledger database (SQLite file or a PostgreSQL database of its own), real
 Redis under a key prefix of the test's own (db 14; every key under it is deleted afterwards,
 nothing else is touched), the Telegram and WeChat stand-ins, and helpers to make broadcasts and
-to run workers in this process or as `python -m bot.push` subprocesses."""
+to run workers in this process or as `python -m push` subprocesses."""
 from __future__ import annotations
 
 import asyncio
@@ -28,9 +28,9 @@ from starlette.routing import Route
 
 from bot.gateway.config import TelegramSettings, WeChatSettings
 from bot.gateway.stores import RedisStore, Store
-from bot.push.app import open_worker
-from bot.push.config import PushSettings, Timing
-from bot.push.worker import Worker
+from push.app import open_worker
+from push.config import PushSettings, Timing
+from push.worker import Worker
 from ledger.config import LedgerSettings
 from ledger.crypto import new_key
 from ledger.db import now
@@ -317,7 +317,7 @@ def worker_processes(count: int, env: Dict[str, str], log_dir: Path) -> Iterator
         for n in range(count):
             log = log_dir / f"push-worker-{n}-{secrets.token_hex(2)}.log"
             handle = open(log, "wb")
-            popen = subprocess.Popen([sys.executable, "-m", "bot.push"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            popen = subprocess.Popen([sys.executable, "-m", "push"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
             handle.close()
             processes.append(Process(popen, log))
         deadline = time.monotonic() + 30

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.gateway.config import TelegramSettings
-from bot.push.config import PushSettings
+from push.config import PushSettings
 from ledger.db import follow_ups
 from ledger.model import Registration
 from notices.db import recipients

@@ -13,14 +13,14 @@ from redis import asyncio as aioredis
 from starlette.testclient import TestClient
 
 from bot.channels.wechat.channel import LAST_INBOUND_TTL, last_inbound_key
-from bot.gateway.app import create_app
+from bot.app import create_app
 from bot.gateway.config import GatewaySettings, WeChatSettings
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore
-from bot.push.config import PushConfigError, settings_from_env
-from bot.push.limits import MemorySlots, RedisSlots, Slot, TemplateQuota
-from bot.push.render import WECHAT_BYTES, render_text
-from bot.push.wechat import template_body
+from push.config import PushConfigError, settings_from_env
+from push.limits import MemorySlots, RedisSlots, Slot, TemplateQuota
+from push.render import WECHAT_BYTES, render_text
+from push.wechat import template_body
 from tests.push.conftest import REDIS_URL, TODAY, fair
 from tests.standins.wechat import WeChatPushes
 

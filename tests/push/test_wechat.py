@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Dict, List
 
-from bot.push.config import PushSettings
-from bot.push.limits import TemplateQuota
-from bot.push.wechat import NO_TEMPLATE, QUOTA_USED
+from push.config import PushSettings
+from push.limits import TemplateQuota
+from push.wechat import NO_TEMPLATE, QUOTA_USED
 from tests.push.conftest import Bureau, Running, WeChatWithTemplates, fair, gateway_store, push_settings
 
 

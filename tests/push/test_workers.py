@@ -1,4 +1,4 @@
-"""Worker processes (`python -m bot.push`) sharing PostgreSQL and Redis, against the Telegram
+"""Worker processes (`python -m push`) sharing PostgreSQL and Redis, against the Telegram
 stand-in: two workers share a broadcast within Telegram's limits; a worker killed mid-broadcast,
 or the Redis streams lost mid-broadcast, leave nothing lost and nothing sent twice; a scheduled
 broadcast goes out at its time after a restart."""

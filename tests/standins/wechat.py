@@ -27,7 +27,7 @@ from starlette.routing import Route
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.channels.wechat.inbound import signature
-from bot.stack import free_port
+from devstack.stack import free_port
 
 
 class WeChatAPIStandIn:

@@ -1,7 +1,7 @@
 """Web chat: GET /chat serves the page; POST /chat/message takes {"message": "..."} and answers
 {"replies": [{"text", "buttons": [{"title", "payload"}]}]}; GET /chat/inbox hands the page what
 staff wrote since it last asked (a handoff to a person: the push worker puts staff replies into
-the session's inbox in the shared Store, bot/push/replies.py), {"messages": [{"text"}]}.
+the session's inbox in the shared Store, push/replies.py), {"messages": [{"text"}]}.
 
 The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway and signed by
 it (`<session>.<signature>`, sessions.py); a cookie it did not issue is replaced, so the page never

@@ -26,7 +26,7 @@ after all is not answered twice).
 The sender id is `wx:<openid>`; a bare number picks one of the choices offered last.
 
 A user's own message (not an event: menu clicks and follows open only a 1-minute window) is
-recorded as `wx:last_inbound:<openid>` (Unix time, 48 h TTL): the push worker (bot/push/) sends
+recorded as `wx:last_inbound:<openid>` (Unix time, 48 h TTL): the push worker (push/) sends
 customer-service messages only while that key lives, template messages otherwise."""
 from __future__ import annotations
 

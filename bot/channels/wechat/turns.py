@@ -18,7 +18,7 @@ A resend finds the push new (`NEW`), `REPLIED`, `DONE`, `HELD` by a live gateway
 waits a little: `settle`), or held by a gateway whose lease ran out: it is then `TAKEN_OVER`,
 atomically (of two takers one wins). The taker does not know whether the turn ran in Rasa; it
 sends the turn again with `once` and Rasa, which knows, answers from the conversation or runs it
-(nlu/private_rest.py).
+(nlu/server/private_rest.py).
 """
 from __future__ import annotations
 
