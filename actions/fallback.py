@@ -11,13 +11,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answer import KnowledgeAction, mentioned_topics
 from actions.common import NONE_OF_THESE, REPHRASE, Button, answered, button, latest_text, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
-from actions.answer import KnowledgeAction, mentioned_topics
 from actions.registration.storage import district_of, ledger_store, run
+from db.crypto import CipherError
 from ledger.config import LedgerConfigError
-from ledger.crypto import CipherError
 from unanswered.store import UnansweredStore, question_key
 
 log = logging.getLogger(__name__)

@@ -26,10 +26,10 @@ from actions.common import answered, button, text_button
 from actions.knowledge import kb
 from actions.registration.storage import district_of, ledger_store, run
 from actions.routes import human_routes_text
+from db.crypto import CipherError
+from db.engine import now
 from handoff.store import IDLE_DAYS, HandoffStore
 from ledger.config import LedgerConfigError
-from ledger.crypto import CipherError
-from ledger.db import now
 from policy_kb.units import asked_facets
 
 log = logging.getLogger(__name__)

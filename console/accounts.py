@@ -17,9 +17,9 @@ from typing import List, Optional
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine, Row
 
-from console.db import staff_sessions, staff_users
+from db.tables import staff_sessions, staff_users
 from console.passwords import dummy_hash, hash_password, needs_rehash, rehash, verify_password
-from ledger.db import now
+from db.engine import now
 from ledger.export import district_matches
 
 ROLES = ("city", "district")

@@ -15,7 +15,8 @@ from console.accounts import Staff, StaffStore
 from console.throttle import LoginThrottle
 from console.web import (COOKIE, ApiError, Call, check_csrf, clear_session_cookie, endpoint, json_body, refusal,
                              set_session_cookie)
-from ledger.fields import DEGREES, FOLLOW_UP_KINDS, SERVICES, STATUSES
+from db.tables import DEGREES
+from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES
 from ledger.store import Ledger
 from notices.model import KINDS
 

@@ -27,7 +27,7 @@ from ledger.contacts import (
     beijing_today,
     week_end,
 )
-from ledger.db import CONTACT_METHODS, CONTACT_STATUSES, registrations
+from db.tables import CONTACT_METHODS, CONTACT_STATUSES, registrations
 from ledger.export import beijing_time, district_matches
 from ledger.store import Ledger, UnknownRegistration
 

@@ -18,8 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from console.accounts import Staff, StaffStore
 from console.web import ApiError, Call, choice_field, endpoint, text_field
+from db.engine import now
 from handoff.store import MAX_REPLY, Case, HandoffError, HandoffStore, Message
-from ledger.db import now
 from ledger.export import beijing_time
 from ledger.store import Ledger
 from unanswered.store import RESOLUTIONS, Question, UnansweredStore

@@ -23,11 +23,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.gateway.http import read_limited
 from console.accounts import Staff, StaffStore
 from console.web import COOKIE, ApiError, Call, check_csrf, endpoint, refusal, storable
-from bot.gateway.http import read_limited
+from db.pii import mask_id_number, mask_name, mask_phone
 from ledger.export import beijing_time
-from ledger.fields import mask_id_number, mask_name, mask_phone
 from ledger.importer import (LABELS, DistrictNames, ImportChanged, ImportFileError, ListFile, Preview, commit, preview,
                              read_list, recent_batches)
 from ledger.store import Ledger

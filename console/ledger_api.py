@@ -15,9 +15,11 @@ from starlette.routing import BaseRoute, Route
 from console.accounts import Staff, StaffStore
 from console.notice_form import date_field
 from console.web import ApiError, Call, choice_field, endpoint, text_field
-from ledger.db import registrations, storable
+from db.engine import storable
+from db.pii import mask_name, mask_phone
+from db.tables import registrations
 from ledger.export import BEIJING, ExportError, Filters, beijing_time, export, select_rows
-from ledger.fields import FOLLOW_UP_KINDS, mask_name, mask_phone
+from ledger.fields import FOLLOW_UP_KINDS
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
 from ledger.store import Ledger, LedgerRow, UnknownRegistration
 

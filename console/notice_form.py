@@ -8,8 +8,8 @@ from typing import Any, List, Mapping, Optional
 
 from console.accounts import Staff
 from console.web import ApiError, choice_field, text_field
+from db.tables import DEGREES
 from ledger.export import BEIJING
-from ledger.fields import DEGREES
 from notices.model import KINDS, Notice
 
 MAX_BODY_TEXT = 2000  # one chat message, with room for the title and the fair's details

@@ -15,7 +15,7 @@ from console.notice_form import notice_from, scheduled_time
 from console.queries import (ACTIVE, broadcast_json, broadcast_row, list_broadcasts, list_notices, live_broadcasts_of,
                                  notice_json, notice_row)
 from console.web import ApiError, Call, choice_field, endpoint
-from ledger.db import now
+from db.engine import now
 from ledger.store import Ledger
 from notices.store import NoticeError, NoticeStore
 

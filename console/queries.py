@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql import Select
 
 from console.accounts import Staff
+from db.tables import broadcasts, notices
 from ledger.export import beijing_time
-from notices.db import broadcasts, notices
 from notices.model import KINDS
 
 LIMIT = 100

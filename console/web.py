@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console.accounts import Staff, StaffStore
 from bot.gateway.http import read_limited
-from ledger.db import storable
+from console.accounts import Staff, StaffStore
+from db.engine import storable
 
 log = logging.getLogger(__name__)
 

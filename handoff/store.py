@@ -17,10 +17,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
-from handoff.db import handoff_messages, handoffs
-from ledger.crypto import Cipher
-from ledger.db import in_districts, now, utc
-from ledger.pii import mask_personal_numbers
+from db.crypto import Cipher
+from db.engine import in_districts, now, utc
+from db.pii import mask_personal_numbers
+from db.tables import handoff_messages, handoffs
 
 IDLE_DAYS = 7
 WECHAT_WINDOW = timedelta(hours=48)  # customer-service messages only within 48 h of the user's last message
@@ -234,14 +234,6 @@ class HandoffStore:
                 delivery="unknown", last_error="worker stopped while sending; it may have arrived")).rowcount)
 
     # ---- keys
-    def rotate(self, conn: Connection) -> int:
-        """Re-encrypt every message under the newest key (ledger rotate-keys)."""
-        rows = conn.execute(select(handoff_messages.c.id, handoff_messages.c.text_enc)).all()
-        for row in rows:
-            conn.execute(update(handoff_messages).where(handoff_messages.c.id == row.id)
-                         .values(text_enc=self.cipher.rotate(row.text_enc)))
-        return len(rows)
-
     # ---- inside
     def _add(self, conn: Connection, case_id: int, author: str, text: str, moment: datetime,
              delivery: Optional[str] = None, staff: Optional[str] = None) -> int:

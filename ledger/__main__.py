@@ -31,15 +31,17 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from sqlalchemy.exc import OperationalError
 
+from db.crypto import CipherError, new_key
+from db.engine import make_engine
+from db.migrations import migrate
+from db.pii import mask_name
+from db.tables import CONTACT_METHODS, CONTACT_STATUSES
+from ledger import report_cli
 from ledger.config import LedgerConfigError, settings_from_env
 from ledger.contacts import Attempt, ContactBook, ContactError, Graduate, beijing_today, week_end
-from ledger.crypto import CipherError, new_key
-from ledger.db import CONTACT_METHODS, CONTACT_STATUSES, make_engine
 from ledger.export import ExportError, Filters, beijing_time, display_width, district_matches, export
-from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES, mask_name
+from ledger.fields import FOLLOW_UP_KINDS, SERVICES, STATUSES
 from ledger.followup import owed_labels, received_labels, summarize, summary_lines
-from ledger.migrations import migrate
-from ledger import report_cli
 from ledger.report import ReportError
 from ledger.store import Ledger, LedgerRow, UnknownRegistration
 

@@ -26,9 +26,11 @@ from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from ledger.db import CHAT_STATUSES, CONTACT_METHODS, CONTACT_STATUSES, contacts, now, registrations, storable
+from db.engine import now, storable
+
+from db.pii import mask_name
+from db.tables import CHAT_STATUSES, CONTACT_METHODS, CONTACT_STATUSES, contacts, registrations
 from ledger.export import BEIJING, district_key
-from ledger.fields import mask_name
 from ledger.store import Ledger, UnknownRegistration
 
 # 五（八）asks for periodic follow-up of those with no wish to work yet without saying how often;

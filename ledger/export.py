@@ -26,7 +26,9 @@ from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ledger.fields import SERVICES, STATUSES, mask_id_number, mask_phone
+from db.pii import mask_id_number, mask_phone
+
+from ledger.fields import SERVICES, STATUSES
 from ledger.followup import owed_labels, received_labels
 from ledger.store import Ledger, LedgerRow
 

@@ -13,8 +13,6 @@ from typing import Dict, List, Optional
 
 from policy_kb.text import normalize_chars
 
-DEGREES: List[str] = ["中专", "技校", "专科", "本科", "硕士", "博士"]
-
 STATUSES: List[str] = ["未就业", "灵活就业", "已就业", "暂无就业意愿"]
 # Statuses for which the job intention is not asked.
 NO_JOB_SEARCH = {"已就业", "暂无就业意愿"}
@@ -78,21 +76,6 @@ def id_birth_date(value: str) -> Optional[date]:
         return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return None
-
-
-def mask_phone(phone: Optional[str]) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
-
-
-def mask_id_number(value: Optional[str]) -> str:
-    return f"{value[:4]}{'*' * 10}{value[-4:]}" if value else ""
-
-
-def mask_name(name: Optional[str]) -> str:
-    """'王芳' → '王*', '欧阳娜娜' → '欧***'."""
-    if not name:
-        return ""
-    return name[0] + "*" * (len(name) - 1)
 
 
 def split_codes(value: Optional[str]) -> List[str]:

@@ -35,9 +35,11 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from ledger.crypto import Cipher
-from ledger.db import import_batches, now, registrations
-from ledger.fields import DEGREES, id_birth_date, id_check_digit, normalize_id_number, normalize_phone
+from db.crypto import Cipher
+from db.engine import now
+from db.tables import DEGREES
+from db.tables import import_batches, registrations
+from ledger.fields import id_birth_date, id_check_digit, normalize_id_number, normalize_phone
 from ledger.store import Ledger, new_ref
 from policy_kb.loader import DEFAULT_DATA_DIR
 from policy_kb.text import normalize_key

@@ -5,7 +5,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any, Dict, List, Optional
 
-from ledger.fields import SERVICES, mask_id_number, mask_phone
+from db.pii import mask_id_number, mask_phone
+
+from ledger.fields import SERVICES
 
 
 @dataclass

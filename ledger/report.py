@@ -45,7 +45,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ledger.db import CHAT_STATUSES, CONTACT_STATUSES, contacts, follow_ups, registrations, utc
+from db.engine import utc
+
+from db.tables import CHAT_STATUSES, CONTACT_STATUSES, contacts, follow_ups, registrations
 from ledger.export import BEIJING, district_matches
 from ledger.export import _write_atomically as write_atomically
 from ledger.export import _xlsx_cell as xlsx_cell  # the safe-cell conventions of the ledger's export

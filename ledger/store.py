@@ -7,23 +7,22 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Dict, Iterator, List, Optional
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
-from handoff.db import handoff_messages, handoffs
-from handoff.store import HandoffStore
+from db import retention
+from db.crypto import Cipher
+from db.engine import make_engine, now
+from db.migrations import migrate
+from db.retention import ERASED
+from db.tables import audit_log, contacts, drafts, follow_ups, registrations
 from ledger.config import LedgerSettings
-from ledger.crypto import Cipher
-from ledger.db import audit_log, contacts, drafts, follow_ups, make_engine, now, registrations
 from ledger.fields import FOLLOW_UP_KINDS, id_birth_date, join_codes, split_codes
-from ledger.migrations import migrate
 from ledger.model import Registration, Saved, StoredRegistration
-from unanswered.db import unanswered_questions
-from unanswered.store import UnansweredStore
 
 log = logging.getLogger(__name__)
 CONSENT_VERSION = "2022-1"
@@ -207,7 +206,7 @@ class Ledger:
                 conn.execute(update(registrations).where(registrations.c.id == row.id)
                              .values(**self._list_entry(conn, row.id, row.listed_enc), updated_at=now()))
             else:
-                conn.execute(update(registrations).where(registrations.c.id == row.id).values(**_ERASED, deleted_at=now(), updated_at=now()))
+                conn.execute(update(registrations).where(registrations.c.id == row.id).values(**ERASED, deleted_at=now(), updated_at=now()))
             conn.execute(update(follow_ups).where(follow_ups.c.registration_id == row.id).values(note=None))
             conn.execute(update(contacts).where(contacts.c.registration_id == row.id).values(note_enc=None))
             conn.execute(drafts.delete().where(drafts.c.identity == identity))
@@ -283,58 +282,21 @@ class Ledger:
 
     # ---- maintenance
     def rotate_keys(self, actor: str) -> int:
-        """Re-encrypt every value under the newest key and recompute the keyed hashes."""
-        changed = 0
+        """Re-encrypt every value under the newest key and recompute the keyed hashes, in every
+        table (db/retention.py); recorded in the audit log."""
         with self.engine.begin() as conn:
-            for row in conn.execute(select(registrations).where(registrations.c.deleted_at.is_(None))).all():
-                reg = self._registration(row)
-                conn.execute(update(registrations).where(registrations.c.id == row.id).values(
-                    listed_enc=self.cipher.rotate(row.listed_enc),
-                    name_enc=self.cipher.encrypt(reg.name),
-                    phone_enc=self.cipher.encrypt(reg.phone),
-                    phone_hash=self.cipher.blind_index("phone", reg.phone),
-                    id_enc=self.cipher.encrypt(reg.id_number),
-                    id_hash=self.cipher.blind_index("id", reg.id_number),
-                ))
-                changed += 1
-            for row in conn.execute(select(drafts)).all():
-                conn.execute(update(drafts).where(drafts.c.identity == row.identity).values(data_enc=self.cipher.rotate(row.data_enc)))
-                changed += 1
-            for row in conn.execute(select(contacts.c.id, contacts.c.note_enc).where(contacts.c.note_enc.is_not(None))).all():
-                conn.execute(update(contacts).where(contacts.c.id == row.id).values(note_enc=self.cipher.rotate(row.note_enc)))
-                changed += 1
-            changed += HandoffStore(self.engine, self.cipher).rotate(conn)
-            changed += UnansweredStore(self.engine, self.cipher).rotate(conn)
+            changed = retention.rotate_keys(conn, self.cipher)
             self._audit(conn, actor, "rotate_keys", {"rows": changed})
         return changed
 
     def purge_expired(self, actor: str, today: Optional[datetime] = None) -> Dict[str, int]:
-        """Drop drafts not resumed in time; erase registrations unchanged past the retention time."""
+        """Drop drafts not resumed in time; erase registrations unchanged past the retention time;
+        delete old closed handoff cases and unanswered questions (db/retention.py)."""
         settings = self.settings
         if settings is None:
             raise ValueError("purge needs the ledger's settings (retention times)")
-        stamp = today or now()
         with self.engine.begin() as conn:
-            old_drafts = conn.execute(drafts.delete().where(drafts.c.updated_at < stamp - timedelta(days=settings.draft_days))).rowcount
-            erased = conn.execute(
-                update(registrations)
-                .where(and_(registrations.c.deleted_at.is_(None), registrations.c.updated_at < stamp - timedelta(days=settings.retention_days)))
-                .values(**_ERASED, deleted_at=stamp)
-            ).rowcount
-            # the staff's notes on an erased graduate go with them, as on deletion (contact and service
-            # rows stay, anonymous, for the counts)
-            erased_ids = select(registrations.c.id).where(registrations.c.deleted_at.is_not(None))
-            conn.execute(update(contacts).where(and_(contacts.c.note_enc.is_not(None), contacts.c.registration_id.in_(erased_ids)))
-                         .values(note_enc=None))
-            conn.execute(update(follow_ups).where(and_(follow_ups.c.note.is_not(None), follow_ups.c.registration_id.in_(erased_ids)))
-                         .values(note=None))
-            cutoff = stamp - timedelta(days=settings.retention_days)
-            old_cases = select(handoffs.c.id).where(and_(handoffs.c.status == "closed", handoffs.c.closed_at < cutoff))
-            conn.execute(handoff_messages.delete().where(handoff_messages.c.handoff_id.in_(old_cases)))
-            cases = conn.execute(handoffs.delete().where(and_(handoffs.c.status == "closed", handoffs.c.closed_at < cutoff))).rowcount
-            questions = conn.execute(unanswered_questions.delete().where(unanswered_questions.c.at < cutoff)).rowcount
-            counts = {"drafts": int(old_drafts or 0), "registrations": int(erased or 0),
-                      "handoff_cases": int(cases or 0), "unanswered_questions": int(questions or 0)}
+            counts = retention.purge(conn, today or now(), settings.draft_days, settings.retention_days)
             self._audit(conn, actor, "purge", counts)
         return counts
 
@@ -373,20 +335,6 @@ class Ledger:
 
 
 # What deletion erases: everything that could identify the person.
-_ERASED: Dict[str, Any] = {
-    "identity": None,
-    "name_enc": None,
-    "phone_enc": None,
-    "phone_hash": None,
-    "id_enc": None,
-    "id_hash": None,
-    "school": None,
-    "major": None,
-    "birth_year": None,
-    "intention": None,
-    "difficulty_kind": None,
-    "listed_enc": None,
-}
 
 
 # What a graduate gives only in chat: gone when they delete a registration joined to a list entry.

@@ -25,7 +25,7 @@ class Notice:
     created_by: str
     district: Optional[str] = None  # None: city-wide
     industry: Optional[str] = None
-    degree: Optional[str] = None  # the lowest degree asked for (ledger.fields.DEGREES)
+    degree: Optional[str] = None  # the lowest degree asked for (db.tables.DEGREES)
     event_date: Optional[date] = None  # job fairs
     event_time: Optional[str] = None
     place: Optional[str] = None

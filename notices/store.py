@@ -14,9 +14,9 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.engine import Engine, Row
 
-from ledger.db import now
-from ledger.fields import DEGREES
-from notices.db import broadcasts, deliveries, notices, recipients, subscriptions
+from db.engine import now
+from db.tables import DEGREES
+from db.tables import broadcasts, deliveries, notices, recipients, subscriptions
 from notices.model import KINDS, Notice, Subscription
 
 

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.gateway.stores import MemoryStore, RedisStore, Store
-from runtime.health import Listener, MetricsListener, Probe, check, database_probe
-from runtime.metrics import PUSH, PUSH_BROADCASTS_RUNNING, PUSH_QUEUE_DEPTH, render
+from db.tables import broadcasts
+from handoff.store import HandoffStore
+from ledger.store import Ledger
+from notices.store import NoticeStore
 from push.book import Book
 from push.config import PushSettings
 from push.limits import MemorySlots, RedisSlots, TemplateQuota
@@ -25,10 +27,8 @@ from push.replies import ReplyCourier
 from push.telegram import TelegramSender
 from push.wechat import WeChatSender
 from push.worker import QUEUES, Worker
-from handoff.store import HandoffStore
-from ledger.store import Ledger
-from notices.db import broadcasts
-from notices.store import NoticeStore
+from runtime.health import Listener, MetricsListener, Probe, check, database_probe
+from runtime.metrics import PUSH, PUSH_BROADCASTS_RUNNING, PUSH_QUEUE_DEPTH, render
 
 log = logging.getLogger(__name__)
 GAUGE_TIMEOUT = 2.0

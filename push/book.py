@@ -10,7 +10,7 @@ reconciler marks the row `unknown` (it may have gone out, so it is never sent ag
 registration in the same transaction, so it is counted exactly once.
 
 The claim is committed before the send, and must outlive a crash of the database: the ledger's
-sessions commit synchronously even on a server set to synchronous_commit=off (ledger/db.py).
+sessions commit synchronously even on a server set to synchronous_commit=off (db/tables.py).
 """
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from db.engine import now, utc
+from db.tables import audit_log, broadcasts, deliveries, follow_ups, recipients, registrations
 from push.limits import BEIJING
 from push.outcome import Outcome
-from ledger.db import audit_log, follow_ups, now, registrations, utc
-from notices.db import broadcasts, deliveries, recipients
 
 FINAL = ("sending", "unknown")
 LOST = "worker stopped while sending; it may have arrived"

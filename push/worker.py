@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tupl
 
 from bot.gateway.seen import take_seen
 from bot.gateway.stores import Store
-from runtime.metrics import PUSH_DELIVERIES
+from db.engine import now
+from notices.model import Notice
+from notices.store import NoticeError, NoticeStore
 from push.book import Book, Row, beijing_today
 from push.config import Timing
 from push.limits import Slot
@@ -38,9 +40,7 @@ from push.queue import Queue, Taken
 from push.render import TELEGRAM_BYTES, render_text
 from push.telegram import TelegramSender
 from push.wechat import WeChatSender
-from ledger.db import now
-from notices.model import Notice
-from notices.store import NoticeError, NoticeStore
+from runtime.metrics import PUSH_DELIVERIES
 
 if TYPE_CHECKING:
     from push.replies import ReplyCourier

@@ -6,7 +6,7 @@ LOG_FORMAT  text (default): `2026-11-26 21:30:00,123 INFO bot.gateway - message`
             when the record carries an exception; `context` holds the record's `extra` fields
 LOG_LEVEL   DEBUG, INFO (default), WARNING, ERROR (Rasa reads the same variable)
 
-Masking (ledger/pii.py: anything shaped like a mobile or ID-card number, 139****5678) happens in
+Masking (db/pii.py: anything shaped like a mobile or ID-card number, 139****5678) happens in
 two places, so no path escapes it: a record factory masks the message, its arguments, the
 exception text and the stack of every record when it is created, whichever handler later writes
 it (Sanic's and uvicorn's own handlers included); the filter on our handler masks again once
@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from ledger.pii import mask_personal_numbers
+from db.pii import mask_personal_numbers
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s - %(message)s"
 FORMATS = ("text", "json")

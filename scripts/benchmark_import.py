@@ -19,8 +19,8 @@ from typing import Dict, Iterator, List
 
 from openpyxl import Workbook
 
+from db.crypto import new_key
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.fields import id_check_digit
 from ledger.importer import DistrictNames, commit, preview, read_list
 from ledger.store import Ledger

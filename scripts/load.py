@@ -44,10 +44,10 @@ from typing import Any, Dict, List, Optional, Tuple
 import httpx
 import redis
 
+from db.crypto import new_key
 from devstack.cluster import Cluster, ClusterError, Ports, running_cluster
 from devstack.stack import ROOT, StackError
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from scripts.load_channels import Answer, Inboxes, QuietTelegram, QuietWeChatAPI, TelegramSide, WeChatSide, attach
 from scripts.load_report import Step, Turn, environment, soak_figures, write

@@ -31,15 +31,15 @@ from typing import Dict, List
 
 import redis
 
-from push.book import Book
-from push.queue import RedisStreamQueue
-from push.worker import Worker, queue_of
+from db.crypto import new_key
 from devstack.stack import ROOT
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from notices.model import Notice
 from notices.store import NoticeStore
+from push.book import Book
+from push.queue import RedisStreamQueue
+from push.worker import Worker, queue_of
 from tests.databases import postgres_database
 from tests.standins.telegram import TelegramStandIn
 

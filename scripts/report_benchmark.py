@@ -9,9 +9,9 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 
+from db.crypto import new_key
+from db.tables import contacts, follow_ups, registrations
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
-from ledger.db import contacts, follow_ups, registrations
 from ledger.report import Month, build, public
 from ledger.store import Ledger
 

@@ -15,8 +15,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 import httpx
 import pytest
 
+from db.crypto import new_key
 from devstack.stack import Stack, free_port, running_stack  # noqa: F401 - free_port: the tests take it from here
-from ledger.crypto import new_key
 from tests.databases import postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent

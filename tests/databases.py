@@ -23,7 +23,7 @@ ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 # fast, and nothing the server has written to the kernel is lost when it crashes (only a crash of the
 # machine would lose it). synchronous_commit=off acknowledges a commit before writing it, so a crash
 # undoes the last ones; kept as a server tuned for speed might have it: the ledger's own sessions
-# commit synchronously (ledger/db.py).
+# commit synchronously (db/tables.py).
 FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200")
 
 

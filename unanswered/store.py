@@ -11,19 +11,18 @@ not registered).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from ledger.crypto import Cipher
-from ledger.db import in_districts, now, utc
-from ledger.pii import mask_personal_numbers
-from policy_kb.text import normalize_chars
-from unanswered.db import unanswered_questions as table
+from db.crypto import Cipher
+from db.engine import in_districts, now, utc
+from db.pii import mask_personal_numbers
+from db.retention import normalised_question
+from db.tables import unanswered_questions as table
 
 REASONS = ("unclear", "out_of_scope", "gave_up")
 RESOLUTIONS = {"added": "已补充知识库", "ignored": "忽略"}
@@ -47,13 +46,9 @@ class Question:
 Districts = Optional[Sequence[Optional[str]]]
 
 
-def normalised(text: str) -> str:
-    return re.sub(r"[\s，。！？?!,.、~～…]+", "", normalize_chars(text)).lower()
-
-
 def question_key(text: str) -> str:
     """What is the same for one question however it was typed (the list groups records by its hash)."""
-    return normalised(mask_personal_numbers(text.strip())[:MAX_TEXT])
+    return normalised_question(mask_personal_numbers(text.strip())[:MAX_TEXT])
 
 
 class UnansweredStore:
@@ -67,7 +62,7 @@ class UnansweredStore:
         if reason not in REASONS:
             raise ValueError(f"unknown reason {reason!r}")
         text = mask_personal_numbers(text.strip())[:MAX_TEXT]
-        key = normalised(text)
+        key = normalised_question(text)
         if not key or text.startswith("/") or key.isdigit():
             return False
         with self.engine.begin() as conn:
@@ -97,15 +92,6 @@ class UnansweredStore:
         with self.engine.begin() as conn:
             return int(conn.execute(update(table).where(and_(table.c.text_hash == key, table.c.resolved_at.is_(None), scope))
                                     .values(resolved_at=now(), resolved_by=staff, resolution=resolution)).rowcount)
-
-    def rotate(self, conn: Connection) -> int:
-        """Re-encrypt under the newest key and recompute the hashes (ledger rotate-keys)."""
-        rows = conn.execute(select(table.c.id, table.c.text_enc)).all()
-        for row in rows:
-            text = self.cipher.decrypt(row.text_enc) or ""
-            conn.execute(update(table).where(table.c.id == row.id).values(
-                text_enc=self.cipher.encrypt(text), text_hash=self.cipher.blind_index("question", normalised(text))))
-        return len(rows)
 
     def _question(self, key: str, rows: List) -> Question:
         newest = rows[0]

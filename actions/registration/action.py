@@ -29,9 +29,9 @@ from actions.registration.steps import BY_KEY, STEPS, display, field_named
 from actions.registration.storage import open_ledger, run
 from actions.request import current_request
 from actions.subscriptions import ask_what_to_cancel, bare_cancel
-from ledger.crypto import CipherError
+from db.crypto import CipherError
+from db.pii import SEALED_KEY, unseal
 from ledger.fields import FOLLOW_UP_KINDS
-from ledger.pii import SEALED_KEY, unseal
 from ledger.store import DuplicatePerson, Ledger
 from nlu.server.redaction import MARKER_KEY, find_spans, marker
 from policy_kb.text import is_english, normalize_chars

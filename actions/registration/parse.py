@@ -14,8 +14,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from actions.facts import chinese_number
 from actions.knowledge import kb
+from db.pii import ID_NUMBER, PHONE, personal_numbers
 from ledger import fields as F
-from ledger.pii import ID_NUMBER, PHONE, personal_numbers
 from policy_kb.text import normalize_chars
 
 MAX_TEXT = 50
@@ -97,7 +97,7 @@ def parse_name(text: str, _: Options) -> Parsed:
 
 def find_phone(text: str) -> Optional[str]:
     """The first valid mobile number in `text`, written in any of the ways the masker finds
-    (ledger/pii.py: 139 1234 5678, 139.1234.5678, 139–1234–5678, full-width digits …)."""
+    (db/pii.py: 139 1234 5678, 139.1234.5678, 139–1234–5678, full-width digits …)."""
     for found in personal_numbers(text):
         phone = F.normalize_phone(found.value) if found.kind == PHONE else None
         if phone:

@@ -6,8 +6,8 @@ from typing import Any, Callable, Dict, Optional, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from db.crypto import Cipher
 from ledger.config import settings_from_env
-from ledger.crypto import Cipher
 from ledger.store import Ledger
 
 T = TypeVar("T")

@@ -30,9 +30,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from db.crypto import Cipher
+from db.pii import SEALED_KEY, mask_personal_numbers, seal
 from ledger.config import settings_from_env
-from ledger.crypto import Cipher
-from ledger.pii import SEALED_KEY, mask_personal_numbers, seal
 
 log = logging.getLogger(__name__)
 

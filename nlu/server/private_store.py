@@ -43,7 +43,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
-from ledger.pii import SEALED_KEY, has_personal_numbers, mask_personal_numbers
+from db.pii import SEALED_KEY, has_personal_numbers, mask_personal_numbers
 from nlu.server.redaction import MARKER_KEY, Span, placeholder, read_marker
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from sqlalchemy import update
 
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text, question_after_leaving
-from handoff.db import handoffs
-from ledger.db import now
-from ledger.model import Registration
 from actions.registration.storage import open_ledger
+from db.engine import now
+from db.tables import handoffs
+from ledger.model import Registration
 from tests.actions.conftest import SLOTS, run
 from unanswered.store import UnansweredStore
 

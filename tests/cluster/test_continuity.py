@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from ledger.db import registrations
+from db.tables import registrations
 from tests.cluster.conftest import REF, Topology, answers_for
 
 pytestmark = pytest.mark.stack

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from console.accounts import StaffError, StaffStore
 from console.app import create_app, staff_store
 from console.config import ConsoleConfigError, ConsoleSettings, settings_from_env
-from console.db import staff_users
+from db.tables import staff_users
 from console.passwords import PasswordError, dummy_hash, hash_password, needs_rehash, verify_password
 from console.throttle import LoginThrottle
 from ledger.store import Ledger

@@ -17,12 +17,12 @@ from sqlalchemy import select, update
 
 from console.app import staff_store
 from console.config import ConsoleSettings
+from db.crypto import new_key
+from db.tables import broadcasts, deliveries
 from devstack.console import running_console
 from handoff.store import HandoffStore
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
-from notices.db import broadcasts, deliveries
 from notices.model import Notice
 from notices.store import NoticeStore
 from tests.browser import chromium

@@ -9,8 +9,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from db.tables import contacts
 from ledger.contacts import Attempt, ContactBook, beijing_today, week_end
-from ledger.db import contacts
 from tests.console.conftest import Console, graduate
 from tests.ledger.test_contacts import imported
 

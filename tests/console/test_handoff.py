@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from handoff.db import handoffs
+from db.engine import now
+from db.tables import handoffs
 from handoff.store import CLOSING_NOTICE, HandoffStore
-from ledger.db import now
 from tests.console.conftest import Console
 from unanswered.store import UnansweredStore
 

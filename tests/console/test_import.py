@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy import func, select
 
 from console.import_api import MAX_FILE
-from ledger.db import registrations
+from db.tables import registrations
 from tests.console.conftest import Console, Session, graduate
 from tests.ledger.test_import import csv_bytes, id_number, phone, row, xlsx_bytes
 

@@ -9,7 +9,7 @@ from typing import Tuple
 
 from sqlalchemy import func, select
 
-from ledger.db import registrations
+from db.tables import registrations
 from ledger.store import Ledger
 from tests.console.conftest import graduate
 from tests.console.test_browser import browser, log_in, served, text_of  # noqa: F401 - fixtures, re-used

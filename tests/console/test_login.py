@@ -17,9 +17,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from console.app import create_app
-from console.db import staff_sessions, staff_users
+from db.tables import staff_sessions, staff_users
 from console.passwords import verify_password
-from notices.db import broadcasts, notices
+from db.tables import broadcasts, notices
 from tests.console.conftest import PASSWORD, Console, fair
 
 

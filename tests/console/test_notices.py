@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from db.tables import deliveries, notices
 from ledger.export import BEIJING
-from notices.db import deliveries, notices
 from tests.console.conftest import Console, fair, graduate, subscribe
 
 

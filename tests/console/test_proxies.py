@@ -12,10 +12,10 @@ import httpx
 
 from console.app import staff_store
 from console.config import ConsoleSettings
-from devstack.console import running_console
 from console.proxies import forwarded_client, parse_networks
+from db.crypto import new_key
+from devstack.console import running_console
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from tests.conftest import free_port
 from tests.console.conftest import PASSWORD, Console

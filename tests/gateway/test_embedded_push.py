@@ -17,10 +17,10 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
+from db.tables import deliveries
 from devstack.stack import Stack, running_gateway, running_stack
 from ledger.config import settings_from_env
 from ledger.store import Ledger
-from notices.db import deliveries
 from notices.model import Notice
 from notices.store import NoticeStore
 from tests.conftest import free_port

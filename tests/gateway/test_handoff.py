@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from actions.registration.storage import open_ledger
+from db.sessions import web_identity
 from devstack.stack import Stack, running_gateway
 from handoff.store import CLOSING_NOTICE, HandoffStore
-from ledger.sessions import web_identity
 from tests.conftest import free_port
 from tests.standins.telegram import TelegramStandIn
 

@@ -10,8 +10,8 @@ from typing import Iterator
 import httpx
 import pytest
 
+from db.sessions import web_identity
 from devstack.stack import Stack, running_gateway
-from ledger.sessions import web_identity
 from tests.browser import chromium
 from tests.conftest import free_port
 

@@ -16,13 +16,13 @@ import redis
 from starlette.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from bot.channels.web.channel import COOKIE, web_inbox_key
 from bot.app import create_app
+from bot.channels.web.channel import COOKIE, web_inbox_key
 from bot.gateway.config import GatewaySettings
 from bot.gateway.limits import Rate
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore, RedisStore, Store
-from ledger.sessions import hashed_session
+from db.sessions import hashed_session
 from tests.conftest import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/14"

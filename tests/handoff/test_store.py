@@ -9,11 +9,11 @@ from typing import List
 import pytest
 from sqlalchemy import select, update
 
-from handoff.db import handoff_messages, handoffs
+from db.crypto import new_key
+from db.engine import now
+from db.tables import handoff_messages, handoffs
 from handoff.store import CLOSING_NOTICE, MAX_REPLY, HandoffError, HandoffStore
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
-from ledger.db import now
 from ledger.store import Ledger
 from tests.ledger.conftest import HASH_KEY
 from unanswered.store import UnansweredStore

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from db.tables import unanswered_questions
 from ledger.store import Ledger
-from unanswered.db import unanswered_questions
 from unanswered.store import UnansweredStore
 
 

@@ -26,12 +26,12 @@ from sqlalchemy import func, select
 
 from console.app import staff_store
 from console.config import ConsoleSettings
-from console.db import staff_sessions, staff_users
+from db.tables import staff_sessions, staff_users
+from db.crypto import new_key
+from db.tables import audit_log, metadata
 from devstack.console import running_console
 from devstack.stack import Stack, running_gateway
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
-from ledger.db import audit_log, metadata
 from ledger.store import Ledger
 from tests.conftest import free_port
 from tests.databases import postgres_database

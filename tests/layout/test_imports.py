@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. A package may import its own layer and those before it, never one after it.
 LAYERS: List[Tuple[str, ...]] = [
     ("policy_kb",),                                    # the knowledge base: data and search
-    ("ledger", "handoff", "unanswered", "notices"),    # the database and the feature stores on it
+    ("db",),                                           # engine, tables, migrations, encryption, retention
     ("runtime",),                                      # logging, metrics, health: every process
+    ("ledger", "handoff", "unanswered", "notices"),    # the feature stores, on db/ and never on each other
     ("nlu",),                                          # NLU components and the Rasa server's plug-ins
     ("actions",),                                      # the action server
     ("bot",),                                          # the gateway process: gateway/ and channels/
@@ -29,12 +30,11 @@ LAYERS: List[Tuple[str, ...]] = [
 ]
 LAYER = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 
-# Loops still to be removed (issue 15), each the group of packages it joins. The ledger's key
-# rotation and purge reach into handoff/ and unanswered/, which store on the ledger's tables and
-# encryption: db/ will hold those. The action server's answer, eligibility and fallback modules reach
-# registration (and its ledger access) lazily while registration builds on them. The list only
-# shrinks: test_known_cycles_are_still_there fails once one is gone, so its entry goes too.
-KNOWN_CYCLES = {frozenset({"ledger", "handoff", "unanswered"}), frozenset({"actions", "actions.registration"})}
+# Loops still to be removed (issue 15), each the group of packages it joins. The action server's
+# answer, eligibility and fallback modules reach registration (and its ledger access) lazily while
+# registration builds on them. The list only shrinks: test_known_cycles_are_still_there fails once
+# one is gone, so its entry goes too.
+KNOWN_CYCLES = {frozenset({"actions", "actions.registration"})}
 
 
 def module_name(path: Path) -> str:
@@ -139,6 +139,14 @@ def test_no_package_imports_a_higher_layer() -> None:
     wrong = [f"{source} imports {target} ({where})" for source, targets in sorted(edges().items())
              for target, where in sorted(targets.items()) if LAYER[top(target)] > LAYER[top(source)]]
     assert not wrong, "a lower layer imports a higher one:\n" + "\n".join(wrong)
+
+
+def test_feature_stores_never_import_each_other() -> None:
+    """ledger/, notices/, handoff/ and unanswered/ share only db/ (and policy_kb's text helpers)."""
+    stores = {"ledger", "handoff", "unanswered", "notices"}
+    wrong = [f"{source} imports {target} ({where})" for source, targets in sorted(edges().items()) if top(source) in stores
+             for target, where in sorted(targets.items()) if top(target) in stores and top(target) != top(source)]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_package_cycle() -> None:

@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
+from db.crypto import new_key
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from tests.databases import postgres_database
 

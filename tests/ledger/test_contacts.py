@@ -20,8 +20,9 @@ from ledger.contacts import (
     beijing_today,
     week_end,
 )
-from ledger.crypto import new_key
-from ledger.db import contacts, now, registrations
+from db.crypto import new_key
+from db.engine import now
+from db.tables import contacts, registrations
 from ledger.model import Registration
 from ledger.store import Ledger, UnknownRegistration, new_ref
 from tests.ledger.conftest import HASH_KEY

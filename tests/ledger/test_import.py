@@ -17,7 +17,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import event, func, select
 
-from ledger.db import audit_log, import_batches, registrations
+from db.tables import audit_log, import_batches, registrations
 from ledger.fields import id_check_digit
 from ledger.importer import (DistrictNames, ImportChanged, ImportFileError, commit, preview, preview_lines, read_list)
 from ledger.model import Registration
@@ -371,7 +371,7 @@ def test_a_chat_registration_later_found_on_the_list_keeps_the_list_entry_on_del
 
 def test_key_rotation_reencrypts_the_list_entry(database_url: str) -> None:
     from ledger.config import LedgerSettings
-    from ledger.crypto import new_key
+    from db.crypto import new_key
 
     old, new = new_key(), new_key()
     first = Ledger.open(LedgerSettings(database_url, [old], b"k" * 32))
@@ -395,7 +395,7 @@ def run_cli(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_import_dry_run_then_write(database_url: str, tmp_path: Path) -> None:
-    from ledger.crypto import new_key
+    from db.crypto import new_key
 
     key = new_key().decode()
     env = {"DATABASE_URL": database_url, "LEDGER_KEYS": key, "LEDGER_HASH_KEY": base64.urlsafe_b64encode(b"k" * 32).decode()}

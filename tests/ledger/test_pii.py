@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.crypto import Cipher, new_key
+from db.crypto import Cipher, new_key
+from db.pii import has_personal_numbers, mask_personal_numbers, seal, unseal
 from ledger.fields import id_check_digit
-from ledger.pii import has_personal_numbers, mask_personal_numbers, seal, unseal
 
 ID_NUMBER = "11010819990307123" + id_check_digit("11010819990307123")
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import update
 
-from ledger.db import contacts, registrations
+from db.tables import contacts, registrations
 from ledger.model import Registration
 from ledger.report import (
     COLUMNS, COUNTS, SMALL, TOTAL_LABEL, WITHHELD, Figures, Month, ReportError, build, equations,

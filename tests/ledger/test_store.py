@@ -11,10 +11,10 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, text
 
+from db.crypto import Cipher, new_key
+from db.engine import make_engine
+from db.migrations import STEPS, current_version, migrate
 from ledger.config import LedgerConfigError, settings_from_env
-from ledger.crypto import Cipher, new_key
-from ledger.db import make_engine
-from ledger.migrations import STEPS, current_version, migrate
 from ledger.model import Registration
 from ledger.store import DuplicatePerson, Ledger
 from tests.ledger.conftest import HASH_KEY, settings_for

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, text
 
 from console.app import staff_store
 from console.config import ConsoleSettings
+from db.crypto import new_key
 from devstack.console import running_console
 from devstack.stack import Stack, running_gateway, running_service
 from ledger.config import LedgerSettings
-from ledger.crypto import new_key
 from ledger.store import Ledger
 from tests.conftest import Conversation, free_port
 from tests.databases import ADMIN_URL, postgres_database

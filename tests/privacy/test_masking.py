@@ -1,4 +1,4 @@
-"""The masker (ledger/pii.py) on generated variants: phone and ID-card numbers written every common
+"""The masker (db/pii.py) on generated variants: phone and ID-card numbers written every common
 way (separators of any kind, mixed; full-width, Chinese and traditional numerals; +86) are masked
 exactly, twice masked stay the same, and the registration reads them; ordinary numbers (years,
 amounts, dates, reference numbers, landlines) are left alone. A seeded generator (no hypothesis in
@@ -13,9 +13,9 @@ from typing import Iterator, List
 import pytest
 
 from actions.registration import parse as P
+from db.pii import has_personal_numbers, mask_id_number, mask_personal_numbers, mask_phone
 from handoff.store import HandoffStore
-from ledger.fields import id_check_digit, mask_id_number, mask_phone
-from ledger.pii import has_personal_numbers, mask_personal_numbers
+from ledger.fields import id_check_digit
 from ledger.store import Ledger, new_ref
 from tests.ledger.conftest import database_url, ledger  # noqa: F401 - the ledger fixtures, re-used
 from unanswered.store import UnansweredStore

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import delete, select
 
 from actions.registration.storage import open_ledger
+from db.migrations import migrate
+from db.sessions import hashed_session, web_identity
+from db.tables import metadata, schema_migrations
 from devstack.stack import Stack, running_gateway
 from handoff.store import HandoffStore
-from ledger.db import metadata, schema_migrations
-from ledger.migrations import migrate
 from ledger.model import Registration
-from ledger.sessions import hashed_session, web_identity
 from ledger.store import Ledger
 from notices.model import Subscription
 from notices.store import NoticeStore

@@ -28,16 +28,16 @@ from starlette.routing import Route
 
 from bot.gateway.config import TelegramSettings, WeChatSettings
 from bot.gateway.stores import RedisStore, Store
+from db.crypto import new_key
+from db.engine import now
+from db.tables import broadcasts, deliveries, subscriptions
+from ledger.config import LedgerSettings
+from ledger.store import Ledger
+from notices.model import Notice
+from notices.store import NoticeStore
 from push.app import open_worker
 from push.config import PushSettings, Timing
 from push.worker import Worker
-from ledger.config import LedgerSettings
-from ledger.crypto import new_key
-from ledger.db import now
-from ledger.store import Ledger
-from notices.db import broadcasts, deliveries, subscriptions
-from notices.model import Notice
-from notices.store import NoticeStore
 from tests.databases import postgres_database
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.wechat import WeChatAPIStandIn, _error

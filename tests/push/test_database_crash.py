@@ -84,7 +84,7 @@ def test_a_crash_while_a_message_is_on_the_wire_sends_nothing_twice(
     assert {status for status, _, _ in states.values()} <= {"sent", "unknown"}
     assert all(got.get(int(i[3:])) == 1 for i, (status, _, _) in states.items() if status == "sent")
     assert len(states) == len(audience)
-    assert durable == "on"  # the ledger's sessions, whatever the server's default (ledger/db.py)
+    assert durable == "on"  # the ledger's sessions, whatever the server's default (db/tables.py)
 
 
 def test_a_fan_out_cut_off_by_a_crash_is_done_again_once_the_database_is_back(

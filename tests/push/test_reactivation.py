@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from bot.gateway.seen import note_seen
-from notices.db import recipients
+from db.tables import recipients
 from tests.push.conftest import Bureau, Running, chats, gateway_store, push_settings
 from tests.standins.telegram import TelegramStandIn
 

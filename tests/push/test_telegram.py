@@ -10,11 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.gateway.config import TelegramSettings
-from push.config import PushSettings
-from ledger.db import follow_ups
+from db.tables import follow_ups, recipients
 from ledger.model import Registration
-from notices.db import recipients
 from notices.model import Notice
+from push.config import PushSettings
 from tests.conftest import free_port
 from tests.push.conftest import (TODAY, TOKEN, Bureau, Running, chats, fair, flood_violations, gateway_store,
                                  push_settings, received, wait_for)

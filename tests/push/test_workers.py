@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from ledger.db import now
+from db.engine import now
 from tests.push.conftest import (REDIS_URL, TOKEN, Bureau, chats, flood_violations, received, wait_for, worker_env,
                                  worker_processes)
 from tests.standins.telegram import TelegramStandIn

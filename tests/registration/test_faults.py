@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import OperationalError
 
 from actions.registration.action import UNAVAILABLE, guarded
-from ledger.crypto import CipherError
+from db.crypto import CipherError
 
 
 def test_database_down_or_unreadable_data_gets_an_answer_and_keeps_state() -> None:

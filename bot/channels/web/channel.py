@@ -6,7 +6,7 @@ the session's inbox in the shared Store, push/replies.py), {"messages": [{"text"
 The session is a random id in an HttpOnly, SameSite=Strict cookie set by the gateway and signed by
 it (`<session>.<signature>`, sessions.py); a cookie it did not issue is replaced, so the page never
 chooses it. The session is a bearer secret and never leaves the gateway: the sender id (Rasa, the
-ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (ledger/sessions.py).
+ledger, handoff cases, the inbox key, the logs) is `web:<hash of the session>` (db/sessions.py).
 Only JSON bodies are accepted (a cross-site form cannot send one without a CORS preflight, which is
 never granted).
 
@@ -30,7 +30,7 @@ from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.limits import Limiter, Rate, address_key, retry_after
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
-from ledger.sessions import hashed_session
+from db.sessions import hashed_session
 
 PAGE = Path(__file__).with_name("page.html")
 SCRIPT = Path(__file__).with_name("app.js")

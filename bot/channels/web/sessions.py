@@ -5,7 +5,7 @@ Store (made by the first replica that needs it; with Redis every replica uses th
 cookie the gateway did not issue has no valid tag and is replaced by a fresh session, so nobody can
 hand a victim a session id chosen in advance (session fixation). Neither the cookie nor the
 session leaves the gateway: the sender id Rasa, the handoff cases, the ledger and the logs see is
-`web:<hash of the session>` (ledger/sessions.py), from which no cookie can be made back.
+`web:<hash of the session>` (db/sessions.py), from which no cookie can be made back.
 
 When the store is away, ids are signed with a key of this process until it is back; those stay
 valid here."""

@@ -20,8 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Tuple
 
-from ledger.crypto import Cipher
-from ledger.fields import mask_id_number, mask_phone
+from db.crypto import Cipher
 
 SEALED_KEY = "sealed_text"
 PHONE, ID_NUMBER = "phone", "id_number"
@@ -204,3 +203,19 @@ def seal(cipher: Cipher, text: str) -> Optional[str]:
 
 def unseal(cipher: Cipher, token: Optional[str]) -> Optional[str]:
     return cipher.decrypt(token) if token else None
+
+
+# ---- masks of a known value (lists, exports, logs)
+def mask_phone(phone: Optional[str]) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+
+
+def mask_id_number(value: Optional[str]) -> str:
+    return f"{value[:4]}{'*' * 10}{value[-4:]}" if value else ""
+
+
+def mask_name(name: Optional[str]) -> str:
+    """'王芳' → '王*', '欧阳娜娜' → '欧***'."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)

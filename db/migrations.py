@@ -14,8 +14,10 @@ from typing import Callable, List, NamedTuple, Tuple
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.db import now, schema_migrations
-from ledger.sessions import web_identity
+from db.engine import now
+
+from db.sessions import web_identity
+from db.tables import schema_migrations
 
 log = logging.getLogger(__name__)
 Step = Callable[[Connection], None]
@@ -188,7 +190,7 @@ _IDENTITY_COLUMNS = [("registrations", "identity"), ("drafts", "identity"), ("ha
 def _v6_hashed_web_sessions(conn: Connection) -> None:
     """Web-chat identities held the session id itself (web:<session>, the cookie or, once the
     gateway signed its cookies, the id without the signature): replaced by its hash
-    (ledger/sessions.py), which the gateway sends from now on. WeChat and Telegram identities are
+    (db/sessions.py), which the gateway sends from now on. WeChat and Telegram identities are
     addresses the push worker sends to, not secrets: kept."""
     for table, column in _IDENTITY_COLUMNS:
         found = conn.execute(text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} LIKE 'web:%'")).scalars().all()

@@ -8,7 +8,7 @@ the tracker store and the logs), the ledger (registrations, drafts, handoff case
 deliveries) and the keys the gateway keeps in the shared Store for it (the page's inbox, its rate
 limit, the buttons offered) hold `web:<hash>`, a SHA-256 of the session, from which no cookie can
 be made back (the session has 192 random bits). The hash is unkeyed so that the gateway needs no
-ledger key, and fixed: ledger/migrations.py step 6 applied it to the identities stored before.
+ledger key, and fixed: db/migrations.py step 6 applied it to the identities stored before.
 """
 from __future__ import annotations
 
