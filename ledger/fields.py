@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Dict, List, Optional
 
+from db.tables import DEGREES  # noqa: F401  the degree field's values: the column's domain, shared with notices
 from policy_kb.text import normalize_chars
 
 STATUSES: List[str] = ["未就业", "灵活就业", "已就业", "暂无就业意愿"]

@@ -27,10 +27,15 @@ action it runs (4-5 % of a turn, and the action server accepts a connection per 
 endpoint keeps one session instead, whose idle connections close after 2 s: before the action
 server's own keep-alive (Sanic's 5 s) ends them, so a connection is never reused just as the
 server drops it. A connection broken otherwise (the action server killed) is not reused either.
+
+Each patch replaces a Rasa internal as Rasa 3.6.21 wrote it (WRITTEN_FOR). Under any other
+version nothing is patched: Rasa runs as it is, slower, and the log says why. Moving to another
+version means reading each replaced function in its source, then changing WRITTEN_FOR.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -38,6 +43,7 @@ import aiohttp
 import dask
 import tensorflow as tf
 from jsonschema import validators
+from rasa import __version__ as RASA_VERSION
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.engine.exceptions import GraphRunError
@@ -48,6 +54,9 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
+
+WRITTEN_FOR = "3.6.21"
+log = logging.getLogger(__name__)
 
 _original_load = RasaModel.load.__func__  # type: ignore[attr-defined]
 
@@ -184,9 +193,15 @@ def _session(self: EndpointConfig) -> _KeptSession:
     return _KeptSession(kept[1])
 
 
-def install() -> None:
+def install(version: str = RASA_VERSION) -> bool:
+    """Apply the patches if this is the Rasa they were written for; whether they were."""
+    if version != WRITTEN_FOR:
+        log.error("Rasa %s is running, the patches in nlu/server/rasa_patches.py were written for %s: "
+                  "none applied (Rasa runs unpatched, slower)", version, WRITTEN_FOR)
+        return False
     RasaModel.load = classmethod(_load)  # type: ignore[assignment]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[assignment]
     DaskGraphRunner.run = _run  # type: ignore[assignment]
     EndpointConfig.session = _session  # type: ignore[assignment]
+    return True

@@ -20,7 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu import rasa_patches
+from nlu.server import rasa_patches
 from tests.conftest import free_port
 
 RASAS_RUN = DaskGraphRunner.run
@@ -180,3 +180,12 @@ def test_a_reply_gets_rasas_verdict(reply: Any) -> None:
 def test_an_invalid_reply_fails_with_rasas_error(reply: Any) -> None:
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         rasa_patches._validate_action_result(RemoteAction("action_x", None), reply)
+
+
+def test_another_rasa_version_is_left_unpatched(caplog: pytest.LogCaptureFixture) -> None:
+    """The patches replace Rasa 3.6.21's internals; under another version none is applied."""
+    before = (RemoteAction._validate_action_result, DaskGraphRunner.run, EndpointConfig.session)
+    with caplog.at_level("ERROR", logger=rasa_patches.__name__):
+        assert rasa_patches.install("3.7.0") is False
+    assert (RemoteAction._validate_action_result, DaskGraphRunner.run, EndpointConfig.session) == before
+    assert "Rasa 3.7.0" in caplog.text and rasa_patches.WRITTEN_FOR in caplog.text
