@@ -18,13 +18,13 @@ import logging
 import time
 from typing import Any, Callable, Optional, TypeVar
 
-from bot.channels.web.channel import WEB_INBOX_TTL, web_inbox_key
+from bot.channels.web import keys as web_keys
 from bot.gateway.stores import Store
+from handoff.store import HandoffStore, Outgoing
 from push.limits import Slot
 from push.outcome import SENT, Outcome
 from push.telegram import TelegramSender
 from push.wechat import WeChatSender
-from handoff.store import HandoffStore, Outgoing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,7 +62,7 @@ class ReplyCourier:
             return await self.wechat.send_text(address, outgoing.text)
         if outgoing.channel == "web":
             item = json.dumps({"id": outgoing.id, "text": outgoing.text, "at": time.time()}, ensure_ascii=False)
-            await self.store.append(web_inbox_key(address), item, WEB_INBOX_TTL)
+            await self.store.append(web_keys.inbox(address), item, web_keys.INBOX_TTL)
             return SENT
         return Outcome("skipped", f"channel {outgoing.channel!r} is off in this worker")
 

@@ -27,14 +27,14 @@ from typing import Any, Dict, Optional, Tuple
 
 import httpx
 
-from bot.channels.wechat.channel import last_inbound_key
-from bot.channels.wechat.client import STALE_TOKEN, TOKEN_KEY, WeChatAPIError, WeChatClient
+from bot.channels.wechat import keys as wechat_keys
+from bot.channels.wechat.client import STALE_TOKEN, WeChatAPIError, WeChatClient
 from bot.gateway.config import WeChatSettings
 from bot.gateway.stores import Store
+from notices.model import KINDS, Notice
 from push.limits import TemplateQuota
 from push.outcome import SENT, Outcome
 from push.render import HEADINGS, WECHAT_BYTES, cn_date, render_text, shorten, unsubscribe_line, when
-from notices.model import KINDS, Notice
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class WeChatSender:
     async def prepare(self, openid: str) -> Tuple[str, Optional[Outcome]]:
         """Which message this user can get now: ("custom", None), ("template", None) with the
         quota counted, or ("", outcome) when the delivery is to be skipped without a call."""
-        if await self.store.get(last_inbound_key(openid)):
+        if await self.store.get(wechat_keys.last_inbound(openid)):
             return "custom", None
         if not self.template_id:
             return "", Outcome("skipped", NO_TEMPLATE)
@@ -88,7 +88,7 @@ class WeChatSender:
     async def send_text(self, openid: str, text: str) -> Outcome:
         """A customer-service text (a staff reply), only inside the user's 48-hour window: no
         template stands in for a conversation."""
-        if not await self.store.get(last_inbound_key(openid)):
+        if not await self.store.get(wechat_keys.last_inbound(openid)):
             return Outcome("skipped", "outside 48h window: the graduate has not written in 48 hours")
         body: Dict[str, Any] = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         return await self._post(CUSTOM_SEND, body)
@@ -102,8 +102,8 @@ class WeChatSender:
             token = await self.tokens.access_token()
             answer = await self._request(path, token, body)
             if answer.get("errcode") in STALE_TOKEN:
-                if await self.store.get(TOKEN_KEY) == token:
-                    await self.store.delete(TOKEN_KEY)
+                if await self.store.get(wechat_keys.ACCESS_TOKEN) == token:
+                    await self.store.delete(wechat_keys.ACCESS_TOKEN)
                 answer = await self._request(path, await self.tokens.access_token(), body)
         except WeChatAPIError as error:  # no access token
             return Outcome("retry", f"no WeChat access token ({error.errcode})")

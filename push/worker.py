@@ -27,6 +27,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
+from bot.channels.telegram import keys as telegram_keys
+from bot.channels.wechat import keys as wechat_keys
 from bot.gateway.seen import take_seen
 from bot.gateway.stores import Store
 from db.engine import now
@@ -49,11 +51,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 QUEUES = ("tg", "wx", "other")
 NOTICE_TTL = 30.0
-INACTIVE_TTL = 365 * 24 * 3600
 
 
 def queue_of(channel: str) -> str:
     return channel if channel in ("tg", "wx") else "other"
+
+
+# the channels whose users can block the bot or unfollow, by the prefix of their identities
+CHANNEL_KEYS = {"tg": telegram_keys, "wx": wechat_keys}
+
+
+def inactive_key(channel: str, address: str) -> Optional[str]:
+    """Where the gateway and this worker mark a recipient who blocked the bot or unfollowed."""
+    keys = CHANNEL_KEYS.get(channel)
+    return keys.inactive(address) if keys is not None else None
 
 
 class Worker:
@@ -220,7 +231,8 @@ class Worker:
         address = row.identity.split(":", 1)[1] if ":" in row.identity else row.identity
         if row.inactive:
             return await self.close(row, "blocked", f"recipient inactive ({row.inactive})")
-        if await self.store.get(f"{row.channel}:inactive:{address}"):
+        marked = inactive_key(row.channel, address)
+        if marked is not None and await self.store.get(marked):
             return await self.close(row, "blocked", "recipient inactive (blocked the bot or unfollowed)")
         notice = await self.notice(row.notice_id)
         if notice is None or notice.status != "published" or notice.valid_until < beijing_today():
@@ -271,8 +283,9 @@ class Worker:
         PUSH_DELIVERIES.inc(1.0, (row.channel, outcome.status))
         if outcome.status == "blocked":
             await self.db(self.notices.mark_inactive, row.identity, "blocked")
-            address = row.identity.split(":", 1)[1]
-            await self.store.set(f"{row.channel}:inactive:{address}", f"{time.time():.3f}", INACTIVE_TTL)
+            marked = inactive_key(row.channel, row.identity.split(":", 1)[1])
+            if marked is not None:
+                await self.store.set(marked, f"{time.time():.3f}", CHANNEL_KEYS[row.channel].INACTIVE_TTL)
         if outcome.status in ("retry", "pause") and delay is not None:
             self._later(delay, queue_of(row.channel), row.id)
 

@@ -17,11 +17,12 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from bot.channels.wechat import channel as wechat_channel
-from bot.channels.wechat.channel import journal_entry
-from bot.channels.wechat.inbound import Inbound, dedupe_key
-from bot.channels.wechat.turns import DONE, REPLIED, Found, State, Turns, lease_key, reply_key
 from bot.app import create_app
+from bot.channels.wechat import channel as wechat_channel
+from bot.channels.wechat import keys
+from bot.channels.wechat.channel import journal_entry
+from bot.channels.wechat.inbound import Inbound
+from bot.channels.wechat.turns import DONE, REPLIED, Found, State, Turns
 from bot.gateway.assistant import AssistantUnavailable
 from bot.gateway.config import GatewaySettings, WeChatSettings
 from bot.gateway.journal import RedisJournal, sealer
@@ -86,21 +87,21 @@ def test_an_answered_push_keeps_its_passive_reply_sealed_for_a_short_while(kind:
         await first.take("wx:msg:o2:1")
         await first.hold("wx:msg:o2:1").release("王芳，你的登记已提交。")
         assert await store.get("wx:msg:o2:1") == REPLIED
-        assert await store.get(lease_key("wx:msg:o2:1", "gw-1")) is None
-        sealed = await store.get(reply_key("wx:msg:o2:1"))
+        assert await store.get(keys.lease("wx:msg:o2:1", "gw-1")) is None
+        sealed = await store.get(keys.reply("wx:msg:o2:1"))
         assert sealed and "王芳" not in sealed and "登记" not in sealed
         found = await second.take("wx:msg:o2:1")
         assert (found.state, found.reply) == (State.REPLIED, "王芳，你的登记已提交。")
         # a gateway with another AppSecret cannot read it: `success`, not garbage
         assert (await Turns(store, "another secret", holder="gw-3").take("wx:msg:o2:1")).reply is None
         if kind == "redis":
-            ttl = redis.Redis.from_url(REDIS_URL).pttl(f"{prefix}{reply_key('wx:msg:o2:1')}")
+            ttl = redis.Redis.from_url(REDIS_URL).pttl(f"{prefix}{keys.reply('wx:msg:o2:1')}")
             assert 0 < ttl <= 20_000
         # answered `success`: nothing kept
         await first.take("wx:msg:o2:2")
         await first.hold("wx:msg:o2:2").release(None)
         assert await second.take("wx:msg:o2:2") == Found(State.DONE)
-        assert await store.get(reply_key("wx:msg:o2:2")) is None
+        assert await store.get(keys.reply("wx:msg:o2:2")) is None
         # a claim made by an older gateway ("1") counts as answered
         await store.claim("wx:msg:o2:3", 60)
         assert (await second.take("wx:msg:o2:3")).state is State.DONE
@@ -213,16 +214,16 @@ class Gateways:
         return self.pushes.open_reply(response.content)["Content"]
 
     def claim(self, openid: str, msg_id: int) -> Optional[str]:
-        return self.redis.get(self.prefix + dedupe_key(openid, f"msg:{msg_id}"))
+        return self.redis.get(self.prefix + keys.claim(openid, f"msg:{msg_id}"))
 
     def held_by_a_dead_gateway(self, openid: str, msg_id: int) -> None:
         """What a gateway killed right after claiming the push leaves: its claim, no lease."""
-        self.redis.set(self.prefix + dedupe_key(openid, f"msg:{msg_id}"), DEAD, px=3_600_000)
+        self.redis.set(self.prefix + keys.claim(openid, f"msg:{msg_id}"), DEAD, px=3_600_000)
 
     def owed_by_a_dead_gateway(self, openid: str, msg_id: int, text: str, skip: int, secret: str = APP_SECRET) -> None:
         """What a gateway killed after answering WeChat leaves when the answer (from piece `skip`)
         is still owed: its journal entry, sealed; no liveness key."""
-        inbound = Inbound("text", openid, "gh_account", dedupe_key(openid, f"msg:{msg_id}"), text, f"msg:{msg_id}")
+        inbound = Inbound("text", openid, "gh_account", keys.claim(openid, f"msg:{msg_id}"), text, f"msg:{msg_id}")
         plain = json.dumps({"inbound": dataclasses.asdict(inbound), "skip": skip}).encode()
 
         async def write() -> None:
@@ -357,7 +358,7 @@ def test_a_late_answer_whose_gateway_died_is_sent_by_another_and_the_turn_runs_o
 
 def test_a_late_answer_wechat_had_answered_on_a_resend_is_not_sent_again(gateways: Gateways, api: WeChatAPIStandIn) -> None:
     openid, msg_id = new_openid(), gateways.pushes.msg_id()
-    gateways.redis.set(gateways.prefix + dedupe_key(openid, f"msg:{msg_id}"), REPLIED, px=3_600_000)
+    gateways.redis.set(gateways.prefix + keys.claim(openid, f"msg:{msg_id}"), REPLIED, px=3_600_000)
     gateways.owed_by_a_dead_gateway(openid, msg_id, "社保补贴", skip=0)  # its `success` never arrived
     assert api.wait_for(lambda: gateways.journal() == [], 10), gateways.journal()
     time.sleep(0.5)

@@ -17,7 +17,8 @@ from starlette.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.app import create_app
-from bot.channels.web.channel import COOKIE, web_inbox_key
+from bot.channels.web import keys
+from bot.channels.web.channel import COOKIE
 from bot.gateway.config import GatewaySettings
 from bot.gateway.limits import Rate
 from bot.gateway.replies import Reply
@@ -110,11 +111,11 @@ def test_a_session_id_the_gateway_did_not_issue_is_replaced(stores: StoreFactory
 def test_the_inbox_of_a_chosen_id_is_not_handed_out(stores: StoreFactory) -> None:
     store = stores()
     with gateway(store, Assistant()) as http:
-        for key in (web_inbox_key(FORGED), web_inbox_key(hashed_session(FORGED))):
+        for key in (keys.inbox(FORGED), keys.inbox(hashed_session(FORGED))):
             http.portal.call(store.append, key, json.dumps({"text": "工作人员的回复"}), 60)  # type: ignore[union-attr]
         http.cookies.clear()
         assert http.get("/chat/inbox", headers={"cookie": f"{COOKIE}={FORGED}"}).json() == {"messages": []}
-        for key in (web_inbox_key(FORGED), web_inbox_key(hashed_session(FORGED))):
+        for key in (keys.inbox(FORGED), keys.inbox(hashed_session(FORGED))):
             assert http.portal.call(store.drain, key) == [json.dumps({"text": "工作人员的回复"})]  # type: ignore[union-attr]
 
 

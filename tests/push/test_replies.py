@@ -8,7 +8,7 @@ import json
 import time
 from typing import Callable, List
 
-from bot.channels.web.channel import web_inbox_key
+from bot.channels.web import keys as web_keys
 from bot.gateway.stores import Store
 from handoff.store import CLOSING_NOTICE, HandoffStore, Message
 from tests.push.conftest import Bureau, Running, WeChatWithTemplates, chats, gateway_store, push_settings
@@ -87,6 +87,6 @@ def test_web_replies_wait_in_the_pages_inbox(bureau: Bureau, redis_prefix: str) 
     with Running(push_settings(bureau, redis_prefix)):
         [message] = wait_settled(store, case.id)
     assert message.delivery == "sent"
-    items = with_store(redis_prefix, lambda s: s.drain(web_inbox_key(session)))
+    items = with_store(redis_prefix, lambda s: s.drain(web_keys.inbox(session)))
     assert [json.loads(item)["text"] for item in items] == ["你好，我是工作人员。"]  # type: ignore[union-attr]
-    assert with_store(redis_prefix, lambda s: s.drain(web_inbox_key(session))) == []
+    assert with_store(redis_prefix, lambda s: s.drain(web_keys.inbox(session))) == []

@@ -12,8 +12,8 @@ import pytest
 from redis import asyncio as aioredis
 from starlette.testclient import TestClient
 
-from bot.channels.wechat.channel import LAST_INBOUND_TTL, last_inbound_key
 from bot.app import create_app
+from bot.channels.wechat.keys import LAST_INBOUND_TTL, last_inbound
 from bot.gateway.config import GatewaySettings, WeChatSettings
 from bot.gateway.replies import Reply
 from bot.gateway.stores import MemoryStore
@@ -178,8 +178,8 @@ def test_the_wechat_channel_records_when_a_user_last_wrote() -> None:
         for xml in (pushes.event("o_clicked", "CLICK", key="POLICY"), pushes.text("o_wrote", "你好")):
             params, body = pushes.signed(xml)
             assert client.post("/wechat", params=params, content=body, headers={"Content-Type": "text/xml"}).status_code == 200
-        wrote_at = asyncio.run(store.get(last_inbound_key("o_wrote")))
+        wrote_at = asyncio.run(store.get(last_inbound("o_wrote")))
         assert wrote_at is not None and abs(int(wrote_at) - time.time()) < 5
-        assert asyncio.run(store.get(last_inbound_key("o_clicked"))) is None  # a menu click opens no 48 h window
-        expires = store._data[last_inbound_key("o_wrote")][1]
+        assert asyncio.run(store.get(last_inbound("o_clicked"))) is None  # a menu click opens no 48 h window
+        expires = store._data[last_inbound("o_wrote")][1]
         assert expires is not None and abs(expires - time.monotonic() - LAST_INBOUND_TTL) < 5

@@ -28,12 +28,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram import keys
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.handlers import COMMANDS, JOURNAL_KIND, Handlers, journal_entry
 from bot.channels.telegram.processor import ChatOrderedProcessor
-from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.assistant import Assistant
 from bot.gateway.config import TelegramSettings
+from bot.gateway.http import BadJSON, load_json, read_limited
 from bot.gateway.journal import Journal, sealer
 from bot.gateway.stores import Store
 
@@ -44,7 +45,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_BODY = 256 * 1024
 POLL_TIMEOUT = 10
-SEEN_TTL = 24 * 3600
 
 
 class TelegramStartupError(RuntimeError):
@@ -96,7 +96,7 @@ class TelegramChannel:
         update = self._parse(body)
         if update is None:
             return PlainTextResponse("not an update", status_code=400)
-        claim = (f"tg:update:{update.update_id}", SEEN_TTL)
+        claim = (keys.update(update.update_id), keys.UPDATE_TTL)
         if await self.journal.record(journal_entry(update.update_id), self.cipher.encrypt(body).decode(), claim):
             await self.application.update_queue.put(update)
         return Response(status_code=200)

@@ -1,11 +1,8 @@
 """Sending to Telegram: button payloads kept in the store, flood control waited out, chats that
 blocked the bot marked and left alone.
 
-Store keys (shared by every replica through Redis, see bot.gateway.stores):
-  tg:button:<id>      {"chat", "title", "payload"} of one button, for a day
-  tg:inactive:<chat>  the Unix time Telegram answered 403 for that chat (the user blocked the
-                      bot); nothing is sent there until the user writes again (the push worker
-                      skips these chats)
+Store keys: bot/channels/telegram/keys.py (a chat that blocked the bot is skipped by the push
+worker too).
 
 Errors while sending: RetryAfter (429) → wait `retry_after` and send again (a few times);
 Forbidden (403) → mark the chat inactive, send it nothing more; BadRequest → drop the rest of
@@ -28,6 +25,7 @@ from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram import keys
 from bot.channels.telegram.render import Outgoing, keyboard, outgoing, picked
 from bot.gateway.replies import Button, Reply
 from bot.gateway.seen import note_seen
@@ -35,13 +33,8 @@ from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
 
-BUTTON_TTL = 24 * 3600
 ATTEMPTS = 3
 LONGEST_WAIT = 60.0
-
-
-def inactive_key(chat: int) -> str:
-    return f"tg:inactive:{chat}"
 
 
 class Delivery:
@@ -57,19 +50,19 @@ class Delivery:
 
     async def reachable(self, chat: int, written_at: float) -> bool:
         """False for a message written before the chat blocked the bot; a later one unmarks it."""
-        blocked_at = await self.store.get(inactive_key(chat))
+        blocked_at = await self.store.get(keys.inactive(chat))
         if blocked_at is None or written_at > float(blocked_at):
-            await note_seen(self.store, f"tg:{chat}")
+            await note_seen(self.store, keys.sender(chat))
         if blocked_at is None:
             return True
         if written_at <= float(blocked_at):
             return False
-        await self.store.delete(inactive_key(chat))
+        await self.store.delete(keys.inactive(chat))
         return True
 
     async def button(self, chat: int, button_id: str) -> Optional[Button]:
         """The button behind a press, if it is still known and was sent to this chat."""
-        stored = await self.store.get(f"tg:button:{button_id}") if button_id else None
+        stored = await self.store.get(keys.button(button_id)) if button_id else None
         if stored is None:
             return None
         data = json.loads(stored)
@@ -98,7 +91,7 @@ class Delivery:
                 log.info("telegram: flood control, sending again in %.0f s", wait)
                 await asyncio.sleep(wait)
             except Forbidden:
-                await self.store.set(inactive_key(chat), f"{time.time():.3f}")
+                await self.store.set(keys.inactive(chat), f"{time.time():.3f}", keys.INACTIVE_TTL)
                 log.info("telegram: a chat blocked the bot; marked inactive")
                 return False
             except BadRequest as error:
@@ -119,7 +112,7 @@ class Delivery:
         for b in buttons:
             ids.append(secrets.token_urlsafe(12))
             value = json.dumps({"chat": chat, "title": b.title, "payload": b.payload}, ensure_ascii=False)
-            await self.store.set(f"tg:button:{ids[-1]}", value, BUTTON_TTL)
+            await self.store.set(keys.button(ids[-1]), value, keys.BUTTON_TTL)
         return keyboard(buttons, ids)
 
 

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.web import keys
 from bot.channels.web.sessions import Sessions
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
@@ -99,7 +100,7 @@ class WebChannel:
         wait = await self._wait(known_as, request)
         if wait > 0:
             return too_fast(wait)
-        sender = f"web:{known_as}"
+        sender = keys.sender(known_as)
         try:
             replies = await self.assistant.ask("web", known_as, await self.choices.resolve(sender, text.strip()))
         except AssistantUnavailable:
@@ -113,17 +114,17 @@ class WebChannel:
     async def _wait(self, known_as: str, request: Request) -> float:
         """Seconds before the session known as `known_as` (its hash) and this client may send again
         (0.0: now, and counted)."""
-        wait = await self.limiter.wait(f"web:session:{known_as}", self.session_limit)
+        wait = await self.limiter.wait(keys.session_count(known_as), self.session_limit)
         if wait > 0:
             return wait
-        return await self.limiter.wait(f"web:address:{address_key(request.client.host if request.client else None)}",
+        return await self.limiter.wait(keys.address_count(address_key(request.client.host if request.client else None)),
                                        self.address_limit)
 
     async def inbox(self, request: Request) -> Response:
         session = await self.sessions.session_of(request.cookies.get(COOKIE))
         if session is None:
             return JSONResponse({"messages": []}, headers=NO_STORE)
-        items = await self.store.drain(web_inbox_key(hashed_session(session)))
+        items = await self.store.drain(keys.inbox(hashed_session(session)))
         messages = []
         for item in items:
             try:
@@ -135,13 +136,6 @@ class WebChannel:
         return JSONResponse({"messages": messages}, headers=NO_STORE)
 
 
-def web_inbox_key(known_as: str) -> str:
-    """Where staff replies wait for the page of the session known as `known_as` (its hash, the
-    part of the sender id after `web:`), kept WEB_INBOX_TTL after the last one."""
-    return f"web:inbox:{known_as}"
-
-
-WEB_INBOX_TTL = 7 * 24 * 3600.0
 NO_STORE = {"Cache-Control": "no-store"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'",

@@ -19,12 +19,11 @@ import re
 import secrets
 from typing import List, Optional, Tuple
 
+from bot.channels.web import keys
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
 
-KEY = "web:session-key"
-KEY_TTL = 10 * 365 * 24 * 3600.0
 _COOKIE = re.compile(r"([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{22})")
 
 
@@ -50,10 +49,10 @@ class Sessions:
     async def _key(self) -> bytes:
         """The shared key (made now if there is none yet), or this process's own while the store is away."""
         try:
-            shared = await self.store.get(KEY)
+            shared = await self.store.get(keys.SESSION_KEY)
             if shared is None:
-                await self.store.claim(KEY, KEY_TTL, secrets.token_urlsafe(32))
-                shared = await self.store.get(KEY)
+                await self.store.claim(keys.SESSION_KEY, keys.SESSION_KEY_TTL, secrets.token_urlsafe(32))
+                shared = await self.store.get(keys.SESSION_KEY)
         except Exception as error:  # the store is away: sessions of this process only
             log.warning("web chat session key not read (%s)", type(error).__name__)
             return self._own

@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.gateway.http import read_limited
+from bot.channels.wechat import keys
 from bot.channels.wechat.client import WeChatClient
 from bot.channels.wechat.inbound import Inbound, PushReader, Rejected, Resent
 from bot.channels.wechat.menu import load_menu
@@ -52,6 +52,7 @@ from bot.gateway.assistant import SEND_AGAIN, SORRY, Assistant, AssistantUnavail
 from bot.gateway.background import Background
 from bot.gateway.choices import Choices
 from bot.gateway.config import WeChatSettings
+from bot.gateway.http import read_limited
 from bot.gateway.journal import Journal, sealer
 from bot.gateway.replies import all_buttons
 from bot.gateway.seen import note_seen
@@ -61,9 +62,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 XML_TYPES = ("text/xml", "application/xml")
-INACTIVE_TTL = 365 * 24 * 3600
-# WeChat allows customer-service messages within 48 h after the user's last message
-LAST_INBOUND_TTL = 48 * 3600
 USER_MESSAGES = ("text", "voice", "other")
 # the passive reply should reach the user before the customer-service pieces that follow it
 TAIL_DELAY = 1.0
@@ -150,11 +148,11 @@ class WeChatChannel:
 
     async def _respond(self, inbound: Inbound, nonce: str, started: float, hold: Hold, again: bool) -> Response:
         if inbound.kind in USER_MESSAGES:
-            await self.store.set(last_inbound_key(inbound.openid), str(int(time.time())), LAST_INBOUND_TTL)
+            await self.store.set(keys.last_inbound(inbound.openid), str(int(time.time())), keys.LAST_INBOUND_TTL)
         if inbound.kind in USER_MESSAGES or inbound.kind == "subscribe":
-            await note_seen(self.store, f"wx:{inbound.openid}")
+            await note_seen(self.store, keys.sender(inbound.openid))
         if inbound.kind == "unsubscribe":
-            await self.store.set(f"wx:inactive:{inbound.openid}", "1", INACTIVE_TTL)
+            await self.store.set(keys.inactive(inbound.openid), f"{time.time():.3f}", keys.INACTIVE_TTL)
             await hold.release(None)
             return success()
         answer = asyncio.ensure_future(self._answer(inbound, again))
@@ -189,9 +187,9 @@ class WeChatChannel:
             text = inbound.text.strip()
             if not text:
                 return [TYPE_PLEASE] if inbound.kind == "voice" else []
-            return await self._ask(inbound, await self.choices.resolve(f"wx:{inbound.openid}", text), again)
+            return await self._ask(inbound, await self.choices.resolve(keys.sender(inbound.openid), text), again)
         if inbound.kind == "subscribe":
-            await self.store.delete(f"wx:inactive:{inbound.openid}")
+            await self.store.delete(keys.inactive(inbound.openid))
             return await self._ask(inbound, "/help", again, prefix=WELCOME)
         if inbound.kind == "click":
             payload = self.menu_payloads.get(inbound.text)
@@ -207,14 +205,14 @@ class WeChatChannel:
             replies = await self.assistant.ask("wx", inbound.openid, text, turn=inbound.turn, once=again)
         except AssistantUnavailable:
             return [SEND_AGAIN if again else SORRY]
-        await self.choices.remember(f"wx:{inbound.openid}", all_buttons(replies))
+        await self.choices.remember(keys.sender(inbound.openid), all_buttons(replies))
         return render(replies, prefix)
 
     async def _deliver_late(self, inbound: Inbound, answer: "asyncio.Future[List[str]]", hold: Hold) -> None:
         """The answer WeChat got `success` for, through the customer-service API."""
         try:
             pieces = await answer
-            if not await self.store.get(f"wx:inactive:{inbound.openid}"):
+            if not await self.store.get(keys.inactive(inbound.openid)):
                 await self._send_all(inbound.openid, pieces)
         except asyncio.CancelledError:  # the gateway is stopping: another takes it over (journal)
             hold.abandon()
@@ -279,11 +277,6 @@ class WeChatChannel:
 def journal_entry(inbound: Inbound) -> str:
     """The journal entry of a push whose answer is still owed after WeChat was answered."""
     return f"{JOURNAL_KIND}:{inbound.openid}:{inbound.turn}"
-
-
-def last_inbound_key(openid: str) -> str:
-    """When the user last wrote (the push worker reads it for the 48 h customer-service window)."""
-    return f"wx:last_inbound:{openid}"
 
 
 def success() -> Response:

@@ -21,13 +21,12 @@ from typing import Any, Dict, Optional
 
 import httpx
 
+from bot.channels.wechat import keys
 from bot.gateway.config import WeChatSettings
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
 
-TOKEN_KEY = "wx:access_token"
-REFRESH_LOCK = "wx:token:refresh"
 STALE_TOKEN = {40001, 42001, 40014}
 OUT_OF_WINDOW = 45015
 OVER_COUNT = 45047
@@ -71,14 +70,14 @@ class WeChatClient:
     async def access_token(self) -> str:
         deadline = time.monotonic() + self.wait_for_token
         while True:
-            token = await self.store.get(TOKEN_KEY)
+            token = await self.store.get(keys.ACCESS_TOKEN)
             if token:
                 return token
-            if await self.store.claim(REFRESH_LOCK, self.wait_for_token + 4.0):
+            if await self.store.claim(keys.TOKEN_REFRESH, self.wait_for_token + 4.0):
                 try:
                     return await self._fetch_token()
                 finally:
-                    await self.store.delete(REFRESH_LOCK)
+                    await self.store.delete(keys.TOKEN_REFRESH)
             if time.monotonic() > deadline:
                 raise WeChatAPIError(-1, "no access token: another refresher did not finish in time")
             await asyncio.sleep(0.1)
@@ -109,14 +108,14 @@ class WeChatClient:
         if not isinstance(token, str) or not token or not isinstance(expires_in, int) or expires_in <= 0:
             raise WeChatAPIError(-1, "token answer without access_token / expires_in")
         ttl = expires_in - 300 if expires_in > 600 else expires_in / 2
-        await self.store.set(TOKEN_KEY, token, ttl)
+        await self.store.set(keys.ACCESS_TOKEN, token, ttl)
         log.info("new access token, cached for %d s", ttl)
         return token
 
     async def _forget(self, stale: str) -> None:
         """Drop the cached token, unless another worker already replaced it."""
-        if await self.store.get(TOKEN_KEY) == stale:
-            await self.store.delete(TOKEN_KEY)
+        if await self.store.get(keys.ACCESS_TOKEN) == stale:
+            await self.store.delete(keys.ACCESS_TOKEN)
 
     async def _request(self, method: str, path: str, params: Dict[str, str], content: Optional[bytes] = None) -> Dict[str, Any]:
         headers = {"Content-Type": "application/json; charset=utf-8"} if content is not None else None

@@ -29,11 +29,11 @@ from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.messages import TextMessage, VoiceMessage
 from wechatpy.parser import parse_message
 
+from bot.channels.wechat import keys
 from bot.gateway.config import WeChatSettings
 from bot.gateway.stores import Store
 
 MAX_SKEW = 300
-NONCE_TTL = 600
 _OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NONCE = re.compile(r"[A-Za-z0-9]{1,64}")
 
@@ -152,10 +152,10 @@ class PushReader:
             raise Rejected(400, "undecryptable Encrypt") from error
 
     async def _claim_nonce(self, timestamp: str, nonce: str, body: bytes) -> None:
-        key = f"wx:nonce:{timestamp}:{nonce}"
+        key = keys.nonce(timestamp, nonce)
         digest = hashlib.sha256(body).hexdigest()
-        if await self.store.claim(key, NONCE_TTL):
-            await self.store.set(key, digest, NONCE_TTL)
+        if await self.store.claim(key, keys.NONCE_TTL):
+            await self.store.set(key, digest, keys.NONCE_TTL)
             return
         if await self.store.get(key) == digest:
             raise Resent()
@@ -175,13 +175,9 @@ def to_inbound(xml: bytes, fields: Mapping[str, str]) -> Inbound:
         raise Rejected(400, "not a WeChat message") from error
     turn = f"msg:{msg_id}" if msg_id else f"event:{create_time}:{fields.get('Event', '')}"
     kind, text = _kind(message)
-    return Inbound(kind, openid, account, dedupe_key(openid, turn), text, turn)
+    return Inbound(kind, openid, account, keys.claim(openid, turn), text, turn)
 
 
-def dedupe_key(openid: str, turn: str) -> str:
-    """The push's claim: `wx:msg:<openid>:<MsgId>` or `wx:event:<openid>:<CreateTime>:<Event>`."""
-    kind, _, rest = turn.partition(":")
-    return f"wx:{kind}:{openid}:{rest}"
 
 
 def _kind(message: object) -> Tuple[str, str]:

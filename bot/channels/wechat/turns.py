@@ -30,15 +30,14 @@ from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.channels.wechat import keys
 from bot.gateway.journal import new_holder, sealer
 from bot.gateway.stores import Store
 
 log = logging.getLogger(__name__)
 
-CLAIM_TTL = 3600.0
 LEASE_TTL = 3.0
 LEASE_EVERY = 1.0
-REPLY_TTL = 20.0  # WeChat's three attempts are over well within this
 POLL = 0.2
 HELD = "held "
 REPLIED = "replied"
@@ -81,17 +80,17 @@ class Turns:
         """The push's state; NEW and TAKEN_OVER mean this gateway holds it now (then `hold` it:
         its lease lives `lease_ttl` seconds unless renewed)."""
         await self._lease(key)
-        if await self.store.claim(key, CLAIM_TTL, self.mine):
+        if await self.store.claim(key, keys.CLAIM_TTL, self.mine):
             return Found(State.NEW)
         value = await self.store.get(key)
         if value is None:  # expired in between
-            return Found(State.NEW) if await self.store.claim(key, CLAIM_TTL, self.mine) else Found(State.HELD)
+            return Found(State.NEW) if await self.store.claim(key, keys.CLAIM_TTL, self.mine) else Found(State.HELD)
         if value == REPLIED:
             return Found(State.REPLIED, await self._kept_reply(key))
         if not value.startswith(HELD):
             return Found(State.DONE)
         holder = value[len(HELD):]
-        if holder != self.holder and await self.store.get(lease_key(key, holder)) is None \
+        if holder != self.holder and await self.store.get(keys.lease(key, holder)) is None \
                 and await self.store.swap(key, value, self.mine):
             log.warning("a WeChat push's gateway died with it: taken over")
             return Found(State.TAKEN_OVER)
@@ -112,13 +111,13 @@ class Turns:
 
     async def _lease(self, key: str) -> None:
         """This gateway's lease on the push at `key` (written before it claims the push)."""
-        await self.store.set(lease_key(key, self.holder), "1", self.lease_ttl)
+        await self.store.set(keys.lease(key, self.holder), "1", self.lease_ttl)
 
     def seal(self, reply: str) -> str:
         return self._cipher.encrypt(reply.encode("utf-8")).decode()
 
     async def _kept_reply(self, key: str) -> Optional[str]:
-        sealed = await self.store.get(reply_key(key))
+        sealed = await self.store.get(keys.reply(key))
         if sealed is None:
             return None
         try:
@@ -141,9 +140,9 @@ class Hold:
         store = self.turns.store
         try:
             if reply is not None:
-                await store.set(reply_key(self.key), self.turns.seal(reply), REPLY_TTL)
+                await store.set(keys.reply(self.key), self.turns.seal(reply), keys.REPLY_TTL)
             if await store.swap(self.key, self.turns.mine, REPLIED if reply is not None else DONE):
-                await store.delete(lease_key(self.key, self.turns.holder))
+                await store.delete(keys.lease(self.key, self.turns.holder))
         except Exception as error:
             log.warning("a WeChat push was not marked answered (%s): a resend of it is taken over", type(error).__name__)
 
@@ -169,9 +168,3 @@ class Hold:
                 log.warning("the lease of a WeChat push was not renewed (%s)", type(error).__name__)
 
 
-def lease_key(key: str, holder: str) -> str:
-    return f"{key}:lease:{holder}"
-
-
-def reply_key(key: str) -> str:
-    return f"{key}:reply"
