@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What the model is trained from: hand-written NLU data, domain, config and the knowledge base.
 TRAINING_INPUTS := config.yml $(shell find nlu/data nlu/domain policy_kb/data -name '*.yml') nlu/tokenizer.py nlu/selector.py $(wildcard policy_kb/*.py)
 
-.PHONY: run test test-setup venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-import benchmark-load run-cluster clean
+.PHONY: run test test-setup lint venv model validate check-kb heldout crossval benchmark benchmark-gateway benchmark-push benchmark-import benchmark-load run-cluster clean
 
 # Options of devstack.local, e.g. make run RUN_ARGS='--rasa-port 5006 --actions-port 5056' (.venv/bin/python -m devstack.local --help)
 RUN_ARGS ?=
@@ -22,8 +22,15 @@ run: model  ## start Rasa, the action server and a terminal chat; Ctrl-C stops e
 run-cluster: model  ## the production topology here: 2 of each process on Redis and PostgreSQL (docs/deployment.md)
 	$(PY) -m devstack.cluster
 
-test: test-setup model validate  ## the full test suite (CI runs this)
+test: test-setup lint model validate  ## the full test suite (CI runs this)
 	$(PY) -m pytest
+
+# Our packages, checked before anything is trained: ruff (errors, unused names, bugbear) and mypy,
+# both clean (settings in pyproject.toml)
+PACKAGES := actions bot console db devstack handoff ledger nlu notices policy_kb push runtime scripts unanswered
+lint: venv
+	$(VENV)/bin/ruff check $(PACKAGES)
+	$(PY) -m mypy $(addprefix -p ,$(PACKAGES))
 
 # What the tests need besides Python (Chromium and chromedriver, PostgreSQL, Redis): installed and
 # started when missing and we are root with apt-get; otherwise one line says what to run. First, so

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, overload
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -107,8 +107,8 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     if hotline is not None and HOTLINE_ASKED.search(text):  # “那12333能打吗，几点”, “12333能投诉吗”: the hotline's own answer
         return Plan("unit", units=[hotline])
     if OTHERS_ASKED.search(text) and SUBSIDY_WORDS.search(text) and not knowledge.topics_in(text):
-        in_play, employer = recent_topic(knowledge, tracker), next((s for s in knowledge.situations.values() if s.employer), None)
-        if isinstance(in_play, schema.Policy) and employer is not None and in_play.id in employer.related:
+        topic_now, employer = recent_topic(knowledge, tracker), next((s for s in knowledge.situations.values() if s.employer), None)
+        if isinstance(topic_now, schema.Policy) and employer is not None and topic_now.id in employer.related:
             return Plan("situation", situation=employer)  # “那有别的补贴吗” after an employer's subsidy: the employer's subsidies
     if own == "action_answer_job_channels" and JOB_HUNT.search(text) \
             and not any(isinstance(topic, schema.Policy) for topic in knowledge.topics_in(text)):
@@ -181,9 +181,9 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
         return Plan("unit", units=[detail])
     # (a yes/no question about the asker, “这个攻坚行动能帮到我吗”, needs the story: it is their case)
     # (nor is help asked after telling one's situation, “我家是低保家庭…。有什么帮扶政策吗？”: the situation's help)
-    impersonal = bool(focus) and not knowledge.topics_in(focus) and not YES_NO.search(focus) and not PERSONAL.search(focus) \
+    impersonal = focus is not None and focus != "" and not knowledge.topics_in(focus) and not YES_NO.search(focus) and not PERSONAL.search(focus) \
         and not (ASKS_HELP.search(focus) and any(s.kind == "help" for s in knowledge.situations_in(text)))
-    focused = sure_unit(knowledge, focus) if impersonal and not directory else None
+    focused = sure_unit(knowledge, focus) if focus and impersonal and not directory else None
     if focused is not None:  # “我是社区工作人员。区人社局怎么摸清情况的？”: the story's entries are not what is asked
         return Plan("unit", units=[focused])
     topics = mentioned_topics(knowledge, tracker)
@@ -367,10 +367,10 @@ def understand(knowledge: KnowledgeBase, tracker: Tracker, own: str, doubtful: b
     # (a bare list request, “政策清单发我看看”, is the list's: its words are in every clause about lists)
     if content_words(text) and not asks_to_take_part and not (own == "action_answer_institution" and _names_place(knowledge, text)):
         decisive = decisive_unit(knowledge, text)
-        named = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer,
+        named_refs = {topic_ref(topic) for topic in topics}  # an entry named is its own action's to answer,
         # unless the message asks a field of it (“哪些算困难家庭”: who counts)
         field_asked = decisive is not None and decisive.facet not in ("what", "entry", "point") and len(rest_of(topics, text)) >= 2
-        if decisive is not None and (decisive.topic not in named or field_asked):  # retrieval is sure where the intent may not be
+        if decisive is not None and (decisive.topic not in named_refs or field_asked):  # retrieval is sure where the intent may not be
             return Plan("unit", units=[decisive])
     return _by_retrieval(knowledge, tracker, text, topics, own, doubtful, before)
 
@@ -645,9 +645,9 @@ def mentioned_topics(knowledge: KnowledgeBase, tracker: Tracker) -> List[Topic]:
     for topic in knowledge.topics_in(latest_text(tracker)):
         topics.setdefault(topic.id, topic)
     for value in named_policies(tracker):
-        topic = knowledge.topic(value)
-        if topic is not None:
-            topics.setdefault(topic.id, topic)
+        extracted = knowledge.topic(value)
+        if extracted is not None:
+            topics.setdefault(extracted.id, extracted)
     return list(topics.values())
 
 
@@ -674,6 +674,16 @@ def named_policies(tracker: Tracker) -> List[str]:
 
 
 SUBSIDY_WORDS = re.compile(r"补贴|补助")
+
+
+@overload
+def subsidy_of(knowledge: KnowledgeBase, topic: Topic) -> Topic:
+    ...
+
+
+@overload
+def subsidy_of(knowledge: KnowledgeBase, topic: None) -> None:
+    ...
 
 
 def subsidy_of(knowledge: KnowledgeBase, topic: Optional[Topic]) -> Optional[Topic]:
@@ -1724,7 +1734,8 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
-        read = kb().units.speller.from_pinyin(text) if kb().units.speller is not None and not tracker.get_slot("choice") else None
+        speller = kb().units.speller
+        read = speller.from_pinyin(text) if speller is not None and not tracker.get_slot("choice") else None
         if read:  # “kuogang buzhu duoshao qian”: typed in pinyin, answered as the Chinese it spells
             return await self.in_pinyin(dispatcher, tracker, domain, read)
         if tracker.get_slot("answer_ref") == "registration:declined":

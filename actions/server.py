@@ -28,7 +28,7 @@ from policy_kb.store import KBStore
 if TYPE_CHECKING:
     from sanic import Sanic
     from sanic.request import Request
-    from sanic.response import HTTPResponse
+    from sanic.response import BaseHTTPResponse, HTTPResponse
 
 # answers that did not answer the question (actions/fallback.py)
 FALLBACK_ACTIONS = frozenset({ActionClarify().name(), ActionOutOfScope().name()})
@@ -77,7 +77,7 @@ def observe(app: "Sanic", store: KBStore, engine: Engine) -> None:
             return response.json(body, status=status)
         return None
 
-    async def count(request: "Request", answer: "HTTPResponse") -> None:
+    async def count(request: "Request", answer: "BaseHTTPResponse") -> None:
         if request.path == "/webhook":
             count_answer(request, answer.status)
 

@@ -332,7 +332,8 @@ class ActionUnsubscribe(KnowledgeAction):
             return await self.districts_out(dispatcher, tracker, store, identity, kinds, districts)
         if not kinds:
             return await self.everything(dispatcher, tracker, store, identity)
-        removed, missing = [], []
+        removed: List[str] = []
+        missing: List[str] = []
         for kind in kinds:
             (removed if await run(store.unsubscribe, identity, kind) else missing).append(kind)
         remaining = await run(store.subscriptions_of, identity)
@@ -496,8 +497,10 @@ class ActionAnswerNotices(KnowledgeAction):
     def lookup(store: NoticeStore, kinds: List[str], districts: List[str], today: date) -> List[Notice]:
         """Published notices of every kind × district asked, soonest events first, at most five."""
         found: Dict[int, Notice] = {}
-        for kind in kinds or [None]:
-            for district in districts or [None]:
+        every_kind: List[Optional[str]] = [*kinds] or [None]  # None: every kind
+        every_district: List[Optional[str]] = [*districts] or [None]  # None: the whole city
+        for kind in every_kind:
+            for district in every_district:
                 for notice in store.published(kind, district, today, MAX_NOTICES):
                     found.setdefault(notice.id or 0, notice)
         ordered = sorted(found.values(), key=lambda n: (n.event_date is None, n.event_date or date.max, -(n.id or 0)))

@@ -252,11 +252,17 @@ def _spawn(command: List[str], log: Path, env: Dict[str, str]) -> subprocess.Pop
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _command(process: subprocess.Popen) -> str:
+    """The start of a process's command line, for a message."""
+    args = process.args
+    return " ".join(map(str, args[:4])) if isinstance(args, (list, tuple)) else str(args)
+
+
 def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"{' '.join(map(str, process.args[:4]))} exited with {process.returncode}:\n{_tail(log)}")
+            raise StackError(f"{_command(process)} exited with {process.returncode}:\n{_tail(log)}")
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
@@ -270,7 +276,7 @@ def _wait_for_line(process: subprocess.Popen, line: str, log: Path, offset: int,
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"{' '.join(map(str, process.args[:4]))} exited with {process.returncode}:\n{_tail(log)}")
+            raise StackError(f"{_command(process)} exited with {process.returncode}:\n{_tail(log)}")
         with log.open("rb") as handle:
             handle.seek(offset)
             if line.encode() in handle.read():

@@ -652,7 +652,7 @@ def write_xlsx(path: Path, shown: PublicReport, district: Optional[str]) -> None
             _text_cell(trend.cell(row=line, column=1), label)
             _text_cell(trend.cell(row=line, column=2), SHARES[key][0])
             for column, point in enumerate(points, start=3):
-                _value_cell(trend.cell(row=line, column=column), key, point[index])
+                _value_cell(trend.cell(row=line, column=column), key, point[1] if index == 1 else point[2])
     trend.column_dimensions["A"].width = 16
     book.save(path)
 

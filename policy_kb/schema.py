@@ -6,11 +6,14 @@ missing; it is never filled in.
 """
 from __future__ import annotations
 
-from typing import List, Literal, Optional, Union
+from typing import TYPE_CHECKING, List, Literal, Optional, Union
 
 from pydantic import BaseModel, Extra, Field, StrictInt, conint, constr, root_validator
 
-NonEmpty = constr(strict=True, strip_whitespace=True, min_length=1)
+if TYPE_CHECKING:  # a checked value is a str (pydantic's constr makes its class at run time)
+    NonEmpty = str
+else:
+    NonEmpty = constr(strict=True, strip_whitespace=True, min_length=1)
 
 
 class Strict(BaseModel):

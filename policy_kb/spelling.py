@@ -190,6 +190,7 @@ class Speller:
         # a message is corrected several times while it is understood (each check reads it again):
         # the corrections of the latest texts are kept
         self._corrected = lru_cache(maxsize=RECENT_TEXTS)(self._correct)
+        self._lookalikes_of: Dict[str, Tuple[str, ...]] = {}  # at most one entry per character ever typed
 
     def from_pinyin(self, text: str) -> Optional[str]:
         """“jianxi butie you duoshao qian a” → 见习补贴有多少钱啊: a message typed in toneless pinyin,
@@ -267,10 +268,13 @@ class Speller:
         # the longest term first; of two as long, the one fewer characters away (见刁补贴: 见习补贴, not the alias 见习补帖)
         return sorted(found, key=lambda item: (-len(item[1]), sum(a != b for a, b in zip(text[item[0]:], item[1])), item[0]))
 
-    @lru_cache(maxsize=4096)
     def _lookalikes(self, char: str) -> Tuple[str, ...]:
-        """The characters of the terms that `char` looks like."""
-        return tuple(other for other in self._holding if looks_alike(char, other))
+        """The characters of the terms that `char` looks like (kept by this speller, which a
+        knowledge-base reload drops whole)."""
+        found = self._lookalikes_of.get(char)
+        if found is None:
+            found = self._lookalikes_of[char] = tuple(other for other in self._holding if looks_alike(char, other))
+        return found
 
     def _lookalike_of(self, window: str, term: str) -> bool:
         if window in self.terms:

@@ -421,8 +421,9 @@ def extract_all(text: str, today: date) -> Dict[str, Value]:
              or re.search(r"学([\u4e00-\u9fffa-z]{2,15}?)(?:专业|的)", rest))
     if major and major.group(1) not in DEGREE_WORDS:
         found["major"] = major.group(1)
-    if _DISTRICT_CONTEXT.search(rest):
-        districts = find_districts(rest[_DISTRICT_CONTEXT.search(rest).end():])
+    context = _DISTRICT_CONTEXT.search(rest)
+    if context:
+        districts = find_districts(rest[context.end():])
         if districts:
             found["district"] = districts[0]
     return found

@@ -85,10 +85,10 @@ class Assistant:
                 if number < len(order):
                     log.warning("Rasa replica %s unreachable (%s): the turn goes to the next one", url, type(error).__name__)
                     continue
-                raise self._unavailable(channel, started, error)
+                raise self._unavailable(channel, started, error) from error
             except httpx.HTTPError as error:  # sent: the turn may have run, so it is not sent again
                 self._pass_over(url)
-                raise self._unavailable(channel, started, error)
+                raise self._unavailable(channel, started, error) from error
             return self._replies(url, response, channel, started)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -104,7 +104,7 @@ class Assistant:
             messages = response.json()
         except (httpx.HTTPError, ValueError) as error:
             self._pass_over(url)
-            raise self._unavailable(channel, started, error)
+            raise self._unavailable(channel, started, error) from error
         if not isinstance(messages, list) or not messages:
             # every turn of this assistant says something; nothing means a custom action failed
             # (its action server is down) and the replica's answers are lost until it is back

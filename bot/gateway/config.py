@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 
 from bot.gateway.limits import Rate
 
+WEB_SESSION_LIMIT = Rate(20, 60)  # messages per seconds of one web session
+WEB_ADDRESS_LIMIT = Rate(60, 60)  # of one client address
+
 
 class GatewayConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
@@ -58,8 +61,8 @@ class GatewaySettings:
     wechat: Optional[WeChatSettings] = None
     telegram: Optional[TelegramSettings] = None
     web: bool = True
-    web_session_limit: Rate = Rate(20, 60)
-    web_address_limit: Rate = Rate(60, 60)
+    web_session_limit: Rate = WEB_SESSION_LIMIT
+    web_address_limit: Rate = WEB_ADDRESS_LIMIT
     # WeChat waits 5 s; the passive reply must be on its way before that
     reply_deadline: float = 4.0
 

@@ -65,15 +65,13 @@ def split_text(text: str, max_bytes: int) -> List[str]:
 
 
 def _cut(line: str, max_bytes: int) -> int:
-    size, index = 0, 0
+    size = 0
     for index, ch in enumerate(line):
         size += len(ch.encode("utf-8"))
         if size > max_bytes:
-            break
-    else:
-        return len(line)
-    # do not cut a link in two: back up to the space or start before it
-    link = line.rfind("http", 0, index)
-    if link > 0 and " " not in line[link:index]:
-        return link
-    return max(index, 1)
+            # do not cut a link in two: back up to the space or start before it
+            link = line.rfind("http", 0, index)
+            if link > 0 and " " not in line[link:index]:
+                return link
+            return max(index, 1)
+    return len(line)

@@ -61,8 +61,8 @@ class PrivateRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         body = request.json if isinstance(request.json, dict) else {}
-        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-        metadata = {key: value for key, value in metadata.items() if key != SEALED_KEY}
+        given = body.get("metadata")
+        metadata = {key: value for key, value in given.items() if key != SEALED_KEY} if isinstance(given, dict) else {}
         text = body.get("message")
         sealed = seal(self.cipher, text) if isinstance(text, str) else None
         if sealed:

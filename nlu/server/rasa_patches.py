@@ -109,7 +109,7 @@ def _reply_is_valid(result: Any) -> bool:
     if reply is None or not reply.is_valid(result):
         return False
     for event in result.get("events") or []:
-        check = by_event.get(event.get("event")) if isinstance(event, dict) else None
+        check = by_event.get(str(event.get("event"))) if isinstance(event, dict) else None
         if check is None or not check.is_valid(event):
             return False
     return True

@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, TypeVar
 from urllib.parse import parse_qsl
 
 import uvicorn
@@ -61,6 +61,9 @@ class Sent:
         return next(b for b in self.buttons() if b["text"] == title)
 
 
+_Self = TypeVar("_Self", bound="TelegramStandIn")  # a subclass entered is that subclass
+
+
 class TelegramStandIn:
     def __init__(self, token: str) -> None:
         self.token = token
@@ -82,7 +85,7 @@ class TelegramStandIn:
 
     # life
 
-    def __enter__(self) -> "TelegramStandIn":
+    def __enter__(self: _Self) -> _Self:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -16,7 +16,7 @@ import json
 import secrets
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import defusedxml.ElementTree as SafeET
 import uvicorn
@@ -28,6 +28,9 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot.channels.wechat.inbound import signature
 from devstack.stack import free_port
+
+
+_Self = TypeVar("_Self", bound="WeChatAPIStandIn")  # a subclass entered is that subclass
 
 
 class WeChatAPIStandIn:
@@ -54,7 +57,7 @@ class WeChatAPIStandIn:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="wechat-api-standin", daemon=True)
 
-    def __enter__(self) -> "WeChatAPIStandIn":
+    def __enter__(self: _Self) -> _Self:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -28,6 +28,7 @@ from bot.channels.web.sessions import Sessions
 from bot.gateway.assistant import SORRY, Assistant, AssistantUnavailable
 from bot.gateway.choices import Choices
 from bot.gateway.http import BadJSON, load_json, read_limited
+from bot.gateway.config import WEB_ADDRESS_LIMIT, WEB_SESSION_LIMIT
 from bot.gateway.limits import Limiter, Rate, address_key, retry_after
 from bot.gateway.replies import Reply, all_buttons
 from bot.gateway.stores import Store
@@ -45,7 +46,7 @@ class WebChannel:
     name = "web"
 
     def __init__(self, assistant: Assistant, choices: Choices, store: Store,
-                 session_limit: Rate = Rate(20, 60), address_limit: Rate = Rate(60, 60)) -> None:
+                 session_limit: Rate = WEB_SESSION_LIMIT, address_limit: Rate = WEB_ADDRESS_LIMIT) -> None:
         self.assistant = assistant
         self.choices = choices
         self.store = store
