@@ -11,21 +11,25 @@ long) when it did not; probes run concurrently, so /health takes at most PROBE_T
 `MetricsListener` serves GET /metrics, /health and /health/live on a port of its own, read from
 `<PREFIX>_PORT` / `<PREFIX>_HOST` (unset port = off; host defaults to 127.0.0.1): the push worker
 has no other HTTP server, and the gateway keeps /metrics off its public port (docs/observability.md).
-It speaks just enough HTTP/1.1 for Prometheus, curl and health checkers: one request per
-connection, request line and headers up to 8 KiB, no body.
+It is a small Starlette app under uvicorn, inside the process it reports on: uvicorn leaves that
+process's logging and signal handling alone.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
 
 from runtime.metrics import MEDIA_TYPE
 
@@ -33,8 +37,6 @@ log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 1.5
 Probe = Callable[[], Awaitable[Any]]
-REQUEST_LIMIT = 8 * 1024
-READ_TIMEOUT = 5.0
 
 
 class ListenerConfigError(ValueError):
@@ -98,55 +100,48 @@ class MetricsListener:
         self.metrics = metrics
         self.health = health
 
+    def app(self) -> Starlette:
+        async def metrics(request: Request) -> Response:
+            return PlainTextResponse(await self.metrics(), media_type=MEDIA_TYPE)
+
+        async def health(request: Request) -> Response:
+            status, body = await self.health()
+            return JSONResponse(body, status_code=status)
+
+        async def live(request: Request) -> Response:
+            return JSONResponse({"status": "ok"})
+
+        return Starlette(routes=[Route("/metrics", metrics, methods=["GET"]), Route("/health", health, methods=["GET"]),
+                                 Route("/health/live", live, methods=["GET"])])
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        server = await asyncio.start_server(self._serve, self.listener.host, self.listener.port,
-                                            limit=REQUEST_LIMIT)
+        config = uvicorn.Config(self.app(), host=self.listener.host, port=self.listener.port, log_config=None,
+                                access_log=False, lifespan="off", ws="none", log_level="warning")
+        server = _Embedded(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():  # uvicorn exits when it cannot listen
+                raise OSError(f"metrics listener: cannot listen on {self.listener.host}:{self.listener.port}")
+            await asyncio.sleep(0.01)
         log.info("metrics and health on http://%s:%d/metrics", self.listener.host, self.listener.port)
         try:
             yield
         finally:
-            server.close()
-            await server.wait_closed()
+            server.should_exit = True
+            await serving
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+
+class _Embedded(uvicorn.Server):
+    """uvicorn inside another process: the process's own signal handlers stay in charge, and a
+    port it cannot take is an error of the listener, not an exit of the process."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def startup(self, sockets: Optional[list] = None) -> None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
-            status, media, body = await self._answer(head.split(b"\r\n", 1)[0])
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ConnectionError):
-            status, media, body = 400, "text/plain; charset=utf-8", "bad request\n"
-        except Exception:  # a metric that cannot be read: say so, keep serving
-            log.exception("metrics listener: answering failed")
-            status, media, body = 500, "text/plain; charset=utf-8", "error\n"
-        with contextlib.suppress(ConnectionError):
-            writer.write(_response(status, media, body.encode("utf-8")))
-            await writer.drain()
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-
-    async def _answer(self, request_line: bytes) -> Tuple[int, str, str]:
-        parts = request_line.decode("latin-1").split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            return 400, "text/plain; charset=utf-8", "bad request\n"
-        method, path = parts[0], parts[1].split("?", 1)[0]
-        if method != "GET":
-            return 405, "text/plain; charset=utf-8", "method not allowed\n"
-        if path == "/metrics":
-            return 200, MEDIA_TYPE, await self.metrics()
-        if path == "/health":
-            status, body = await self.health()
-            return status, "application/json", json.dumps(body)
-        if path == "/health/live":
-            return 200, "application/json", json.dumps({"status": "ok"})
-        return 404, "text/plain; charset=utf-8", "not found\n"
-
-
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-           503: "Service Unavailable"}
-
-
-def _response(status: int, media: str, body: bytes) -> bytes:
-    head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\nContent-Type: {media}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    return head.encode("latin-1") + body
+            await super().startup(sockets)
+        except SystemExit:  # uvicorn's answer to a port in use
+            self.should_exit = True

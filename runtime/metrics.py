@@ -1,311 +1,223 @@
-"""Metrics in the Prometheus text exposition format (version 0.0.4), without prometheus_client.
+"""Metrics in the Prometheus text exposition format (0.0.4), through prometheus_client.
 
     TURNS = GATEWAY.counter("gateway_turns_total", "Turns sent to Rasa.", ("channel", "outcome"))
-    TURNS.labels("wx", "answered").inc()
-    GATEWAY.render()          # the text GET /metrics answers, MEDIA_TYPE
+    TURNS.labels("wx", "answered").inc()      # or TURNS.inc(1.0, ("wx", "answered"))
+    render(GATEWAY)                           # the text GET /metrics answers, MEDIA_TYPE
 
 Counter (only goes up), Gauge (set, or read from a function at scrape time) and Histogram (fixed
-buckets chosen when it is made). Every update takes one short lock, so threads (the console's
-and the action server's thread pools) and the event loop may update the same metric; the cost
-is a dict lookup and a lock, well under a microsecond. Label values must come from small fixed
-sets in our own code (channel names, statuses, action names), never from what a user sent: each
-distinct value is a series kept for the life of the process.
-
-One registry per service (GATEWAY, ACTIONS, PUSH, CONSOLE, below); a process renders the
-registries of the services it runs (the gateway with its embedded push worker renders both).
+buckets chosen when it is made): prometheus_client's, in one registry per service (GATEWAY, ACTIONS,
+PUSH, CONSOLE, below), with label values given in order as a tuple on the hot path. A process
+renders the registries of the services it runs (the gateway with its embedded push worker renders
+both) and PROCESS, its own memory and start time. Label values must come from small fixed sets in
+our own code (channel names, statuses, action names), never from what a user sent: each distinct
+value is a series kept for the life of the process. Misuse (a bad name, a label too many, a counter
+going down) raises MetricError at once.
 """
 from __future__ import annotations
 
-import math
-import os
 import re
-import threading
 import time
-from bisect import bisect_left
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+
+import prometheus_client
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0, 5.0, 10.0)
 
 LabelValues = Tuple[str, ...]
+# names every Prometheus reads (prometheus_client also takes UTF-8 names, which older ones refuse)
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+prometheus_client.disable_created_metrics()  # no *_created series: 0.0.4 readers take them for samples of their own
 
 
 class MetricError(ValueError):
     """A metric defined or used against the exposition format's rules (a programming error)."""
 
 
-def format_value(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+def _refused(error: ValueError) -> MetricError:
+    return MetricError(str(error))
 
 
-def escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def escape_help(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def series(name: str, labels: Sequence[str], values: Sequence[str]) -> str:
-    if not labels:
-        return name
-    pairs = ",".join(f'{label}="{escape_label(value)}"' for label, value in zip(labels, values))
-    return f"{name}{{{pairs}}}"
+def _check_names(name: str, labels: Sequence[str]) -> None:
+    if not _NAME.fullmatch(name):
+        raise MetricError(f"metric name {name!r} is not [a-zA-Z_:][a-zA-Z0-9_:]*")
+    for label in labels:
+        if not _LABEL.fullmatch(label) or label.startswith("__") or label == "le":
+            raise MetricError(f"{name}: label name {label!r} is not allowed")
 
 
 class _Metric:
-    kind = ""
-
-    def __init__(self, name: str, help: str, labels: Sequence[str] = ()) -> None:
-        if not _NAME.fullmatch(name):
-            raise MetricError(f"metric name {name!r} is not [a-zA-Z_:][a-zA-Z0-9_:]*")
-        for label in labels:
-            if not _LABEL.fullmatch(label) or label.startswith("__") or label == "le":
-                raise MetricError(f"{name}: label name {label!r} is not allowed")
+    def __init__(self, metric: Any, name: str, labels: Sequence[str]) -> None:
+        self._metric = metric
         self.name = name
-        self.help = help
         self.label_names = tuple(labels)
-        self._lock = threading.Lock()
 
-    def _key(self, values: Sequence[object]) -> LabelValues:
+    def _child(self, values: Sequence[object]) -> Any:
+        if not self.label_names:
+            if values:
+                raise MetricError(f"{self.name}: takes no label values")
+            return self._metric
         if len(values) != len(self.label_names):
             raise MetricError(f"{self.name}: expected labels {self.label_names}, got {len(values)} values")
-        return tuple(str(v) for v in values)
+        return self._metric.labels(*(str(v) for v in values))
 
-    def header(self) -> List[str]:
-        return [f"# HELP {self.name} {escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
+    def _samples(self, suffix: str = "") -> Iterator[Tuple[Dict[str, str], float]]:
+        for family in self._metric.collect():
+            for sample in family.samples:
+                if sample.name == self.name + suffix or (suffix == "" and sample.name == self.name + "_total"):
+                    yield sample.labels, sample.value
 
-    def samples(self) -> List[str]:
-        raise NotImplementedError
+    def _read(self, values: Sequence[object], suffix: str = "") -> float:
+        wanted = dict(zip(self.label_names, (str(v) for v in values)))
+        return next((value for labels, value in self._samples(suffix)
+                     if {k: v for k, v in labels.items() if k != "le"} == wanted and "le" not in labels), 0.0)
 
 
 class Counter(_Metric):
-    """A count that only goes up; by convention its name ends in `_total`."""
+    """A count that only goes up; its name ends in `_total`."""
 
-    kind = "counter"
-
-    def __init__(self, name: str, help: str, labels: Sequence[str] = ()) -> None:
-        super().__init__(name, help, labels)
-        self._values: Dict[LabelValues, float] = {} if labels else {(): 0.0}
-        self._source: Optional[Callable[[], Mapping[LabelValues, float]]] = None
-
-    def follow(self, source: Callable[[], Mapping[LabelValues, float]]) -> None:
-        """Read the counts from `source` at each scrape (counts another object keeps itself)."""
-        self._source = source
-
-    def labels(self, *values: object) -> "_CounterChild":
-        key = self._key(values)
-        with self._lock:
-            self._values.setdefault(key, 0.0)
-        return _CounterChild(self, key)
+    def labels(self, *values: object) -> "_Bound":
+        return _Bound(self, tuple(str(v) for v in values))
 
     def inc(self, amount: float = 1.0, key: LabelValues = ()) -> None:
         """Add `amount` to the series `key` (its label values, in order; what labels() binds)."""
-        if amount < 0 or len(key) != len(self.label_names):
-            raise MetricError(f"{self.name}: a counter cannot go down, and takes {len(self.label_names)} label values")
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
+        if amount < 0:
+            raise MetricError(f"{self.name}: a counter cannot go down")
+        self._child(key).inc(amount)
 
     def value(self, *values: object) -> float:
-        with self._lock:
-            return self._values.get(self._key(values), 0.0)
+        return self._read(values)
 
     def total(self, skip: Callable[[LabelValues], bool] = lambda key: False) -> float:
         """The sum over every series (those `skip` names left out)."""
-        with self._lock:
-            return sum(v for k, v in self._values.items() if not skip(k))
-
-    def samples(self) -> List[str]:
-        with self._lock:
-            values = dict(self._values)
-        if self._source is not None:
-            values.update((self._key(k), float(v)) for k, v in self._source().items())
-        return [f"{series(self.name, self.label_names, k)} {format_value(v)}" for k, v in sorted(values.items())]
-
-
-class _CounterChild:
-    __slots__ = ("_metric", "_key")
-
-    def __init__(self, metric: Counter, key: LabelValues) -> None:
-        self._metric, self._key = metric, key
-
-    def inc(self, amount: float = 1.0) -> None:
-        self._metric.inc(amount, self._key)
+        return sum(value for labels, value in self._samples()
+                   if not skip(tuple(labels.get(name, "") for name in self.label_names)))
 
 
 class Gauge(_Metric):
     """A value that goes up and down: set by the code, or read from `function` at each scrape."""
 
-    kind = "gauge"
-
-    def __init__(self, name: str, help: str, labels: Sequence[str] = (),
-                 function: Optional[Callable[[], float]] = None) -> None:
-        super().__init__(name, help, labels)
-        if function is not None and labels:
-            raise MetricError(f"{self.name}: a gauge read from a function has no labels")
-        self._function = function
-        self._values: Dict[LabelValues, float] = {} if labels else {(): 0.0}
-
     def set(self, value: float, *values: object) -> None:
-        key = self._key(values)
-        with self._lock:
-            self._values[key] = float(value)
+        self._child(values).set(value)
 
     def inc(self, amount: float = 1.0, *values: object) -> None:
-        key = self._key(values)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
+        self._child(values).inc(amount)
 
     def value(self, *values: object) -> float:
-        if self._function is not None:
-            return float(self._function())
-        with self._lock:
-            return self._values.get(self._key(values), 0.0)
-
-    def samples(self) -> List[str]:
-        if self._function is not None:
-            return [f"{self.name} {format_value(self.value())}"]
-        with self._lock:
-            items = sorted(self._values.items())
-        return [f"{series(self.name, self.label_names, k)} {format_value(v)}" for k, v in items]
+        return self._read(values)
 
 
 class Histogram(_Metric):
-    """Observations counted into fixed, cumulative buckets (`le`), with their sum and count."""
+    """Observations counted into fixed, cumulative buckets (`le`, inclusive), with their sum and count."""
 
-    kind = "histogram"
-
-    def __init__(self, name: str, help: str, buckets: Sequence[float] = LATENCY_BUCKETS,
-                 labels: Sequence[str] = ()) -> None:
-        super().__init__(name, help, labels)
-        bounds = [float(b) for b in buckets if not math.isinf(b)]
-        if not bounds or bounds != sorted(set(bounds)):
-            raise MetricError(f"{self.name}: buckets must be finite, increasing and distinct")
-        self.bounds = tuple(bounds)
-        # per series: a count per bucket (not cumulative; the last is +Inf), and the sum
-        self._series: Dict[LabelValues, Tuple[List[int], List[float]]] = {}
-        if not labels:
-            self._series[()] = self._empty()
-
-    def _empty(self) -> Tuple[List[int], List[float]]:
-        return [0] * (len(self.bounds) + 1), [0.0]
-
-    def labels(self, *values: object) -> "_HistogramChild":
-        key = self._key(values)
-        with self._lock:
-            self._series.setdefault(key, self._empty())
-        return _HistogramChild(self, key)
+    def labels(self, *values: object) -> "_Bound":
+        return _Bound(self, tuple(str(v) for v in values))
 
     def observe(self, value: float, key: LabelValues = ()) -> None:
-        if len(key) != len(self.label_names):
-            raise MetricError(f"{self.name}: takes {len(self.label_names)} label values")
-        slot = bisect_left(self.bounds, value)  # the first bound >= value: `le` is inclusive
-        with self._lock:
-            counts, total = self._series.setdefault(key, self._empty())
-            counts[slot] += 1
-            total[0] += value
+        self._child(key).observe(value)
 
     def count(self, *values: object) -> int:
-        with self._lock:
-            found = self._series.get(self._key(values))
-            return sum(found[0]) if found else 0
-
-    def samples(self) -> List[str]:
-        with self._lock:
-            items = sorted((k, (list(c), s[0])) for k, (c, s) in self._series.items())
-        lines: List[str] = []
-        labels = self.label_names + ("le",)
-        for key, (counts, total) in items:
-            running = 0
-            for bound, count in zip(self.bounds + (math.inf,), counts):
-                running += count
-                lines.append(f"{series(self.name + '_bucket', labels, key + (format_value(bound),))} {running}")
-            lines.append(f"{series(self.name + '_sum', self.label_names, key)} {format_value(total)}")
-            lines.append(f"{series(self.name + '_count', self.label_names, key)} {running}")
-        return lines
+        return int(self._read(values, "_count"))
 
 
-class _HistogramChild:
+class Followed:
+    """A counter whose counts another object keeps: read from `source` at each scrape (follow())."""
+
+    def __init__(self, name: str, help: str, labels: Sequence[str]) -> None:
+        self.name, self.help, self.label_names = name, help, tuple(labels)
+        self._source: Callable[[], Mapping[LabelValues, float]] = dict
+
+    def follow(self, source: Callable[[], Mapping[LabelValues, float]]) -> None:
+        self._source = source
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(self.name, self.help, labels=self.label_names)
+        for key, value in sorted(self._source().items()):
+            family.add_metric([str(v) for v in key], float(value))
+        yield family
+
+
+class _Bound:
+    """A metric with its label values bound (labels(...)): inc() or observe() on that series."""
+
     __slots__ = ("_metric", "_key")
 
-    def __init__(self, metric: Histogram, key: LabelValues) -> None:
+    def __init__(self, metric: _Metric, key: LabelValues) -> None:
+        metric._child(key)  # checked now: a wrong number of values fails here, not at the first update
         self._metric, self._key = metric, key
 
+    def inc(self, amount: float = 1.0) -> None:
+        self._metric.inc(amount, self._key)  # type: ignore[attr-defined]
+
     def observe(self, value: float) -> None:
-        self._metric.observe(value, self._key)
+        self._metric.observe(value, self._key)  # type: ignore[attr-defined]
 
 
 class Registry:
-    """The metrics of one service, rendered together in the order they were made."""
+    """The metrics of one service, rendered together."""
 
     def __init__(self) -> None:
-        self._metrics: Dict[str, _Metric] = {}
-        self._lock = threading.Lock()
-
-    def _add(self, metric: _Metric) -> _Metric:
-        with self._lock:
-            if metric.name in self._metrics:
-                raise MetricError(f"metric {metric.name!r} is defined twice")
-            self._metrics[metric.name] = metric
-        return metric
+        self.collector = CollectorRegistry()
 
     def counter(self, name: str, help: str, labels: Sequence[str] = ()) -> Counter:
-        return self._add(Counter(name, help, labels))  # type: ignore[return-value]
+        _check_names(name, labels)
+        if not name.endswith("_total"):
+            raise MetricError(f"counter {name!r}: its name ends in _total")
+        try:
+            return Counter(prometheus_client.Counter(name, help, tuple(labels), registry=self.collector), name, labels)
+        except ValueError as error:
+            raise _refused(error) from error
 
     def gauge(self, name: str, help: str, labels: Sequence[str] = (),
               function: Optional[Callable[[], float]] = None) -> Gauge:
-        return self._add(Gauge(name, help, labels, function))  # type: ignore[return-value]
+        _check_names(name, labels)
+        if function is not None and labels:
+            raise MetricError(f"{name}: a gauge read from a function has no labels")
+        try:
+            gauge = prometheus_client.Gauge(name, help, tuple(labels), registry=self.collector)
+        except ValueError as error:
+            raise _refused(error) from error
+        if function is not None:
+            gauge.set_function(function)
+        return Gauge(gauge, name, labels)
 
     def histogram(self, name: str, help: str, buckets: Sequence[float] = LATENCY_BUCKETS,
                   labels: Sequence[str] = ()) -> Histogram:
-        return self._add(Histogram(name, help, buckets, labels))  # type: ignore[return-value]
+        _check_names(name, labels)
+        if list(buckets) != sorted(set(buckets)):
+            raise MetricError(f"{name}: buckets must be increasing and distinct")
+        try:
+            return Histogram(prometheus_client.Histogram(name, help, tuple(labels), registry=self.collector, buckets=tuple(buckets)),
+                             name, labels)
+        except ValueError as error:
+            raise _refused(error) from error
 
-    def lines(self) -> List[str]:
-        with self._lock:
-            metrics = list(self._metrics.values())
-        out: List[str] = []
-        for metric in metrics:
-            out += metric.header() + metric.samples()
-        return out
+    def followed_counter(self, name: str, help: str, labels: Sequence[str] = ()) -> Followed:
+        _check_names(name, labels)
+        followed = Followed(name, help, labels)
+        try:
+            self.collector.register(followed)
+        except ValueError as error:
+            raise _refused(error) from error
+        return followed
+
+    def text(self) -> str:
+        return generate_latest(self.collector).decode("utf-8")
 
 
 def render(*registries: Registry) -> str:
     """The exposition text of these registries (and the process's own figures), newline-ended."""
-    lines = [line for registry in (PROCESS,) + registries for line in registry.lines()]
-    return "\n".join(lines) + "\n"
+    return "".join(registry.text() for registry in (PROCESS,) + registries)
 
 
-# ---- the process itself (every service)
-
-_STARTED = time.time()
-
-
-def _page_size() -> int:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):  # not a POSIX system
-        return 4096
-
-
-_PAGE = _page_size()
-
-
-def _resident_bytes() -> float:
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return float(int(statm.read().split()[1]) * _PAGE)
-    except (OSError, ValueError, IndexError):  # not Linux
-        return 0.0
+# ---- the process itself (every service): memory, CPU, open files, start time (prometheus_client's, from /proc)
 
 PROCESS = Registry()
-PROCESS.gauge("process_start_time_seconds", "When this process started (Unix time).", function=lambda: _STARTED)
-PROCESS.gauge("process_resident_memory_bytes", "Resident memory of this process.", function=_resident_bytes)
+ProcessCollector(registry=PROCESS.collector)
 
 # ---- gateway (bot/gateway, bot/channels)
 
@@ -337,7 +249,7 @@ FALLBACK_RATIO = ACTIONS.gauge(
     "actions_fallback_ratio", "Fallback answers over all answers since start (validate_* form checks are not answers); "
     "over a window: rate(actions_fallback_answers_total) / rate(actions_answers_total{action!~\"validate_.*\"}).",
     function=lambda: FALLBACK_ANSWERS.total() / max(ACTION_ANSWERS.total(lambda key: key[0].startswith("validate_")), 1.0))
-KB_RELOADS = ACTIONS.counter(
+KB_RELOADS = ACTIONS.followed_counter(
     "actions_kb_reloads_total", "Knowledge-base reloads after a data file changed, by result (ok, rejected).", ("result",))
 
 # ---- push worker (push)

@@ -1,4 +1,4 @@
-"""runtime/metrics.py on its own: what it renders is valid exposition text (checked by the strict
+"""runtime/metrics.py (prometheus_client in registries of our own) on its own: what it renders is valid exposition text (checked by the strict
 reader in prometheus.py, which is itself checked against broken texts), histogram buckets, label
 escaping, updates from many threads at once, and the cost of an update on the hot path."""
 from __future__ import annotations
@@ -31,8 +31,8 @@ def test_counter_gauge_and_histogram_render_what_was_recorded() -> None:
     samples = parse(render(registry))
     assert value(samples, "demo_turns_total", channel="wx", outcome="answered") == 3
     assert value(samples, "demo_depth", queue="tg") == 7
-    buckets = {le: value(samples, "demo_seconds_bucket", channel="web", le=le) for le in ("0.1", "1", "5", "+Inf")}
-    assert buckets == {"0.1": 2, "1": 3, "5": 4, "+Inf": 5}  # `le` is inclusive: 0.1 falls in le="0.1"
+    buckets = {le: value(samples, "demo_seconds_bucket", channel="web", le=le) for le in ("0.1", "1.0", "5.0", "+Inf")}
+    assert buckets == {"0.1": 2, "1.0": 3, "5.0": 4, "+Inf": 5}  # `le` is inclusive: 0.1 falls in le="0.1"
     assert value(samples, "demo_seconds_count", channel="web") == 5
     assert value(samples, "demo_seconds_sum", channel="web") == pytest.approx(11.45)
 
