@@ -26,9 +26,9 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import keys
+from bot.channels.telegram.client import file_url, polling_request, quiet_request_logs, sending_request
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.handlers import COMMANDS, JOURNAL_KIND, Handlers, journal_entry
 from bot.channels.telegram.processor import ChatOrderedProcessor
@@ -160,23 +160,11 @@ def build_application(settings: TelegramSettings, processor: ChatOrderedProcesso
         .token(settings.bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(file_url(settings.api_base_url))
-        .request(HTTPXRequest(connection_pool_size=64, connect_timeout=5.0, read_timeout=15.0, write_timeout=15.0, pool_timeout=5.0))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=5.0))
+        .request(sending_request())
+        .get_updates_request(polling_request())
         .concurrent_updates(processor)
         .job_queue(None)
     )
     if settings.webhook_url:
         builder = builder.updater(None)
     return builder.build()
-
-
-def file_url(api_base_url: str) -> str:
-    """Where files are downloaded: https://api.telegram.org/bot → https://api.telegram.org/file/bot."""
-    head, _, tail = api_base_url.rpartition("/")
-    return f"{head}/file/{tail}"
-
-
-def quiet_request_logs() -> None:
-    """httpx logs every request URL at INFO, and each Bot API URL holds the token."""
-    for name in ("httpx", "httpcore", "telegram"):
-        logging.getLogger(name).setLevel(logging.WARNING)

@@ -4,10 +4,10 @@ blocked the bot marked and left alone.
 Store keys: bot/channels/telegram/keys.py (a chat that blocked the bot is skipped by the push
 worker too).
 
-Errors while sending: RetryAfter (429) → wait `retry_after` and send again (a few times);
-Forbidden (403) → mark the chat inactive, send it nothing more; BadRequest → drop the rest of
-this answer; TimedOut → the message may have arrived, do not send it twice; other network
-errors → one more try. Logs carry error types only: never texts (personal data) or URLs (the
+Errors while sending, as bot/channels/telegram/errors.py reads them: pause (429) → wait
+`retry_after` and send again (a few times); blocked (403) → mark the chat inactive, send it nothing
+more; failed (400) → drop the rest of this answer; unknown (no answer came) → the message may have
+arrived, do not send it twice; retry (not sent) → one more try. Logs carry error types only: never texts (personal data) or URLs (the
 bot token is in every API URL).
 """
 from __future__ import annotations
@@ -17,15 +17,13 @@ import json
 import logging
 import secrets
 import time
-import warnings
-from datetime import timedelta
 from typing import List, Optional, Sequence
 
 from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import TelegramError
 
 from bot.channels.telegram import keys
+from bot.channels.telegram.errors import classify
 from bot.channels.telegram.render import Outgoing, keyboard, outgoing, picked
 from bot.gateway.replies import Button, Reply
 from bot.gateway.seen import note_seen
@@ -83,28 +81,29 @@ class Delivery:
             try:
                 await self.bot.send_message(chat, message.text, reply_markup=markup)
                 return True
-            except RetryAfter as error:
-                wait = seconds(error)
-                if attempt == ATTEMPTS or wait > LONGEST_WAIT:
-                    log.warning("telegram: flood control (retry after %.0f s), message dropped", wait)
+            except TelegramError as error:
+                failure = classify(error)
+                if failure.kind == "pause":
+                    if attempt == ATTEMPTS or failure.retry_after > LONGEST_WAIT:
+                        log.warning("telegram: flood control (retry after %.0f s), message dropped", failure.retry_after)
+                        return False
+                    log.info("telegram: flood control, sending again in %.0f s", failure.retry_after)
+                    await asyncio.sleep(failure.retry_after)
+                elif failure.kind == "blocked":
+                    await self.store.set(keys.inactive(chat), f"{time.time():.3f}", keys.INACTIVE_TTL)
+                    log.info("telegram: a chat blocked the bot; marked inactive")
                     return False
-                log.info("telegram: flood control, sending again in %.0f s", wait)
-                await asyncio.sleep(wait)
-            except Forbidden:
-                await self.store.set(keys.inactive(chat), f"{time.time():.3f}", keys.INACTIVE_TTL)
-                log.info("telegram: a chat blocked the bot; marked inactive")
-                return False
-            except BadRequest as error:
-                log.warning("telegram: message refused (%s)", error.message)
-                return False
-            except TimedOut:
-                log.warning("telegram: sending timed out; not sent again (it may have arrived)")
-                return True
-            except NetworkError as error:
-                if attempt >= 2:
+                elif failure.kind == "failed":
+                    log.warning("telegram: message refused (%s)", failure.description)
+                    return False
+                elif failure.kind == "unknown":
+                    log.warning("telegram: no answer to a send; not sent again (it may have arrived)")
+                    return True
+                elif attempt >= 2:
                     log.warning("telegram: message dropped after a network error (%s)", type(error).__name__)
                     return False
-                await asyncio.sleep(1.0)
+                else:
+                    await asyncio.sleep(1.0)
         return False
 
     async def _keyboard(self, chat: int, buttons: Sequence[Button]) -> InlineKeyboardMarkup:
@@ -114,11 +113,3 @@ class Delivery:
             value = json.dumps({"chat": chat, "title": b.title, "payload": b.payload}, ensure_ascii=False)
             await self.store.set(keys.button(ids[-1]), value, keys.BUTTON_TTL)
         return keyboard(buttons, ids)
-
-
-def seconds(error: RetryAfter) -> float:
-    """`retry_after` in seconds: PTB 22 gives an int or a timedelta (PTB_TIMEDELTA)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
