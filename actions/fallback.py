@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -38,18 +39,37 @@ GUESS_TITLES = {
 }
 
 
-class ActionClarify(KnowledgeAction):
-    def name(self) -> str:
-        return "action_clarify"
+class MissedAction(KnowledgeAction):
+    """A message the assistant could not answer. Thanks it took for one (“唔該晒👍”) is thanked; the
+    second miss in a row offers the help routes and a person; otherwise `reply` answers, and the
+    question is kept for the console's unanswered list under `reason`."""
+
+    reason = ""
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        if THANKS_IN_OTHER_WORDS.search(latest_text(tracker)):  # “唔該晒👍” taken for out of scope: thanks
+        if THANKS_IN_OTHER_WORDS.search(latest_text(tracker)):
             dispatcher.utter_message(response="utter_thank")
             return []
         if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
             await remember_unanswered(tracker, "gave_up")
             return offer_help(dispatcher, tracker)
-        await remember_unanswered(tracker, "unclear")
+        await remember_unanswered(tracker, self.reason)
+        return self.reply(dispatcher, tracker)
+
+    @abstractmethod
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        ...
+
+
+class ActionClarify(MissedAction):
+    """Low confidence: the likeliest meanings as buttons, or a request to say it another way."""
+
+    reason = "unclear"
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         guesses = guess_buttons(tracker)
         if not guesses:
             dispatcher.utter_message(text=REPHRASE)
@@ -99,21 +119,15 @@ THANKS_IN_OTHER_WORDS = re.compile(r"^\W*(?:唔[该該](?:晒|曬|哂|你)?|多[
                                    re.IGNORECASE)
 
 
-class ActionOutOfScope(KnowledgeAction):
-    """Out of scope: a polite refusal with what the assistant can do; the second miss in a row
-    offers the help routes and a person."""
+class ActionOutOfScope(MissedAction):
+    """Out of scope: a polite refusal with what the assistant can do."""
+
+    reason = "out_of_scope"
 
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        if THANKS_IN_OTHER_WORDS.search(latest_text(tracker)):  # “唔該晒👍” taken for out of scope: thanks
-            dispatcher.utter_message(response="utter_thank")
-            return []
-        if consecutive_misses(tracker) >= MISSES_BEFORE_HELP:
-            await remember_unanswered(tracker, "gave_up")
-            return offer_help(dispatcher, tracker)
-        await remember_unanswered(tracker, "out_of_scope")
+    def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         buttons = [button("政策清单", "ask_policy"), button("求助途径", "ask_help_routes"), button("看看你能做什么", "help")]
         dispatcher.utter_message(text=OUT_OF_SCOPE, buttons=buttons)
         return answered(tracker, "out_of_scope", buttons=buttons)

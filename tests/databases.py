@@ -15,8 +15,9 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
+import pytest
 from sqlalchemy import create_engine, text
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -39,6 +40,21 @@ def postgres_database(purpose: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def both_databases(purpose: str) -> Callable[..., Iterator[str]]:
+    """A `database_url` fixture run once on SQLite (a file in tmp_path) and once on PostgreSQL (a
+    database of its own, named after `purpose`): `database_url = both_databases("ledger")`."""
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        else:
+            with postgres_database(purpose) as url:
+                yield url
+
+    return database_url
 
 
 def private_postgres_missing() -> Optional[str]:

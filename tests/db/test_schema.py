@@ -5,15 +5,14 @@ than at the first query in production."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, List
 
-import pytest
 from sqlalchemy import MetaData, Table, create_engine
 
 from db.engine import make_engine
 from db.migrations import migrate
 from db.tables import metadata
-from tests.databases import postgres_database
+from tests.databases import both_databases
 
 Shape = Dict[str, object]
 
@@ -37,17 +36,11 @@ def differences(declared: MetaData, migrated: MetaData) -> List[str]:
     return found
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'schema.db'}"
-    else:
-        with postgres_database("schema") as url:
-            yield url
+database_url = both_databases("schema")
 
 
-def test_the_migrations_make_the_declared_schema(migrated_url: str) -> None:
-    engine = make_engine(migrated_url)
+def test_the_migrations_make_the_declared_schema(database_url: str) -> None:
+    engine = make_engine(database_url)
     try:
         migrate(engine)
         reflected = MetaData()

@@ -38,7 +38,7 @@ from notices.store import NoticeStore
 from push.app import open_worker
 from push.config import PushSettings, Timing
 from push.worker import Worker
-from tests.databases import postgres_database
+from tests.databases import both_databases, postgres_database
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.wechat import WeChatAPIStandIn, _error
 
@@ -59,13 +59,7 @@ FAST_ENV = {"PUSH_CONCURRENCY": "16", "PUSH_MAX_ATTEMPTS": "3", "PUSH_BACKOFF_SE
 # ---------------------------------------------------------------- databases and Redis
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        with postgres_database("push") as url:
-            yield url
+database_url = both_databases("push")
 
 
 @pytest.fixture
