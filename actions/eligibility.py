@@ -9,13 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.answer import KnowledgeAction, answer_instead, execute, mentioned_topics, understand
 from actions.common import answered, latest_entities, latest_text, slot_text
 from actions.facts import BOUND, chinese_number, parse_age, parse_grad_year
 from actions.knowledge import kb
-from actions.answer import KnowledgeAction, answer_instead, execute, mentioned_topics, understand
 from policy_kb import KnowledgeBase, schema
-from policy_kb.text import normalize_chars
 from policy_kb.eligibility import Decision, Facts, Verdict, decide
+from policy_kb.text import normalize_chars
 
 CAMPAIGN = "campaign"
 
@@ -86,7 +86,7 @@ class ActionCheckEligibility(KnowledgeAction):
         if ref == CAMPAIGN and REGISTERS_TOO.search(normalize_chars(latest_text(tracker))):
             # “我想登记求职，我是2021届的可以吗”: the check, then the registration asked for
             from actions.registration.action import ActionRegistration, guarded  # registration builds on the answers
-            from actions.registration.storage import open_ledger
+            from actions.storage import open_ledger
 
             entered = await guarded(dispatcher, ActionRegistration().enter(dispatcher, tracker, open_ledger(), tracker.sender_id, domain))
             return [*remember(facts), *answered(tracker, f"eligibility:{ref}"), *entered]

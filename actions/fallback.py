@@ -16,7 +16,7 @@ from actions.answer import KnowledgeAction, mentioned_topics
 from actions.common import NONE_OF_THESE, REPHRASE, Button, answered, button, latest_text, text_button
 from actions.faq import selected_faq_key
 from actions.knowledge import kb
-from actions.registration.storage import district_of, ledger_store, run
+from actions.storage import district_of, ledger_store, run
 from db.crypto import CipherError
 from ledger.config import LedgerConfigError
 from unanswered.store import UnansweredStore, question_key

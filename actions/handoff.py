@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answer import QUESTION, STRONG, Plan, answer_instead, asked_part, execute, say_unit
 from actions.common import answered, button, text_button
 from actions.knowledge import kb
-from actions.registration.storage import district_of, ledger_store, run
 from actions.routes import human_routes_text
+from actions.storage import district_of, ledger_store, run
 from db.crypto import CipherError
 from db.engine import now
 from handoff.store import IDLE_DAYS, HandoffStore

@@ -17,13 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.knowledge import open_store
-from actions.registration.storage import open_ledger
-from runtime.health import check, database_probe, in_thread
-from runtime.logs import configure_or_exit
-from runtime.metrics import ACTION_ANSWERS, ACTION_FAILURES, ACTIONS, FALLBACK_ANSWERS, KB_RELOADS, MEDIA_TYPE, render
+from actions.storage import open_ledger
 from ledger.config import LedgerConfigError
 from policy_kb import KBError
 from policy_kb.store import KBStore
+from runtime.health import check, database_probe, in_thread
+from runtime.logs import configure_or_exit
+from runtime.metrics import ACTION_ANSWERS, ACTION_FAILURES, ACTIONS, FALLBACK_ANSWERS, KB_RELOADS, MEDIA_TYPE, render
 
 if TYPE_CHECKING:
     from sanic import Sanic

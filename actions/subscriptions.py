@@ -22,14 +22,13 @@ from typing import Any, Awaitable, Dict, List, Optional, Sequence, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions import storage
 from actions.answer import KnowledgeAction, answer_instead
 from actions.common import Button, answered, latest_text
 from actions.knowledge import kb
-from actions.registration.storage import open_ledger, run
 from actions.request import Request, current_request, parse_payload
-from ledger.config import LedgerConfigError
+from actions.storage import open_ledger, run
 from notices.model import KINDS, Notice, Subscription
 from notices.store import NoticeStore
 from policy_kb.aliases import AliasIndex
@@ -206,13 +205,8 @@ def beijing_today() -> date:
 
 
 async def guarded(dispatcher: CollectingDispatcher, work: Awaitable[List[EventType]]) -> List[EventType]:
-    """The database down: a short answer instead of silence; the conversation's state is kept."""
-    try:
-        return await work
-    except (SQLAlchemyError, LedgerConfigError) as error:
-        log.error("subscriptions unavailable: %s", type(error).__name__)
-        dispatcher.utter_message(text=UNAVAILABLE)
-        return []
+    """The subscription's turn, or its short answer when the database cannot be reached."""
+    return await storage.guarded(dispatcher, work, "subscriptions", UNAVAILABLE)
 
 
 # ---- actions

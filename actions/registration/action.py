@@ -15,10 +15,10 @@ from typing import Any, Awaitable, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answer import (CLEAR_MARGIN, DATA_ORIGIN, Plan, answer_instead, by_topic, choose_among, execute, refused, say_unit,
                             told_apart_by_words, understand)
+from actions import storage
 from actions.common import Button, text_button
 from actions.english import english_text
 from actions.knowledge import kb
@@ -26,8 +26,8 @@ from actions.registration import flow
 from actions.registration.flow import Draft, Outcome, Reply, Turn
 from actions.registration.parse import clean, looks_like_question
 from actions.registration.steps import BY_KEY, STEPS, display, field_named
-from actions.registration.storage import open_ledger, run
 from actions.request import current_request
+from actions.storage import open_ledger, run
 from actions.subscriptions import ask_what_to_cancel, bare_cancel
 from db.crypto import CipherError
 from db.pii import SEALED_KEY, unseal
@@ -411,14 +411,8 @@ UNAVAILABLE = "登记服务暂时出了点问题，请稍后再发一次；已�
 
 
 async def guarded(dispatcher: CollectingDispatcher, work: Awaitable[List[EventType]]) -> List[EventType]:
-    """The database down or a stored value unreadable (wrong keys): a short answer instead of
-    silence, and the conversation's state left as it was, so the same message can be sent again."""
-    try:
-        return await work
-    except (SQLAlchemyError, CipherError) as error:
-        log.error("registration unavailable: %s", type(error).__name__)
-        dispatcher.utter_message(text=UNAVAILABLE)
-        return []
+    """The registration's turn, or its short answer when the ledger cannot be reached or read."""
+    return await storage.guarded(dispatcher, work, "registration", UNAVAILABLE)
 
 
 def retention_days(ledger: Ledger) -> int:

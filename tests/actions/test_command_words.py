@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 
 from actions.eligibility import ActionCheckEligibility
 from actions.registration.action import TASK_SLOT, ActionDeleteRegistration, ActionRegistration, ActionViewRegistration
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from actions.subscriptions import ActionSubscribe
 from notices.store import NoticeStore
 from tests.actions.conftest import make_tracker, run

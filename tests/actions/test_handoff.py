@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.handoff import NAME, QUIET, ActionHandoff, ends, handoff_store, opening_text, question_after_leaving
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from db.engine import now
 from db.tables import handoffs
 from ledger.model import Registration

@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Action
 
 from actions.registration.action import TASK_SLOT, ActionDeleteRegistration, ActionRegistration
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from ledger.store import Ledger
 from tests.actions.conftest import Result, make_tracker, run
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from actions import subscriptions
 from actions.fallback import ActionClarify
 from actions.registration.action import ActionDeleteRegistration
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from actions.subscriptions import (ActionAnswerNotices, ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe,
                                    beijing_today)
 from notices.model import Notice, Subscription

@@ -7,7 +7,7 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from devstack.stack import Stack
 from handoff.store import HandoffStore
 from notices.model import Subscription

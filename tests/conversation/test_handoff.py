@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from devstack.stack import Stack
 from handoff.store import HandoffStore
 from tests.conftest import Conversation

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from notices.model import Notice
 from notices.store import NoticeStore
 from tests.conftest import Conversation

@@ -13,7 +13,7 @@ from typing import Callable, List, TypeVar
 import httpx
 import pytest
 
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from db.sessions import web_identity
 from devstack.stack import Stack, running_gateway
 from handoff.store import CLOSING_NOTICE, HandoffStore

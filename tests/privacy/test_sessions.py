@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
-from actions.registration.storage import open_ledger
+from actions.storage import open_ledger
 from db.migrations import migrate
 from db.sessions import hashed_session, web_identity
 from db.tables import metadata, schema_migrations
