@@ -3,14 +3,10 @@ the gateway uses; what a failure means is bot/channels/telegram/errors.py's read
 both. The worker's slots (push/limits.py) pace the sends.
 
 The bot token is part of every API URL: nothing here logs a URL or an exception text that could
-hold one, and httpx's own request log is turned down to warnings.
+hold one, and the request logs are turned down to warnings (client.quiet_request_logs).
 """
 from __future__ import annotations
 
-import logging
-from typing import Optional
-
-from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.telegram.client import make_bot
@@ -18,13 +14,10 @@ from bot.channels.telegram.errors import classify
 from bot.gateway.config import TelegramSettings
 from push.outcome import SENT, Outcome
 
-log = logging.getLogger(__name__)
-
 
 class TelegramSender:
-    def __init__(self, settings: TelegramSettings, timeout: float = 10.0, bot: Optional[Bot] = None) -> None:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        self._bot = bot or make_bot(settings, timeout)
+    def __init__(self, settings: TelegramSettings, timeout: float = 10.0) -> None:
+        self._bot = make_bot(settings, timeout)
         self._ready = False
 
     async def send(self, chat_id: str, text: str) -> Outcome:

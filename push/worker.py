@@ -283,9 +283,9 @@ class Worker:
         PUSH_DELIVERIES.inc(1.0, (row.channel, outcome.status))
         if outcome.status == "blocked":
             await self.db(self.notices.mark_inactive, row.identity, "blocked")
-            marked = inactive_key(row.channel, row.identity.split(":", 1)[1])
-            if marked is not None:
-                await self.store.set(marked, f"{time.time():.3f}", CHANNEL_KEYS[row.channel].INACTIVE_TTL)
+            keys = CHANNEL_KEYS.get(row.channel)
+            if keys is not None:
+                await self.store.set(keys.inactive(row.identity.split(":", 1)[1]), f"{time.time():.3f}", keys.INACTIVE_TTL)
         if outcome.status in ("retry", "pause") and delay is not None:
             self._later(delay, queue_of(row.channel), row.id)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
@@ -38,8 +38,15 @@ class MetricError(ValueError):
     """A metric defined or used against the exposition format's rules (a programming error)."""
 
 
-def _refused(error: ValueError) -> MetricError:
-    return MetricError(str(error))
+T = TypeVar("T")
+
+
+def _registered(make: Callable[[], T]) -> T:
+    """`make()`, prometheus_client's refusal (a name taken twice …) raised as MetricError."""
+    try:
+        return make()
+    except ValueError as error:
+        raise MetricError(str(error)) from error
 
 
 def _check_names(name: str, labels: Sequence[str]) -> None:
@@ -68,13 +75,12 @@ class _Metric:
     def _samples(self, suffix: str = "") -> Iterator[Tuple[Dict[str, str], float]]:
         for family in self._metric.collect():
             for sample in family.samples:
-                if sample.name == self.name + suffix or (suffix == "" and sample.name == self.name + "_total"):
+                if sample.name == self.name + suffix:
                     yield sample.labels, sample.value
 
     def _read(self, values: Sequence[object], suffix: str = "") -> float:
         wanted = dict(zip(self.label_names, (str(v) for v in values)))
-        return next((value for labels, value in self._samples(suffix)
-                     if {k: v for k, v in labels.items() if k != "le"} == wanted and "le" not in labels), 0.0)
+        return next((value for labels, value in self._samples(suffix) if labels == wanted), 0.0)
 
 
 class Counter(_Metric):
@@ -167,20 +173,14 @@ class Registry:
         _check_names(name, labels)
         if not name.endswith("_total"):
             raise MetricError(f"counter {name!r}: its name ends in _total")
-        try:
-            return Counter(prometheus_client.Counter(name, help, tuple(labels), registry=self.collector), name, labels)
-        except ValueError as error:
-            raise _refused(error) from error
+        return Counter(_registered(lambda: prometheus_client.Counter(name, help, tuple(labels), registry=self.collector)), name, labels)
 
     def gauge(self, name: str, help: str, labels: Sequence[str] = (),
               function: Optional[Callable[[], float]] = None) -> Gauge:
         _check_names(name, labels)
         if function is not None and labels:
             raise MetricError(f"{name}: a gauge read from a function has no labels")
-        try:
-            gauge = prometheus_client.Gauge(name, help, tuple(labels), registry=self.collector)
-        except ValueError as error:
-            raise _refused(error) from error
+        gauge = _registered(lambda: prometheus_client.Gauge(name, help, tuple(labels), registry=self.collector))
         if function is not None:
             gauge.set_function(function)
         return Gauge(gauge, name, labels)
@@ -190,19 +190,13 @@ class Registry:
         _check_names(name, labels)
         if list(buckets) != sorted(set(buckets)):
             raise MetricError(f"{name}: buckets must be increasing and distinct")
-        try:
-            return Histogram(prometheus_client.Histogram(name, help, tuple(labels), registry=self.collector, buckets=tuple(buckets)),
-                             name, labels)
-        except ValueError as error:
-            raise _refused(error) from error
+        made = _registered(lambda: prometheus_client.Histogram(name, help, tuple(labels), registry=self.collector, buckets=tuple(buckets)))
+        return Histogram(made, name, labels)
 
     def followed_counter(self, name: str, help: str, labels: Sequence[str] = ()) -> Followed:
         _check_names(name, labels)
         followed = Followed(name, help, labels)
-        try:
-            self.collector.register(followed)
-        except ValueError as error:
-            raise _refused(error) from error
+        _registered(lambda: self.collector.register(followed))
         return followed
 
     def text(self) -> str:

@@ -23,6 +23,7 @@ def polling_request() -> HTTPXRequest:
 
 def make_bot(settings: TelegramSettings, timeout: float = 15.0) -> Bot:
     """A Bot for sending only (the push worker): no updates are fetched with it."""
+    quiet_request_logs()
     return Bot(settings.bot_token, base_url=settings.api_base_url, base_file_url=file_url(settings.api_base_url),
                request=sending_request(timeout=timeout), get_updates_request=polling_request())
 
